@@ -1,0 +1,29 @@
+/**
+ * Writes src/metadata.ts: what the @nestjs/swagger CLI plugin learns from the DTOs' types,
+ * validators and JSDoc. The app loads it at start-up, so the build (tsc) and the tests (SWC
+ * under Vitest) document the same schemas without the plugin running inside either compiler.
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { PluginMetadataGenerator } from '@nestjs/cli/lib/compiler/plugins/plugin-metadata-generator.js';
+import { ReadonlyVisitor } from '@nestjs/swagger/plugin';
+
+const sourceDirectory = new URL('../src', import.meta.url).pathname;
+const output = `${sourceDirectory}/metadata.ts`;
+
+// The generator type-checks the app, which imports this very file: start from an empty one.
+if (!existsSync(output)) writeFileSync(output, 'export default async () => ({});\n');
+
+new PluginMetadataGenerator().generate({
+  visitors: [
+    new ReadonlyVisitor({
+      pathToSource: sourceDirectory,
+      classValidatorShim: true,
+      introspectComments: true,
+      dtoFileNameSuffix: ['.dto.ts'],
+    }),
+  ],
+  outputDir: sourceDirectory,
+  filename: 'metadata.ts',
+  tsconfigPath: 'tsconfig.build.json',
+  printDiagnostics: false,
+});

@@ -1,0 +1,20 @@
+import { Controller, Get } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { ApiTags } from '@nestjs/swagger';
+import { Public } from './common/public.decorator.js';
+import type { Configuration } from './config/configuration.js';
+import { ServiceInfoDto } from './dto/service-info.dto.js';
+
+@ApiTags('service')
+@Controller()
+export class AppController {
+  constructor(private readonly config: ConfigService<Configuration, true>) {}
+
+  /** What this service is and where its documentation lives. */
+  @Public()
+  @Get()
+  info(): ServiceInfoDto {
+    const { name, version } = this.config.get('app', { infer: true });
+    return { name, version, docs: '/docs', redoc: '/redoc', openapi: '/docs-json' };
+  }
+}

@@ -1,0 +1,28 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
+import type { AuthConfig } from '../config/configuration.js';
+
+export const ACCESS_TOKEN_ALGORITHM = 'HS256';
+
+/** Claims of our access tokens besides the registered iss/aud/iat/exp. */
+export interface AccessTokenClaims {
+  /** The user id. */
+  sub: string;
+  /** The session the token was issued to; revoking it kills the token. */
+  sid: string;
+  jti: string;
+}
+
+/** Who made an authenticated request: what guards put on `request.user`. */
+export interface Principal {
+  userId: string;
+  sessionId: string;
+  tokenId: string;
+}
+
+/**
+ * A KeyObject, not the string: jsonwebtoken first tries a string secret as a PEM public key,
+ * which costs about 0.35 ms a verify; a secret KeyObject skips that (issue #3 measured it).
+ */
+export function accessTokenKey(auth: AuthConfig): KeyObject {
+  return createSecretKey(Buffer.from(auth.jwtSecret, 'utf8'));
+}

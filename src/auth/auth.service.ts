@@ -1,0 +1,111 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { ClientInfo } from '../sessions/sessions.service.js';
+import { SessionsService } from '../sessions/sessions.service.js';
+import type { User } from '../users/entities/user.entity.js';
+import { UsersService } from '../users/users.service.js';
+import type { AccessTokenClaims, Principal } from './access-token.js';
+import {
+  AccountDisabledError,
+  InvalidAccessTokenError,
+  InvalidCredentialsError,
+  InvalidRefreshTokenError,
+  RefreshTokenReusedError,
+} from './auth.errors.js';
+import type { SignupDto } from './dto/signup.dto.js';
+import { PasswordHasher } from './password-hasher.service.js';
+import { TokenService } from './token.service.js';
+
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The authentication flows; sessions and users keep their own rules. */
+@Injectable()
+export class AuthService {
+  private readonly logger = new Logger(AuthService.name);
+
+  constructor(
+    private readonly users: UsersService,
+    private readonly sessions: SessionsService,
+    private readonly passwords: PasswordHasher,
+    private readonly tokens: TokenService,
+  ) {}
+
+  async signup(dto: SignupDto): Promise<User> {
+    const passwordHash = await this.passwords.hash(dto.password);
+    return this.users.create({ email: dto.email, username: dto.username, passwordHash });
+  }
+
+  /**
+   * Unknown account and wrong password fail the same way and take the same time. A disabled
+   * account is reported only to someone who knows its password.
+   */
+  async verifyCredentials(usernameOrEmail: string, password: string): Promise<User> {
+    const user = await this.users.findByLoginWithPasswordHash(usernameOrEmail);
+    const matches = user
+      ? await this.passwords.verify(password, user.passwordHash)
+      : await this.passwords.verifyAgainstDummy(password);
+    if (!user || !matches) throw new InvalidCredentialsError();
+    if (!user.isActive) throw new AccountDisabledError();
+    return user;
+  }
+
+  async login(user: User, client: ClientInfo): Promise<TokenPair> {
+    const { session, refreshToken } = await this.sessions.start(user.id, client);
+    return this.tokenPair(user.id, session.id, refreshToken);
+  }
+
+  async refresh(refreshToken: string, client: ClientInfo): Promise<TokenPair> {
+    const outcome = await this.sessions.rotate(refreshToken, client);
+    switch (outcome.kind) {
+      case 'rotated': {
+        const user = await this.users.findById(outcome.session.userId);
+        if (!user?.isActive) throw new AccountDisabledError();
+        return this.tokenPair(user.id, outcome.session.id, outcome.refreshToken);
+      }
+      case 'reused':
+        this.logger.warn({ event: 'refresh_token_reuse', session_id: outcome.sessionId });
+        throw new RefreshTokenReusedError();
+      case 'unknown':
+      case 'ended':
+        throw new InvalidRefreshTokenError();
+    }
+  }
+
+  /** Runs for every bearer request once the JWT's signature, iss, aud and exp have passed. */
+  async authenticate(claims: Partial<AccessTokenClaims>): Promise<Principal> {
+    const { sub, sid, jti } = claims;
+    if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string' || !UUID.test(sid)) {
+      throw new InvalidAccessTokenError();
+    }
+    if (!UUID.test(sub) || !(await this.sessions.isActive(sid, sub))) {
+      throw new InvalidAccessTokenError('The access token has been revoked: its session has ended.');
+    }
+    return { userId: sub, sessionId: sid, tokenId: jti };
+  }
+
+  async currentUser(principal: Principal): Promise<User> {
+    const user = await this.users.findById(principal.userId);
+    if (!user) throw new InvalidAccessTokenError('The account of this access token no longer exists.');
+    if (!user.isActive) throw new AccountDisabledError();
+    return user;
+  }
+
+  /** The FastAPI service blacklisted the token; ending its session kills it and its refresh token. */
+  logout(principal: Principal): Promise<void> {
+    return this.sessions.revoke(principal.sessionId, 'logout');
+  }
+
+  logoutAll(principal: Principal): Promise<number> {
+    return this.sessions.revokeAllForUser(principal.userId, 'logout_all');
+  }
+
+  private tokenPair(userId: string, sessionId: string, refreshToken: string): TokenPair {
+    const { accessToken, expiresIn } = this.tokens.issueAccessToken(userId, sessionId);
+    return { accessToken, refreshToken, expiresIn };
+  }
+}

@@ -1,0 +1,45 @@
+import { IsString, ValidateBy } from 'class-validator';
+import {
+  MAX_PASSWORD_BYTES,
+  MIN_PASSWORD_CHARACTERS,
+  passwordByteLength,
+  passwordCharacterCount,
+} from '../password-rules.js';
+
+const asString = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/** The length rules for any password we are about to store, each with its own message. */
+export function IsNewPassword(): PropertyDecorator {
+  const decorators = [
+    IsString(),
+    ValidateBy({
+      name: 'passwordMinLength',
+      validator: {
+        validate: (value: unknown) => {
+          const password = asString(value);
+          return password === undefined || passwordCharacterCount(password) >= MIN_PASSWORD_CHARACTERS;
+        },
+        defaultMessage: () => `must be at least ${MIN_PASSWORD_CHARACTERS} characters long`,
+      },
+    }),
+    ValidateBy({
+      name: 'passwordMaxBytes',
+      validator: {
+        validate: (value: unknown) => {
+          const password = asString(value);
+          return password === undefined || passwordByteLength(password) <= MAX_PASSWORD_BYTES;
+        },
+        defaultMessage: () =>
+          `must be at most ${MAX_PASSWORD_BYTES} bytes in UTF-8 (bcrypt ignores anything longer, so it is refused rather than silently cut); use a shorter passphrase`,
+      },
+    }),
+    ValidateBy({
+      name: 'passwordNoNul',
+      validator: {
+        validate: (value: unknown) => !asString(value)?.includes('\u0000'),
+        defaultMessage: () => 'must not contain the NUL character',
+      },
+    }),
+  ];
+  return (target, propertyKey) => decorators.forEach((decorate) => decorate(target, propertyKey));
+}

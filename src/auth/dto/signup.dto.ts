@@ -1,0 +1,33 @@
+import { Transform } from 'class-transformer';
+import { IsEmail, IsString, Matches, MaxLength } from 'class-validator';
+import { IsNewPassword } from './is-new-password.decorator.js';
+
+const trimmedLowerCase = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? value.trim().toLowerCase() : value;
+
+export class SignupDto {
+  /**
+   * Stored trimmed and lower-cased; at most 254 characters.
+   * @example "alice@example.com"
+   */
+  @Transform(trimmedLowerCase)
+  @IsString()
+  @MaxLength(254)
+  @IsEmail({}, { message: 'must be a valid email address' })
+  email: string;
+
+  /**
+   * 3 to 32 of `A-Z a-z 0-9 _ . -`; unique ignoring case, shown as typed.
+   * @example "alice"
+   */
+  @IsString()
+  @Matches(/^[A-Za-z0-9_.-]{3,32}$/, { message: 'must be 3 to 32 characters of A-Z, a-z, 0-9, _ . -' })
+  username: string;
+
+  /**
+   * At least 8 characters and at most 72 bytes of UTF-8, after NFKC normalisation.
+   * @example "correct horse battery staple"
+   */
+  @IsNewPassword()
+  password: string;
+}

@@ -1,0 +1,36 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiBearerAuth, ApiResponse } from '@nestjs/swagger';
+import { ProblemDetailsDto } from './dto/problem-details.dto.js';
+import { PROBLEM_CONTENT_TYPE } from './problem-details.js';
+
+const DEFAULT_DESCRIPTIONS: Record<number, string> = {
+  400: 'Malformed JSON',
+  401: 'Missing, invalid, expired or revoked credentials',
+  403: 'The account is disabled',
+  404: 'Not found',
+  409: 'Conflicts with an existing record',
+  413: 'Body larger than 100 kB',
+  422: 'The body failed validation; `errors` lists each field',
+  503: 'The database is unavailable',
+};
+
+/** Documents problem-details error responses; every route gets 400, 413, 422 and 503 as well. */
+export function ApiProblemResponses(...statuses: number[]): MethodDecorator & ClassDecorator {
+  const all = [...new Set([...statuses, 400, 413, 422, 503])].sort();
+  return applyDecorators(
+    ...all.map((status) =>
+      ApiResponse({
+        status,
+        description: DEFAULT_DESCRIPTIONS[status] ?? 'Error',
+        content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/ProblemDetailsDto' } } },
+      }),
+    ),
+  );
+}
+
+/** A route that needs `Authorization: Bearer <access_token>`; documents the 401 too. */
+export function BearerAuth(): MethodDecorator & ClassDecorator {
+  return applyDecorators(ApiBearerAuth('access-token'), ApiProblemResponses(401));
+}
+
+export { ProblemDetailsDto };

@@ -1,0 +1,21 @@
+import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { PROBLEM_CONTENT_TYPE, renderProblem } from './problem-details.js';
+
+/** Writes any error as problem details; 5xx causes go to the request's log line, never the client. */
+export function sendProblem(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const { body, headers, unexpected } = renderProblem(error, { requestId: request.id, path: request.url });
+  if (unexpected !== undefined) {
+    if (body.status === 503) request.log.warn({ err: unexpected }, 'database unavailable');
+    else request.log.error({ err: unexpected }, 'unhandled error');
+  }
+  void reply.status(body.status).headers(headers).type(PROBLEM_CONTENT_TYPE).send(body);
+}
+
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  catch(error: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    sendProblem(error, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>());
+  }
+}

@@ -1,0 +1,170 @@
+import { plainToInstance, Transform, Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+  type ValidationError,
+} from 'class-validator';
+
+export const NODE_ENVIRONMENTS = ['development', 'production', 'test'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const toBoolean = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const normalised = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(normalised)) return true;
+  if (['false', '0', 'no', 'off'].includes(normalised)) return false;
+  return value;
+};
+
+const emptyAsUndefined = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+/**
+ * Every environment variable the service reads, with its default.
+ * The README's configuration table mirrors this class; keep them together.
+ */
+export class EnvironmentVariables {
+  @IsIn(NODE_ENVIRONMENTS)
+  NODE_ENV: (typeof NODE_ENVIRONMENTS)[number] = 'development';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 8000;
+
+  @IsString()
+  HOST = '127.0.0.1';
+
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
+
+  /** Comma-separated list of allowed browser origins, or `*`. Empty disables CORS. */
+  @IsString()
+  CORS_ORIGINS = '';
+
+  @Transform(emptyAsUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  JWT_SECRET?: string;
+
+  /** The FastAPI service's name for JWT_SECRET; read when JWT_SECRET is not set. */
+  @Transform(emptyAsUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  SECRET_KEY?: string;
+
+  @IsString()
+  @MinLength(1)
+  JWT_ISSUER = 'whazz-audio-auth';
+
+  @IsString()
+  @MinLength(1)
+  JWT_AUDIENCE = 'whazz-audio';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 60)
+  ACCESS_TOKEN_EXPIRE_MINUTES = 15;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(365)
+  REFRESH_TOKEN_EXPIRE_DAYS = 30;
+
+  /** bcrypt work factor; 4 is only for tests, production refuses anything under 10. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(4)
+  @Max(15)
+  BCRYPT_COST = 12;
+
+  @Transform(emptyAsUndefined)
+  @IsOptional()
+  @IsString()
+  DATABASE_URL?: string;
+
+  @Transform(emptyAsUndefined)
+  @IsOptional()
+  @IsString()
+  POSTGRES_HOST?: string;
+
+  /** The FastAPI template's name for POSTGRES_HOST. */
+  @Transform(emptyAsUndefined)
+  @IsOptional()
+  @IsString()
+  POSTGRES_SERVER?: string;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  POSTGRES_PORT = 5432;
+
+  @IsString()
+  POSTGRES_USER = 'postgres';
+
+  @IsString()
+  POSTGRES_PASSWORD = '';
+
+  @IsString()
+  POSTGRES_DB = 'whazz_auth';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  DATABASE_POOL_SIZE = 10;
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  DATABASE_RUN_MIGRATIONS = true;
+
+  /** Where the embedded PostgreSQL keeps its files; `memory://` keeps nothing. */
+  @IsString()
+  @MinLength(1)
+  EMBEDDED_DATABASE_DIR = '.data/pglite';
+}
+
+export class InvalidEnvironmentError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'InvalidEnvironmentError';
+  }
+}
+
+/** Their values never reach a log line, not even in an error about them. */
+const SECRET_VARIABLES = new Set(['JWT_SECRET', 'SECRET_KEY', 'DATABASE_URL', 'POSTGRES_PASSWORD']);
+
+function describe(errors: ValidationError[]): string[] {
+  return errors.map((error) => {
+    const reasons = Object.values(error.constraints ?? {}).join('; ');
+    const shown = SECRET_VARIABLES.has(error.property) ? 'a hidden value' : JSON.stringify(error.value);
+    return `${error.property}: ${reasons} (got ${shown})`;
+  });
+}
+
+/** Parses and checks the raw environment; throws an error naming every bad variable. */
+export function validateEnvironment(source: Record<string, unknown>): EnvironmentVariables {
+  const known = Object.fromEntries(
+    Object.keys(new EnvironmentVariables())
+      .concat(['JWT_SECRET', 'SECRET_KEY', 'DATABASE_URL', 'POSTGRES_HOST', 'POSTGRES_SERVER'])
+      .filter((key) => source[key] !== undefined)
+      .map((key) => [key, source[key]]),
+  );
+  const environment = plainToInstance(EnvironmentVariables, known, { exposeDefaultValues: true });
+  const errors = validateSync(environment, { whitelist: true, forbidUnknownValues: true });
+  if (errors.length > 0) throw new InvalidEnvironmentError(describe(errors));
+  return environment;
+}

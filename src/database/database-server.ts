@@ -1,0 +1,35 @@
+import type { DatabaseConfig } from '../config/configuration.js';
+import { startEmbeddedPostgres } from './embedded-postgres.js';
+
+export const DATABASE_SERVER = Symbol('DATABASE_SERVER');
+
+export interface DatabaseServer {
+  url: string;
+  embedded: boolean;
+  /** Where the data lives, without credentials: safe to log. */
+  description: string;
+  close(): Promise<void>;
+}
+
+function describeServer(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `PostgreSQL at ${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
+  } catch {
+    return 'PostgreSQL at the configured DATABASE_URL';
+  }
+}
+
+/** DATABASE_URL (or POSTGRES_*) when given; otherwise the embedded PostgreSQL. */
+export async function openDatabaseServer(config: DatabaseConfig): Promise<DatabaseServer> {
+  if (config.url) {
+    return { url: config.url, embedded: false, description: describeServer(config.url), close: async () => {} };
+  }
+  const embedded = await startEmbeddedPostgres(config.embeddedDirectory);
+  return {
+    url: embedded.url,
+    embedded: true,
+    description: `embedded PostgreSQL (PGlite) in ${config.embeddedDirectory}; set DATABASE_URL to use a server`,
+    close: () => embedded.stop(),
+  };
+}

@@ -1,0 +1,72 @@
+import { Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { Configuration } from '../config/configuration.js';
+import { dataSourceOptions } from './data-source-options.js';
+import { DATABASE_SERVER, openDatabaseServer, type DatabaseServer } from './database-server.js';
+import { runPendingMigrations } from './migrations-runner.js';
+
+/** Resolved once pending migrations are applied; nothing serves before that. */
+const MIGRATIONS_APPLIED = Symbol('MIGRATIONS_APPLIED');
+
+@Injectable()
+class DatabaseServerCloser implements OnApplicationShutdown {
+  constructor(@Inject(DATABASE_SERVER) private readonly server: DatabaseServer) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.server.close();
+  }
+}
+
+@Module({
+  providers: [
+    {
+      provide: DATABASE_SERVER,
+      inject: [ConfigService],
+      useFactory: async (config: ConfigService<Configuration, true>) => {
+        const server = await openDatabaseServer(config.get('database', { infer: true }));
+        new Logger('Database').log(`Using ${server.description}`);
+        return server;
+      },
+    },
+    DatabaseServerCloser,
+  ],
+  exports: [DATABASE_SERVER],
+})
+class DatabaseServerModule {}
+
+@Module({
+  imports: [
+    DatabaseServerModule,
+    TypeOrmModule.forRootAsync({
+      imports: [DatabaseServerModule],
+      inject: [ConfigService, DATABASE_SERVER],
+      useFactory: (config: ConfigService<Configuration, true>, server: DatabaseServer) => {
+        const { poolSize } = config.get('database', { infer: true });
+        // PGlite is one session: several pooled connections would interleave transactions.
+        return dataSourceOptions({ url: server.url, poolSize: server.embedded ? 1 : poolSize });
+      },
+      dataSourceFactory: (options) => new DataSource(options!).initialize(),
+    }),
+  ],
+  providers: [
+    {
+      provide: MIGRATIONS_APPLIED,
+      inject: [DataSource, ConfigService, DATABASE_SERVER],
+      useFactory: async (
+        dataSource: DataSource,
+        config: ConfigService<Configuration, true>,
+        server: DatabaseServer,
+      ) => {
+        if (!config.get('database', { infer: true }).runMigrations) return [];
+        const applied = await runPendingMigrations(dataSource, { exclusive: !server.embedded });
+        if (applied.length > 0) {
+          new Logger('Database').log(`Applied migrations: ${applied.map((m) => m.name).join(', ')}`);
+        }
+        return applied;
+      },
+    },
+  ],
+})
+export class DatabaseModule {}

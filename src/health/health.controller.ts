@@ -1,0 +1,29 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator, type HealthCheckResult } from '@nestjs/terminus';
+import { ApiProblemResponses } from '../common/api-problem-responses.decorator.js';
+import { Public } from '../common/public.decorator.js';
+
+@ApiTags('health')
+@Public()
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly database: TypeOrmHealthIndicator,
+  ) {}
+
+  /** Readiness: 200 when the database answers within 1.5 s, 503 (problem details) when not. */
+  @Get()
+  @HealthCheck({ swaggerDocumentation: false })
+  @ApiProblemResponses(503)
+  check(): Promise<HealthCheckResult> {
+    return this.health.check([() => this.database.pingCheck('database', { timeout: 1500 })]);
+  }
+
+  /** Liveness: 200 while the process can answer at all; checks nothing else. */
+  @Get('live')
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+}

@@ -1,0 +1,184 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectRepository } from '@nestjs/typeorm';
+import { DataSource, IsNull, MoreThan, type EntityManager, type FindOptionsWhere, type Repository } from 'typeorm';
+import type { Configuration } from '../config/configuration.js';
+import { RefreshToken } from './entities/refresh-token.entity.js';
+import { Session, type SessionRevocationReason } from './entities/session.entity.js';
+import { generateRefreshToken, hashRefreshToken } from './refresh-token.js';
+import { SessionNotFoundError } from './sessions.errors.js';
+
+export interface ClientInfo {
+  userAgent: string | null;
+  ipAddress: string | null;
+}
+
+export interface IssuedSession {
+  session: Session;
+  refreshToken: string;
+}
+
+export type RotationOutcome =
+  | { kind: 'rotated'; session: Session; refreshToken: string }
+  /** Never issued, or pruned long ago. */
+  | { kind: 'unknown' }
+  /** The session was revoked or has expired. */
+  | { kind: 'ended' }
+  /** An already-rotated token came back: someone holds a copy. The session is now revoked. */
+  | { kind: 'reused'; sessionId: string };
+
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
+
+@Injectable()
+export class SessionsService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(SessionsService.name);
+  private readonly refreshTtlMs: number;
+  private readonly accessTtlMs: number;
+  private pruneTimer?: NodeJS.Timeout;
+
+  constructor(
+    @InjectRepository(Session) private readonly sessions: Repository<Session>,
+    private readonly dataSource: DataSource,
+    config: ConfigService<Configuration, true>,
+  ) {
+    const auth = config.get('auth', { infer: true });
+    this.refreshTtlMs = auth.refreshTokenTtlSeconds * 1000;
+    this.accessTtlMs = auth.accessTokenTtlSeconds * 1000;
+  }
+
+  start(userId: string, client: ClientInfo): Promise<IssuedSession> {
+    return this.dataSource.transaction(async (manager) => {
+      const now = new Date();
+      const session = manager.create(Session, {
+        id: randomUUID(),
+        userId,
+        ...client,
+        lastUsedAt: now,
+        expiresAt: this.expiryFrom(now),
+        revokedAt: null,
+        revokedReason: null,
+      });
+      await manager.insert(Session, session);
+      return { session, refreshToken: await this.issueRefreshToken(manager, session.id) };
+    });
+  }
+
+  /**
+   * Exchanges a refresh token for the next one. The session row is locked first, so of two
+   * concurrent rotations (or a rotation and a logout) one waits for the other: the token is
+   * claimed at most once, and the loser sees it as reused.
+   */
+  rotate(presentedToken: string, client: ClientInfo): Promise<RotationOutcome> {
+    const tokenHash = hashRefreshToken(presentedToken);
+    return this.dataSource.transaction(async (manager): Promise<RotationOutcome> => {
+      const token = await manager.findOneBy(RefreshToken, { tokenHash });
+      if (!token) return { kind: 'unknown' };
+      const session = await manager
+        .createQueryBuilder(Session, 'session')
+        .setLock('pessimistic_write')
+        .where('session.id = :id', { id: token.sessionId })
+        .getOne();
+      if (!session?.isLive()) return { kind: 'ended' };
+
+      const claimed = await manager
+        .createQueryBuilder()
+        .update(RefreshToken)
+        .set({ rotatedAt: new Date() })
+        .where('token_hash = :tokenHash AND rotated_at IS NULL', { tokenHash })
+        .execute();
+      if (claimed.affected !== 1) {
+        await this.markRevoked(manager, { id: session.id }, 'refresh_token_reuse');
+        return { kind: 'reused', sessionId: session.id };
+      }
+
+      const now = new Date();
+      Object.assign(session, {
+        lastUsedAt: now,
+        expiresAt: this.expiryFrom(now),
+        userAgent: client.userAgent ?? session.userAgent,
+        ipAddress: client.ipAddress ?? session.ipAddress,
+      });
+      await manager.update(
+        Session,
+        { id: session.id },
+        { lastUsedAt: session.lastUsedAt, expiresAt: session.expiresAt, userAgent: session.userAgent, ipAddress: session.ipAddress },
+      );
+      return { kind: 'rotated', session, refreshToken: await this.issueRefreshToken(manager, session.id) };
+    });
+  }
+
+  /** True while the session can still vouch for its access tokens. */
+  isActive(sessionId: string, userId: string): Promise<boolean> {
+    return this.sessions.existsBy({ id: sessionId, userId, revokedAt: IsNull(), expiresAt: MoreThan(new Date()) });
+  }
+
+  listActive(userId: string): Promise<Session[]> {
+    return this.sessions.find({
+      where: { userId, revokedAt: IsNull(), expiresAt: MoreThan(new Date()) },
+      order: { lastUsedAt: 'DESC' },
+    });
+  }
+
+  async revoke(sessionId: string, reason: SessionRevocationReason): Promise<void> {
+    await this.markRevoked(this.dataSource.manager, { id: sessionId }, reason);
+  }
+
+  /** Revokes one of the user's own sessions; someone else's id is as unknown as a made-up one. */
+  async revokeOwned(userId: string, sessionId: string): Promise<void> {
+    const revoked = await this.markRevoked(this.dataSource.manager, { id: sessionId, userId }, 'revoked_by_user');
+    if (revoked === 0) throw new SessionNotFoundError();
+  }
+
+  revokeAllForUser(userId: string, reason: SessionRevocationReason): Promise<number> {
+    return this.markRevoked(this.dataSource.manager, { userId }, reason);
+  }
+
+  /**
+   * Deletes sessions that ended longer ago than an access token lives: by then no token
+   * of theirs can still be presented, and a missing session is as dead as a revoked one.
+   */
+  async pruneEnded(now = new Date()): Promise<number> {
+    const cutoff = new Date(now.getTime() - this.accessTtlMs);
+    const result = await this.sessions
+      .createQueryBuilder()
+      .delete()
+      .where('revoked_at < :cutoff OR expires_at < :cutoff', { cutoff })
+      .execute();
+    return result.affected ?? 0;
+  }
+
+  onApplicationBootstrap(): void {
+    this.pruneTimer = setInterval(() => {
+      this.pruneEnded().catch((error: unknown) => this.logger.warn(`pruning sessions failed: ${String(error)}`));
+    }, PRUNE_EVERY_MS);
+    this.pruneTimer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.pruneTimer);
+  }
+
+  private expiryFrom(now: Date): Date {
+    return new Date(now.getTime() + this.refreshTtlMs);
+  }
+
+  private async issueRefreshToken(manager: EntityManager, sessionId: string): Promise<string> {
+    const refreshToken = generateRefreshToken();
+    await manager.insert(RefreshToken, { tokenHash: hashRefreshToken(refreshToken), sessionId, rotatedAt: null });
+    return refreshToken;
+  }
+
+  private async markRevoked(
+    manager: EntityManager,
+    criteria: FindOptionsWhere<Session>,
+    reason: SessionRevocationReason,
+  ): Promise<number> {
+    const result = await manager.update(
+      Session,
+      { ...criteria, revokedAt: IsNull() },
+      { revokedAt: new Date(), revokedReason: reason },
+    );
+    return result.affected ?? 0;
+  }
+}

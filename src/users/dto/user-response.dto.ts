@@ -1,0 +1,31 @@
+import type { User } from '../entities/user.entity.js';
+
+/** The public view of an account. Nothing else about a user leaves the service. */
+export class UserResponseDto {
+  /** @example "3f0c8a52-7f4e-4a55-9d55-0c1a0c3f4d1e" */
+  id: string;
+
+  /** Lower-cased. @example "alice@example.com" */
+  email: string;
+
+  /** As chosen at signup; unique ignoring case. @example "alice" */
+  username: string;
+
+  /** False when the account has been disabled; it cannot log in. */
+  is_active: boolean;
+
+  created_at: Date;
+
+  updated_at: Date;
+
+  static from(user: User): UserResponseDto {
+    return {
+      id: user.id,
+      email: user.email,
+      username: user.username,
+      is_active: user.isActive,
+      created_at: user.createdAt,
+      updated_at: user.updatedAt,
+    };
+  }
+}

@@ -1,0 +1,21 @@
+import { ProblemException } from '../common/problem.exception.js';
+
+export type UniqueAccountField = 'email' | 'username';
+
+export class AccountFieldTakenError extends ProblemException {
+  constructor(field: UniqueAccountField) {
+    super({
+      status: 409,
+      code: `${field}-taken`,
+      title: 'Conflict',
+      detail: `An account with this ${field} already exists.`,
+      errors: [{ field, message: 'is already taken' }],
+    });
+  }
+}
+
+export class UserNotFoundError extends ProblemException {
+  constructor() {
+    super({ status: 404, code: 'user-not-found', title: 'Not Found', detail: 'The user does not exist.' });
+  }
+}
