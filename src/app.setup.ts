@@ -54,6 +54,8 @@ export async function configureApp(app: NestFastifyApplication, configuration: C
   app.useGlobalFilters(new ProblemDetailsFilter());
 
   const fastify = app.getHttpAdapter().getInstance();
+  // The API speaks JSON only; Fastify would otherwise hand text/plain bodies to the handlers.
+  fastify.removeContentTypeParser('text/plain');
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
     done();

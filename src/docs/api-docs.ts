@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { HttpStatus, RequestMethod } from '@nestjs/common';
+import { HTTP_CODE_METADATA, METHOD_METADATA } from '@nestjs/common/constants.js';
+import { ApiResponse, DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { ProblemDetailsDto } from '../common/dto/problem-details.dto.js';
 import type { AppConfig } from '../config/configuration.js';
 import loadPluginMetadata from '../metadata.js';
@@ -20,6 +22,40 @@ const REDOC_PAGE = `<!DOCTYPE html>
 </html>
 `;
 
+type PluginMetadata = Awaited<ReturnType<typeof loadPluginMetadata>>;
+type ControllerMetadata = [Promise<Record<string, object>>, Record<string, Record<string, { type?: unknown }>>];
+
+/**
+ * @nestjs/swagger adds the plugin's success response only to methods that declare no
+ * responses of their own, and every route here declares its problem responses. So the
+ * success responses (status from @HttpCode or the verb, type from the return type) are
+ * merged in here, next to the declared ones.
+ */
+async function mergePluginSuccessResponses(metadata: PluginMetadata): Promise<void> {
+  const swagger = (metadata as unknown as Record<string, { controllers?: ControllerMetadata[] } | undefined>)['@nestjs/swagger'];
+  const controllers = swagger?.controllers ?? [];
+  for (const [fileImport, classes] of controllers) {
+    const file = await fileImport;
+    for (const [className, methods] of Object.entries(classes)) {
+      const prototype = (file[className] as { prototype: Record<string, unknown> }).prototype;
+      for (const [methodName, { type }] of Object.entries(methods)) {
+        const descriptor = Object.getOwnPropertyDescriptor(prototype, methodName);
+        if (!descriptor || typeof descriptor.value !== 'function') continue;
+        const handler = descriptor.value as object;
+        const verb = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+        const status =
+          (Reflect.getMetadata(HTTP_CODE_METADATA, handler) as number | undefined) ??
+          (verb === RequestMethod.POST ? HttpStatus.CREATED : HttpStatus.OK);
+        ApiResponse({ status, description: 'Success', ...(type ? { type: type as never } : {}) })(
+          prototype,
+          methodName,
+          descriptor,
+        );
+      }
+    }
+  }
+}
+
 /**
  * Swagger UI at /docs, the OpenAPI document at /docs-json, ReDoc at /redoc: all served from
  * installed packages, never a CDN. Schemas come from the DTOs through the Swagger plugin's
@@ -27,6 +63,7 @@ const REDOC_PAGE = `<!DOCTYPE html>
  */
 export async function setupApiDocs(app: NestFastifyApplication, appConfig: AppConfig): Promise<void> {
   await SwaggerModule.loadPluginMetadata(loadPluginMetadata);
+  await mergePluginSuccessResponses(await loadPluginMetadata());
   const options = new DocumentBuilder()
     .setTitle('Whazz Audio Auth API')
     .setDescription(

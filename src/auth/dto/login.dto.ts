@@ -5,14 +5,14 @@ export class LoginDto {
    * The username or the email address, either in any case.
    * @example "alice"
    */
-  @IsString()
-  @IsNotEmpty()
   @MaxLength(254)
+  @IsNotEmpty()
+  @IsString()
   username_or_email: string;
 
   /** @example "correct horse battery staple" */
-  @IsString()
-  @IsNotEmpty()
   @MaxLength(1024)
+  @IsNotEmpty()
+  @IsString()
   password: string;
 }

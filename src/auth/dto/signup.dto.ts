@@ -10,18 +10,19 @@ export class SignupDto {
    * Stored trimmed and lower-cased; at most 254 characters.
    * @example "alice@example.com"
    */
+  // class-validator runs these bottom-up: type, then length, then format.
   @Transform(trimmedLowerCase)
-  @IsString()
-  @MaxLength(254)
   @IsEmail({}, { message: 'must be a valid email address' })
+  @MaxLength(254, { message: 'must be at most 254 characters' })
+  @IsString()
   email: string;
 
   /**
    * 3 to 32 of `A-Z a-z 0-9 _ . -`; unique ignoring case, shown as typed.
    * @example "alice"
    */
-  @IsString()
   @Matches(/^[A-Za-z0-9_.-]{3,32}$/, { message: 'must be 3 to 32 characters of A-Z, a-z, 0-9, _ . -' })
+  @IsString()
   username: string;
 
   /**

@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import { pino, type Logger as PinoLogger } from 'pino';
+import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 
 /** Paths pino blanks out wherever they appear in a log object. */
 const REDACTED_PATHS = [
@@ -22,13 +22,15 @@ const REDACTED_PATHS = [
   '*.passwordHash',
 ];
 
-export function createRootLogger(level: string, service: string): PinoLogger {
-  return pino({
+/** JSON lines to stdout, or to `destination` (the tests capture them). */
+export function createRootLogger(level: string, service: string, destination?: DestinationStream): PinoLogger {
+  const options = {
     level,
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** Nest's logger interface over pino, so framework and app lines share one JSON stream. */

@@ -1,0 +1,58 @@
+/**
+ * One fresh database per test run, migrated once, shared by every test file:
+ * a new database on the server in TEST_DATABASE_URL (or DATABASE_URL), dropped afterwards,
+ * or the embedded PostgreSQL in memory when no server is given.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import type { TestProject } from 'vitest/node';
+import { dataSourceOptions } from '../src/database/data-source-options.js';
+import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    databasePoolSize: number;
+    databaseKind: 'server' | 'embedded';
+  }
+}
+
+async function withAdminClient<T>(serverUrl: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    return await run(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function migrate(url: string): Promise<void> {
+  const options = { ...dataSourceOptions({ url, poolSize: 1 }), logger: undefined, logging: false };
+  const dataSource = await new DataSource(options).initialize();
+  await dataSource.runMigrations({ transaction: 'each' });
+  await dataSource.destroy();
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const serverUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+  if (!serverUrl) {
+    const embedded = await startEmbeddedPostgres('memory://');
+    await migrate(embedded.url);
+    project.provide('databaseUrl', embedded.url);
+    project.provide('databasePoolSize', 1);
+    project.provide('databaseKind', 'embedded');
+    return () => embedded.stop();
+  }
+
+  const name = `whazz_auth_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
+  await withAdminClient(serverUrl, (client) => client.query(`CREATE DATABASE "${name}"`));
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  await migrate(url.toString());
+  project.provide('databaseUrl', url.toString());
+  project.provide('databasePoolSize', 5);
+  project.provide('databaseKind', 'server');
+  return () => withAdminClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined);
+}

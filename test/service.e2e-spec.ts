@@ -1,0 +1,183 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { createTestApp, type TestApp } from './create-test-app.js';
+import { signUpAndLogIn } from './factories/user.factory.js';
+import { startTcpProxy } from './tcp-proxy.js';
+
+const PROBLEM = /^application\/problem\+json/;
+
+describe('service endpoints, documentation and HTTP hygiene', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ CORS_ORIGINS: 'https://app.whazz.audio, https://studio.whazz.audio' });
+  });
+  afterAll(() => t.close());
+
+  it('GET / names the service and links to the docs', async () => {
+    const response = await t.http.get('/');
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ name: 'whazz-audio-auth', version: expect.any(String), docs: '/docs', redoc: '/redoc', openapi: '/docs-json' });
+  });
+
+  it('GET /health reports the database up', async () => {
+    const response = await t.http.get('/health');
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ status: 'ok', info: { database: { status: 'up' } } });
+  });
+
+  it('GET /health/live answers without touching the database', async () => {
+    expect((await t.http.get('/health/live')).body).toEqual({ status: 'ok' });
+  });
+
+  it('answers an unknown route with 404 problem details', async () => {
+    const response = await t.http.get('/auth/nothing-here');
+    expect(response.status).toBe(404);
+    expect(response.headers['content-type']).toMatch(PROBLEM);
+    expect(response.body).toMatchObject({ type: 'about:blank', title: 'Not Found', status: 404, instance: '/auth/nothing-here' });
+  });
+
+  it('sends security headers and no X-Powered-By', async () => {
+    const response = await t.http.get('/');
+    expect(response.headers['x-powered-by']).toBeUndefined();
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['strict-transport-security']).toMatch(/max-age=/);
+    expect(response.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
+  });
+
+  it('echoes a safe X-Request-Id and replaces an unsafe one', async () => {
+    const kept = await t.http.get('/').set('X-Request-Id', 'client-req-42');
+    expect(kept.headers['x-request-id']).toBe('client-req-42');
+    const replaced = await t.http.get('/nothing').set('X-Request-Id', 'bad id\twith "quotes"');
+    expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(replaced.body.request_id).toBe(replaced.headers['x-request-id']);
+  });
+
+  it('allows CORS for configured origins only', async () => {
+    const allowed = await t.http
+      .options('/auth/login')
+      .set('Origin', 'https://app.whazz.audio')
+      .set('Access-Control-Request-Method', 'POST')
+      .set('Access-Control-Request-Headers', 'content-type,authorization');
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://app.whazz.audio');
+
+    const refused = await t.http.get('/').set('Origin', 'https://evil.example');
+    expect(refused.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('serves Swagger UI at /docs from the installed package, not a CDN', async () => {
+    const page = await t.http.get('/docs/');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('swagger-ui');
+    expect(page.text).not.toMatch(/https?:\/\/(cdn|unpkg|cdnjs|fonts\.googleapis)/);
+    const bundle = await t.http.get('/docs/swagger-ui-bundle.js');
+    expect(bundle.status).toBe(200);
+  });
+
+  it('serves ReDoc at /redoc with its script from the installed package', async () => {
+    const page = await t.http.get('/redoc');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('<redoc spec-url="/docs-json">');
+    expect(page.text).not.toMatch(/https?:\/\//);
+    const script = await t.http.get('/redoc/redoc.standalone.js');
+    expect(script.status).toBe(200);
+    expect(script.headers['content-type']).toMatch(/javascript/);
+  });
+
+  describe('the OpenAPI document at /docs-json', () => {
+    let document: {
+      paths: Record<string, Record<string, { security?: unknown[]; requestBody?: unknown; responses: Record<string, unknown> }>>;
+      components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }> };
+    };
+    beforeAll(async () => {
+      document = (await t.http.get('/docs-json')).body;
+    });
+
+    it('documents every route the old service had, and the new ones', () => {
+      const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+        Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+      );
+      expect(operations.sort()).toEqual(
+        [
+          'GET /',
+          'GET /health',
+          'GET /health/live',
+          'POST /auth/signup',
+          'POST /auth/login',
+          'POST /auth/refresh',
+          'GET /auth/me',
+          'POST /auth/logout',
+          'POST /auth/logout-all',
+          'GET /auth/sessions',
+          'DELETE /auth/sessions/{id}',
+        ].sort(),
+      );
+    });
+
+    it('marks exactly the protected routes with bearer auth', () => {
+      const secured = Object.entries(document.paths).flatMap(([path, methods]) =>
+        Object.entries(methods)
+          .filter(([, operation]) => operation.security?.length)
+          .map(([method]) => `${method.toUpperCase()} ${path}`),
+      );
+      expect(secured.sort()).toEqual(
+        ['GET /auth/me', 'POST /auth/logout', 'POST /auth/logout-all', 'GET /auth/sessions', 'DELETE /auth/sessions/{id}'].sort(),
+      );
+    });
+
+    it('describes request bodies and responses from the DTOs, with snake_case fields', () => {
+      const schemas = document.components.schemas;
+      expect(Object.keys(schemas.SignupDto!.properties!)).toEqual(['email', 'username', 'password']);
+      expect(schemas.LoginDto!.required).toEqual(['username_or_email', 'password']);
+      expect(Object.keys(schemas.TokenPairResponseDto!.properties!).sort()).toEqual(['access_token', 'expires_in', 'refresh_token', 'token_type']);
+      expect(schemas.ProblemDetailsDto!.properties).toHaveProperty('errors');
+      expect(document.paths['/auth/login']!.post!.requestBody).toBeDefined();
+      expect(Object.keys(document.paths['/auth/signup']!.post!.responses)).toEqual(expect.arrayContaining(['201', '409', '422']));
+      expect(Object.keys(document.paths['/auth/me']!.get!.responses)).toEqual(expect.arrayContaining(['200', '401']));
+    });
+  });
+
+  it('never logs a password, a token or an Authorization header', async () => {
+    const user = await signUpAndLogIn(t.http, { password: 'log-canary-password-1' });
+    await t.http.get('/auth/me').set('Authorization', `Bearer ${user.accessToken}`);
+    await t.http.post('/auth/refresh').send({ refresh_token: user.refreshToken });
+    await t.http.post('/auth/login').send({ username_or_email: user.username, password: 'log-canary-wrong-2' });
+
+    const logged = t.logs.join('\n');
+    expect(t.logs.length).toBeGreaterThan(3);
+    for (const secret of ['log-canary-password-1', 'log-canary-wrong-2', user.accessToken, user.refreshToken, '$2b$', '$2a$']) {
+      expect(logged).not.toContain(secret);
+    }
+    for (const line of t.logs) expect(() => JSON.parse(line) as unknown).not.toThrow();
+  });
+});
+
+describe('when the database becomes unreachable', () => {
+  it('answers 503 problem details (never 500), /health says so, and recovers by itself', async () => {
+    const proxy = await startTcpProxy(inject('databaseUrl'));
+    const t = await createTestApp({ DATABASE_URL: proxy.url });
+    const user = await signUpAndLogIn(t.http);
+
+    await proxy.cut();
+    const health = await t.http.get('/health');
+    expect(health.status).toBe(503);
+    expect(health.headers['content-type']).toMatch(PROBLEM);
+    expect(health.body.checks.database.status).toBe('down');
+
+    const me = await t.http.get('/auth/me').set('Authorization', `Bearer ${user.accessToken}`);
+    expect(me.status).toBe(503);
+    expect(me.headers['content-type']).toMatch(PROBLEM);
+    expect(me.headers['retry-after']).toBe('5');
+    expect(JSON.stringify(me.body)).not.toMatch(/\.(ts|js):\d+/);
+    const login = await t.http.post('/auth/login').send({ username_or_email: user.username, password: user.password });
+    expect(login.status).toBe(503);
+
+    await proxy.restore();
+    await expect.poll(async () => (await t.http.get('/health')).status, { timeout: 10_000, interval: 200 }).toBe(200);
+    expect((await t.http.get('/auth/me').set('Authorization', `Bearer ${user.accessToken}`)).status).toBe(200);
+
+    await t.close();
+    await proxy.close();
+  });
+});
