@@ -12,4 +12,6 @@ import { openDatabaseServer } from './src/database/database-server.js';
 const { database } = loadConfiguration();
 const server = await openDatabaseServer(database);
 
-export default new DataSource(dataSourceOptions({ url: server.url, poolSize: server.embedded ? 1 : 2 }));
+export default new DataSource(
+  dataSourceOptions({ url: server.url, poolSize: server.embedded ? 1 : 2 }),
+);

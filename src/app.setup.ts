@@ -49,7 +49,10 @@ export function createHttpAdapter(logger: PinoLogger): FastifyAdapter {
 }
 
 /** Everything about the HTTP surface; used by main.ts and by every end-to-end test. */
-export async function configureApp(app: NestFastifyApplication, configuration: Configuration): Promise<void> {
+export async function configureApp(
+  app: NestFastifyApplication,
+  configuration: Configuration,
+): Promise<void> {
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
 

@@ -30,7 +30,10 @@ async function bootstrap(): Promise<void> {
   app.enableShutdownHooks();
 
   if (configuration.auth.jwtSecretGenerated) {
-    logger.warn('JWT_SECRET is not set: using a random secret, so tokens die when the process restarts.', 'Bootstrap');
+    logger.warn(
+      'JWT_SECRET is not set: using a random secret, so tokens die when the process restarts.',
+      'Bootstrap',
+    );
   }
   const { host, port, name, version } = configuration.app;
   await app.listen({ host, port });

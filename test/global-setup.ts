@@ -18,7 +18,10 @@ declare module 'vitest' {
   }
 }
 
-async function withAdminClient<T>(serverUrl: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
+async function withAdminClient<T>(
+  serverUrl: string,
+  run: (client: pg.Client) => Promise<T>,
+): Promise<T> {
   const client = new pg.Client({ connectionString: serverUrl });
   await client.connect();
   try {
@@ -54,5 +57,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('databaseUrl', url.toString());
   project.provide('databasePoolSize', 5);
   project.provide('databaseKind', 'server');
-  return () => withAdminClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined);
+  return () =>
+    withAdminClient(serverUrl, (client) =>
+      client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+    ).then(() => undefined);
 }

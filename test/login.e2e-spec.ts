@@ -21,18 +21,29 @@ describe('POST /auth/login', () => {
     ['the email', (u: SignedUpUser) => u.email],
     ['the email upper-cased with spaces', (u: SignedUpUser) => ` ${u.email.toUpperCase()} `],
   ])('logs in with %s and returns the FastAPI token shape', async (_, login) => {
-    const response = await t.http.post('/auth/login').send({ username_or_email: login(user), password: user.password });
+    const response = await t.http
+      .post('/auth/login')
+      .send({ username_or_email: login(user), password: user.password });
 
     expect(response.status).toBe(200);
-    expect(Object.keys(response.body).sort()).toEqual(['access_token', 'expires_in', 'refresh_token', 'token_type']);
+    expect(Object.keys(response.body).sort()).toEqual([
+      'access_token',
+      'expires_in',
+      'refresh_token',
+      'token_type',
+    ]);
     expect(response.body.token_type).toBe('bearer');
     expect(response.body.expires_in).toBe(900);
     expect(response.body.refresh_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
   it('gives an unknown user and a wrong password the same 401 body', async () => {
-    const wrongPassword = await t.http.post('/auth/login').send({ username_or_email: user.username, password: 'wrong password' });
-    const unknownUser = await t.http.post('/auth/login').send({ username_or_email: 'nobody_here', password: 'wrong password' });
+    const wrongPassword = await t.http
+      .post('/auth/login')
+      .send({ username_or_email: user.username, password: 'wrong password' });
+    const unknownUser = await t.http
+      .post('/auth/login')
+      .send({ username_or_email: 'nobody_here', password: 'wrong password' });
 
     expect(wrongPassword.status).toBe(401);
     expect(unknownUser.status).toBe(401);
@@ -43,7 +54,9 @@ describe('POST /auth/login', () => {
 
   it('matches exactly: LIKE wildcards in the login match nobody', async () => {
     for (const pattern of ['%', '_%', `${user.username.slice(0, 3)}%`, '*']) {
-      const response = await t.http.post('/auth/login').send({ username_or_email: pattern, password: user.password });
+      const response = await t.http
+        .post('/auth/login')
+        .send({ username_or_email: pattern, password: user.password });
       expect(response.status).toBe(401);
     }
   });
@@ -52,8 +65,12 @@ describe('POST /auth/login', () => {
     const disabled = await signUp(t.http);
     await t.dataSource.getRepository(User).update({ id: disabled.id }, { isActive: false });
 
-    const right = await t.http.post('/auth/login').send({ username_or_email: disabled.email, password: disabled.password });
-    const wrong = await t.http.post('/auth/login').send({ username_or_email: disabled.email, password: 'not the password' });
+    const right = await t.http
+      .post('/auth/login')
+      .send({ username_or_email: disabled.email, password: disabled.password });
+    const wrong = await t.http
+      .post('/auth/login')
+      .send({ username_or_email: disabled.email, password: 'not the password' });
 
     expect(right.status).toBe(403);
     expect(right.body.type).toBe('https://whazz.audio/problems/account-disabled');
@@ -63,14 +80,18 @@ describe('POST /auth/login', () => {
   it('compares passwords after NFKC normalisation', async () => {
     // U+FF21.. are full-width letters; NFKC maps them to ASCII.
     const nfkcUser = await signUp(t.http, { password: 'ＡＢＣＤabcd1234' });
-    const response = await t.http.post('/auth/login').send({ username_or_email: nfkcUser.username, password: 'ABCDabcd1234' });
+    const response = await t.http
+      .post('/auth/login')
+      .send({ username_or_email: nfkcUser.username, password: 'ABCDabcd1234' });
     expect(response.status).toBe(200);
   });
 
   it('does not let bytes past 72 log in as the 72-byte password', async () => {
     const password = 'p'.repeat(72);
     const longUser = await signUp(t.http, { password });
-    const longer = await t.http.post('/auth/login').send({ username_or_email: longUser.username, password: `${password}-extra` });
+    const longer = await t.http
+      .post('/auth/login')
+      .send({ username_or_email: longUser.username, password: `${password}-extra` });
     expect(longer.status).toBe(401);
   });
 
@@ -85,7 +106,9 @@ describe('POST /auth/login', () => {
   });
 
   it('refuses wrongly typed credentials with 422, not 500', async () => {
-    const response = await t.http.post('/auth/login').send({ username_or_email: ['a'], password: { $gt: '' } });
+    const response = await t.http
+      .post('/auth/login')
+      .send({ username_or_email: ['a'], password: { $gt: '' } });
     expect(response.status).toBe(422);
   });
 });

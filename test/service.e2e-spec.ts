@@ -9,14 +9,22 @@ const PROBLEM = /^application\/problem\+json/;
 describe('service endpoints, documentation and HTTP hygiene', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp({ CORS_ORIGINS: 'https://app.whazz.audio, https://studio.whazz.audio' });
+    t = await createTestApp({
+      CORS_ORIGINS: 'https://app.whazz.audio, https://studio.whazz.audio',
+    });
   });
   afterAll(() => t.close());
 
   it('GET / names the service and links to the docs', async () => {
     const response = await t.http.get('/');
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ name: 'whazz-audio-auth', version: expect.any(String), docs: '/docs', redoc: '/redoc', openapi: '/docs-json' });
+    expect(response.body).toEqual({
+      name: 'whazz-audio-auth',
+      version: expect.any(String),
+      docs: '/docs',
+      redoc: '/redoc',
+      openapi: '/docs-json',
+    });
   });
 
   it('GET /health reports the database up', async () => {
@@ -33,7 +41,12 @@ describe('service endpoints, documentation and HTTP hygiene', () => {
     const response = await t.http.get('/auth/nothing-here');
     expect(response.status).toBe(404);
     expect(response.headers['content-type']).toMatch(PROBLEM);
-    expect(response.body).toMatchObject({ type: 'about:blank', title: 'Not Found', status: 404, instance: '/auth/nothing-here' });
+    expect(response.body).toMatchObject({
+      type: 'about:blank',
+      title: 'Not Found',
+      status: 404,
+      instance: '/auth/nothing-here',
+    });
   });
 
   it('sends security headers and no X-Powered-By', async () => {
@@ -87,8 +100,16 @@ describe('service endpoints, documentation and HTTP hygiene', () => {
 
   describe('the OpenAPI document at /docs-json', () => {
     let document: {
-      paths: Record<string, Record<string, { security?: unknown[]; requestBody?: unknown; responses: Record<string, unknown> }>>;
-      components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }> };
+      paths: Record<
+        string,
+        Record<
+          string,
+          { security?: unknown[]; requestBody?: unknown; responses: Record<string, unknown> }
+        >
+      >;
+      components: {
+        schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }>;
+      };
     };
     beforeAll(async () => {
       document = (await t.http.get('/docs-json')).body;
@@ -122,19 +143,38 @@ describe('service endpoints, documentation and HTTP hygiene', () => {
           .map(([method]) => `${method.toUpperCase()} ${path}`),
       );
       expect(secured.sort()).toEqual(
-        ['GET /auth/me', 'POST /auth/logout', 'POST /auth/logout-all', 'GET /auth/sessions', 'DELETE /auth/sessions/{id}'].sort(),
+        [
+          'GET /auth/me',
+          'POST /auth/logout',
+          'POST /auth/logout-all',
+          'GET /auth/sessions',
+          'DELETE /auth/sessions/{id}',
+        ].sort(),
       );
     });
 
     it('describes request bodies and responses from the DTOs, with snake_case fields', () => {
       const schemas = document.components.schemas;
-      expect(Object.keys(schemas.SignupDto!.properties!)).toEqual(['email', 'username', 'password']);
+      expect(Object.keys(schemas.SignupDto!.properties!)).toEqual([
+        'email',
+        'username',
+        'password',
+      ]);
       expect(schemas.LoginDto!.required).toEqual(['username_or_email', 'password']);
-      expect(Object.keys(schemas.TokenPairResponseDto!.properties!).sort()).toEqual(['access_token', 'expires_in', 'refresh_token', 'token_type']);
+      expect(Object.keys(schemas.TokenPairResponseDto!.properties!).sort()).toEqual([
+        'access_token',
+        'expires_in',
+        'refresh_token',
+        'token_type',
+      ]);
       expect(schemas.ProblemDetailsDto!.properties).toHaveProperty('errors');
       expect(document.paths['/auth/login']!.post!.requestBody).toBeDefined();
-      expect(Object.keys(document.paths['/auth/signup']!.post!.responses)).toEqual(expect.arrayContaining(['201', '409', '422']));
-      expect(Object.keys(document.paths['/auth/me']!.get!.responses)).toEqual(expect.arrayContaining(['200', '401']));
+      expect(Object.keys(document.paths['/auth/signup']!.post!.responses)).toEqual(
+        expect.arrayContaining(['201', '409', '422']),
+      );
+      expect(Object.keys(document.paths['/auth/me']!.get!.responses)).toEqual(
+        expect.arrayContaining(['200', '401']),
+      );
     });
   });
 
@@ -142,11 +182,20 @@ describe('service endpoints, documentation and HTTP hygiene', () => {
     const user = await signUpAndLogIn(t.http, { password: 'log-canary-password-1' });
     await t.http.get('/auth/me').set('Authorization', `Bearer ${user.accessToken}`);
     await t.http.post('/auth/refresh').send({ refresh_token: user.refreshToken });
-    await t.http.post('/auth/login').send({ username_or_email: user.username, password: 'log-canary-wrong-2' });
+    await t.http
+      .post('/auth/login')
+      .send({ username_or_email: user.username, password: 'log-canary-wrong-2' });
 
     const logged = t.logs.join('\n');
     expect(t.logs.length).toBeGreaterThan(3);
-    for (const secret of ['log-canary-password-1', 'log-canary-wrong-2', user.accessToken, user.refreshToken, '$2b$', '$2a$']) {
+    for (const secret of [
+      'log-canary-password-1',
+      'log-canary-wrong-2',
+      user.accessToken,
+      user.refreshToken,
+      '$2b$',
+      '$2a$',
+    ]) {
       expect(logged).not.toContain(secret);
     }
     for (const line of t.logs) expect(() => JSON.parse(line) as unknown).not.toThrow();
@@ -170,12 +219,18 @@ describe('when the database becomes unreachable', () => {
     expect(me.headers['content-type']).toMatch(PROBLEM);
     expect(me.headers['retry-after']).toBe('5');
     expect(JSON.stringify(me.body)).not.toMatch(/\.(ts|js):\d+/);
-    const login = await t.http.post('/auth/login').send({ username_or_email: user.username, password: user.password });
+    const login = await t.http
+      .post('/auth/login')
+      .send({ username_or_email: user.username, password: user.password });
     expect(login.status).toBe(503);
 
     await proxy.restore();
-    await expect.poll(async () => (await t.http.get('/health')).status, { timeout: 10_000, interval: 200 }).toBe(200);
-    expect((await t.http.get('/auth/me').set('Authorization', `Bearer ${user.accessToken}`)).status).toBe(200);
+    await expect
+      .poll(async () => (await t.http.get('/health')).status, { timeout: 10_000, interval: 200 })
+      .toBe(200);
+    expect(
+      (await t.http.get('/auth/me').set('Authorization', `Bearer ${user.accessToken}`)).status,
+    ).toBe(200);
 
     await t.close();
     await proxy.close();

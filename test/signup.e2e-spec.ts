@@ -17,8 +17,19 @@ describe('POST /auth/signup', () => {
     const response = await t.http.post('/auth/signup').send(input);
 
     expect(response.status).toBe(201);
-    expect(Object.keys(response.body).sort()).toEqual(['created_at', 'email', 'id', 'is_active', 'updated_at', 'username']);
-    expect(response.body).toMatchObject({ email: 'mixed.case@example.com', username: input.username, is_active: true });
+    expect(Object.keys(response.body).sort()).toEqual([
+      'created_at',
+      'email',
+      'id',
+      'is_active',
+      'updated_at',
+      'username',
+    ]);
+    expect(response.body).toMatchObject({
+      email: 'mixed.case@example.com',
+      username: input.username,
+      is_active: true,
+    });
     expect(response.body.id).toMatch(/^[0-9a-f-]{36}$/);
 
     const stored = await t.dataSource
@@ -33,17 +44,24 @@ describe('POST /auth/signup', () => {
 
   it('keeps the username as typed but refuses the same name in another case with a 409 naming the field', async () => {
     const first = await signUp(t.http, { username: `Case_${Date.now()}` });
-    const response = await t.http.post('/auth/signup').send(newSignup({ username: first.username.toUpperCase() }));
+    const response = await t.http
+      .post('/auth/signup')
+      .send(newSignup({ username: first.username.toUpperCase() }));
 
     expect(response.status).toBe(409);
     expect(response.headers['content-type']).toMatch(PROBLEM);
-    expect(response.body).toMatchObject({ status: 409, type: 'https://whazz.audio/problems/username-taken' });
+    expect(response.body).toMatchObject({
+      status: 409,
+      type: 'https://whazz.audio/problems/username-taken',
+    });
     expect(response.body.errors).toEqual([{ field: 'username', message: 'is already taken' }]);
   });
 
   it('refuses a taken email in any case with a 409 naming the email', async () => {
     const first = await signUp(t.http);
-    const response = await t.http.post('/auth/signup').send(newSignup({ email: first.email.toUpperCase() }));
+    const response = await t.http
+      .post('/auth/signup')
+      .send(newSignup({ email: first.email.toUpperCase() }));
 
     expect(response.status).toBe(409);
     expect(response.body.detail).toBe('An account with this email already exists.');
@@ -59,15 +77,25 @@ describe('POST /auth/signup', () => {
 
     expect(statuses.filter((status) => status === 201)).toHaveLength(1);
     expect(statuses.filter((status) => status === 409)).toHaveLength(11);
-    expect(await t.dataSource.getRepository(User).countBy({ usernameNormalized: username })).toBe(1);
+    expect(await t.dataSource.getRepository(User).countBy({ usernameNormalized: username })).toBe(
+      1,
+    );
   });
 
   it.each([
     ['email', { email: 'not-an-email' }, 'must be a valid email address'],
     ['email', { email: `${'a'.repeat(250)}@example.com` }, 'must be at most 254 characters'],
     ['username', { username: 'ab' }, 'must be 3 to 32 characters of A-Z, a-z, 0-9, _ . -'],
-    ['username', { username: 'a'.repeat(33) }, 'must be 3 to 32 characters of A-Z, a-z, 0-9, _ . -'],
-    ['username', { username: "bob'; DROP TABLE users;--" }, 'must be 3 to 32 characters of A-Z, a-z, 0-9, _ . -'],
+    [
+      'username',
+      { username: 'a'.repeat(33) },
+      'must be 3 to 32 characters of A-Z, a-z, 0-9, _ . -',
+    ],
+    [
+      'username',
+      { username: "bob'; DROP TABLE users;--" },
+      'must be 3 to 32 characters of A-Z, a-z, 0-9, _ . -',
+    ],
     ['password', { password: 'short' }, 'must be at least 8 characters long'],
     ['password', { password: 12345678 }, 'password must be a string'],
     ['password', { password: 'pass\u0000word1' }, 'must not contain the NUL character'],
@@ -90,33 +118,55 @@ describe('POST /auth/signup', () => {
   });
 
   it('accepts exactly 72 bytes', async () => {
-    const response = await t.http.post('/auth/signup').send(newSignup({ password: 'x'.repeat(72) }));
+    const response = await t.http
+      .post('/auth/signup')
+      .send(newSignup({ password: 'x'.repeat(72) }));
     expect(response.status).toBe(201);
   });
 
   it('refuses fields a client may not set (is_active, id, role) with 422 rather than ignoring them', async () => {
-    const response = await t.http
-      .post('/auth/signup')
-      .send({ ...newSignup(), is_active: false, id: '00000000-0000-0000-0000-000000000000', role: 'admin' });
+    const response = await t.http.post('/auth/signup').send({
+      ...newSignup(),
+      is_active: false,
+      id: '00000000-0000-0000-0000-000000000000',
+      role: 'admin',
+    });
 
     expect(response.status).toBe(422);
-    expect(response.body.errors.map((error: { field: string }) => error.field).sort()).toEqual(['id', 'is_active', 'role']);
+    expect(response.body.errors.map((error: { field: string }) => error.field).sort()).toEqual([
+      'id',
+      'is_active',
+      'role',
+    ]);
   });
 
   it('lists every missing field of an empty body', async () => {
     const response = await t.http.post('/auth/signup').send({});
     expect(response.status).toBe(422);
-    expect(response.body.errors.map((error: { field: string }) => error.field)).toEqual(['email', 'username', 'password']);
+    expect(response.body.errors.map((error: { field: string }) => error.field)).toEqual([
+      'email',
+      'username',
+      'password',
+    ]);
   });
 
-  it.each([['[]'], ['"text"'], ['42'], ['null']])('refuses the JSON body %s with 422', async (body) => {
-    const response = await t.http.post('/auth/signup').set('Content-Type', 'application/json').send(body);
-    expect(response.status).toBe(422);
-    expect(response.headers['content-type']).toMatch(PROBLEM);
-  });
+  it.each([['[]'], ['"text"'], ['42'], ['null']])(
+    'refuses the JSON body %s with 422',
+    async (body) => {
+      const response = await t.http
+        .post('/auth/signup')
+        .set('Content-Type', 'application/json')
+        .send(body);
+      expect(response.status).toBe(422);
+      expect(response.headers['content-type']).toMatch(PROBLEM);
+    },
+  );
 
   it('answers malformed JSON with 400 problem details', async () => {
-    const response = await t.http.post('/auth/signup').set('Content-Type', 'application/json').send('{"email": ');
+    const response = await t.http
+      .post('/auth/signup')
+      .set('Content-Type', 'application/json')
+      .send('{"email": ');
     expect(response.status).toBe(400);
     expect(response.headers['content-type']).toMatch(PROBLEM);
     expect(response.body).toMatchObject({ status: 400, title: 'Bad Request' });
@@ -131,7 +181,10 @@ describe('POST /auth/signup', () => {
   });
 
   it('answers a non-JSON body with 415 problem details', async () => {
-    const response = await t.http.post('/auth/signup').set('Content-Type', 'text/plain').send('email=a');
+    const response = await t.http
+      .post('/auth/signup')
+      .set('Content-Type', 'text/plain')
+      .send('email=a');
     expect(response.status).toBe(415);
     expect(response.headers['content-type']).toMatch(PROBLEM);
   });

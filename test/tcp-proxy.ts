@@ -27,7 +27,9 @@ export async function startTcpProxy(targetUrl: string): Promise<TcpProxy> {
       upstream.on('close', () => client.destroy());
     });
   const listen = (server: Server, port = 0) =>
-    new Promise<number>((resolve) => server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+    new Promise<number>((resolve) =>
+      server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
+    );
 
   let server = makeServer();
   const port = await listen(server);

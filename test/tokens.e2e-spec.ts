@@ -24,8 +24,10 @@ describe('access tokens, refresh tokens and sessions', () => {
   });
   afterAll(() => t.close());
 
-  const me = (accessToken: string) => t.http.get('/auth/me').set('Authorization', `Bearer ${accessToken}`);
-  const refresh = (refreshToken: string) => t.http.post('/auth/refresh').send({ refresh_token: refreshToken });
+  const me = (accessToken: string) =>
+    t.http.get('/auth/me').set('Authorization', `Bearer ${accessToken}`);
+  const refresh = (refreshToken: string) =>
+    t.http.post('/auth/refresh').send({ refresh_token: refreshToken });
   const validClaims = (user: LoggedInUser) => {
     const payload = jwt.decode<Record<string, unknown>>(user.accessToken);
     return { ...payload, jti: randomUUID() };
@@ -37,7 +39,11 @@ describe('access tokens, refresh tokens and sessions', () => {
       const response = await me(user.accessToken);
 
       expect(response.status).toBe(200);
-      expect(response.body).toMatchObject({ id: user.id, email: user.email, username: user.username });
+      expect(response.body).toMatchObject({
+        id: user.id,
+        email: user.email,
+        username: user.username,
+      });
       const claims = jwt.decode<Record<string, unknown>>(user.accessToken);
       expect(Object.keys(claims).sort()).toEqual(['aud', 'exp', 'iat', 'iss', 'jti', 'sid', 'sub']);
       expect(claims).toMatchObject({ sub: user.id, iss: 'whazz-audio-auth', aud: 'whazz-audio' });
@@ -54,22 +60,50 @@ describe('access tokens, refresh tokens and sessions', () => {
     it.each<[string, (user: LoggedInUser) => string]>([
       ['a malformed token', () => 'not.a.jwt'],
       ['garbage in the header', () => 'Basic dXNlcjpwYXNz'],
-      ['an expired token', (u) => craftToken({ alg: 'HS256', typ: 'JWT' }, { ...validClaims(u), iat: 1000, exp: 2000 })],
-      ['a not-yet-valid token', (u) => craftToken({ alg: 'HS256', typ: 'JWT' }, { ...validClaims(u), nbf: 4102444800 })],
-      ['a token signed with another secret', (u) => craftToken({ alg: 'HS256' }, validClaims(u), 'another-secret-another-secret-1234')],
+      [
+        'an expired token',
+        (u) =>
+          craftToken({ alg: 'HS256', typ: 'JWT' }, { ...validClaims(u), iat: 1000, exp: 2000 }),
+      ],
+      [
+        'a not-yet-valid token',
+        (u) => craftToken({ alg: 'HS256', typ: 'JWT' }, { ...validClaims(u), nbf: 4102444800 }),
+      ],
+      [
+        'a token signed with another secret',
+        (u) => craftToken({ alg: 'HS256' }, validClaims(u), 'another-secret-another-secret-1234'),
+      ],
       ['an alg:none token', (u) => craftToken({ alg: 'none', typ: 'JWT' }, validClaims(u))],
-      ['an HS512 token with the right secret', (u) => {
-        const unsigned = `${b64({ alg: 'HS512' })}.${b64(validClaims(u))}`;
-        return `${unsigned}.${createHmac('sha512', TEST_JWT_SECRET).update(unsigned).digest('base64url')}`;
-      }],
-      ['a token for another issuer', (u) => craftToken({ alg: 'HS256' }, { ...validClaims(u), iss: 'someone-else' })],
-      ['a token for another audience', (u) => craftToken({ alg: 'HS256' }, { ...validClaims(u), aud: 'another-app' })],
-      ['a tampered payload', (u) => {
-        const [header, , signature] = u.accessToken.split('.');
-        return `${header}.${b64({ ...validClaims(u), sub: randomUUID() })}.${signature}`;
-      }],
-      ['a token naming a session that does not exist', (u) => craftToken({ alg: 'HS256' }, { ...validClaims(u), sid: randomUUID() })],
-      ['a token without a session id', (u) => craftToken({ alg: 'HS256' }, { ...validClaims(u), sid: undefined })],
+      [
+        'an HS512 token with the right secret',
+        (u) => {
+          const unsigned = `${b64({ alg: 'HS512' })}.${b64(validClaims(u))}`;
+          return `${unsigned}.${createHmac('sha512', TEST_JWT_SECRET).update(unsigned).digest('base64url')}`;
+        },
+      ],
+      [
+        'a token for another issuer',
+        (u) => craftToken({ alg: 'HS256' }, { ...validClaims(u), iss: 'someone-else' }),
+      ],
+      [
+        'a token for another audience',
+        (u) => craftToken({ alg: 'HS256' }, { ...validClaims(u), aud: 'another-app' }),
+      ],
+      [
+        'a tampered payload',
+        (u) => {
+          const [header, , signature] = u.accessToken.split('.');
+          return `${header}.${b64({ ...validClaims(u), sub: randomUUID() })}.${signature}`;
+        },
+      ],
+      [
+        'a token naming a session that does not exist',
+        (u) => craftToken({ alg: 'HS256' }, { ...validClaims(u), sid: randomUUID() }),
+      ],
+      [
+        'a token without a session id',
+        (u) => craftToken({ alg: 'HS256' }, { ...validClaims(u), sid: undefined }),
+      ],
       ['a refresh token used as a bearer token', (u) => u.refreshToken],
     ])('refuses %s with 401 invalid_token', async (_, makeToken) => {
       const user = await signUpAndLogIn(t.http);
@@ -85,7 +119,9 @@ describe('access tokens, refresh tokens and sessions', () => {
       const expired = craftToken({ alg: 'HS256' }, { ...validClaims(user), iat: 1000, exp: 2000 });
       const response = await me(expired);
       expect(response.body.detail).toBe('The access token has expired.');
-      expect(response.headers['www-authenticate']).toBe('Bearer realm="whazz-audio", error="invalid_token"');
+      expect(response.headers['www-authenticate']).toBe(
+        'Bearer realm="whazz-audio", error="invalid_token"',
+      );
     });
   });
 
@@ -122,12 +158,16 @@ describe('access tokens, refresh tokens and sessions', () => {
 
     it('never mints two live pairs from concurrent refreshes of one token', async () => {
       const user = await signUpAndLogIn(t.http);
-      const responses = await Promise.all(Array.from({ length: 8 }, () => refresh(user.refreshToken)));
+      const responses = await Promise.all(
+        Array.from({ length: 8 }, () => refresh(user.refreshToken)),
+      );
       const succeeded = responses.filter((response) => response.status === 200);
 
       expect(succeeded.length).toBeLessThanOrEqual(1);
       expect(responses.every((response) => [200, 401].includes(response.status))).toBe(true);
-      const live = await Promise.all(succeeded.map((response) => refresh(response.body.refresh_token as string)));
+      const live = await Promise.all(
+        succeeded.map((response) => refresh(response.body.refresh_token as string)),
+      );
       expect(live.filter((response) => response.status === 200).length).toBeLessThanOrEqual(1);
     });
 
@@ -154,7 +194,9 @@ describe('access tokens, refresh tokens and sessions', () => {
     it('refuses an expired session', async () => {
       const user = await signUpAndLogIn(t.http);
       const sid = jwt.decode<{ sid: string }>(user.accessToken).sid;
-      await t.dataSource.getRepository(Session).update({ id: sid }, { expiresAt: new Date(Date.now() - 1000) });
+      await t.dataSource
+        .getRepository(Session)
+        .update({ id: sid }, { expiresAt: new Date(Date.now() - 1000) });
       expect((await refresh(user.refreshToken)).status).toBe(401);
     });
 
@@ -167,12 +209,16 @@ describe('access tokens, refresh tokens and sessions', () => {
   describe('logout and sessions', () => {
     it('POST /auth/logout kills that access token and its refresh token at once', async () => {
       const user = await signUpAndLogIn(t.http);
-      const response = await t.http.post('/auth/logout').set('Authorization', `Bearer ${user.accessToken}`);
+      const response = await t.http
+        .post('/auth/logout')
+        .set('Authorization', `Bearer ${user.accessToken}`);
 
       expect(response.status).toBe(200);
       expect(response.body).toEqual({ message: 'Successfully logged out' });
       expect((await me(user.accessToken)).status).toBe(401);
-      expect((await me(user.accessToken)).body.detail).toBe('The access token has been revoked: its session has ended.');
+      expect((await me(user.accessToken)).body.detail).toBe(
+        'The access token has been revoked: its session has ended.',
+      );
       expect((await refresh(user.refreshToken)).status).toBe(401);
     });
 
@@ -198,14 +244,24 @@ describe('access tokens, refresh tokens and sessions', () => {
     it('GET /auth/sessions lists active sessions with device, address and the current flag', async () => {
       const user = await signUpAndLogIn(t.http);
       const phone = await logIn(t.http, user, 'Phone/1.0');
-      const response = await t.http.get('/auth/sessions').set('Authorization', `Bearer ${phone.accessToken}`);
+      const response = await t.http
+        .get('/auth/sessions')
+        .set('Authorization', `Bearer ${phone.accessToken}`);
 
       expect(response.status).toBe(200);
       expect(response.body).toHaveLength(2);
       const current = response.body.find((session: { current: boolean }) => session.current);
       expect(current).toMatchObject({ user_agent: 'Phone/1.0', current: true });
       expect(current.ip_address).toMatch(/127\.0\.0\.1/);
-      expect(Object.keys(current).sort()).toEqual(['created_at', 'current', 'expires_at', 'id', 'ip_address', 'last_used_at', 'user_agent']);
+      expect(Object.keys(current).sort()).toEqual([
+        'created_at',
+        'current',
+        'expires_at',
+        'id',
+        'ip_address',
+        'last_used_at',
+        'user_agent',
+      ]);
     });
 
     it('DELETE /auth/sessions/{id} ends one session; someone else’s id is 404', async () => {
@@ -214,11 +270,15 @@ describe('access tokens, refresh tokens and sessions', () => {
       const stranger = await signUpAndLogIn(t.http);
       const laptopSid = jwt.decode<{ sid: string }>(laptop.accessToken).sid;
 
-      const byStranger = await t.http.delete(`/auth/sessions/${laptopSid}`).set('Authorization', `Bearer ${stranger.accessToken}`);
+      const byStranger = await t.http
+        .delete(`/auth/sessions/${laptopSid}`)
+        .set('Authorization', `Bearer ${stranger.accessToken}`);
       expect(byStranger.status).toBe(404);
       expect((await me(laptop.accessToken)).status).toBe(200);
 
-      const byOwner = await t.http.delete(`/auth/sessions/${laptopSid}`).set('Authorization', `Bearer ${user.accessToken}`);
+      const byOwner = await t.http
+        .delete(`/auth/sessions/${laptopSid}`)
+        .set('Authorization', `Bearer ${user.accessToken}`);
       expect(byOwner.status).toBe(204);
       expect((await me(laptop.accessToken)).status).toBe(401);
       expect((await refresh(laptop.refreshToken)).status).toBe(401);
@@ -227,7 +287,9 @@ describe('access tokens, refresh tokens and sessions', () => {
 
     it('answers a session id that is not a UUID with 422', async () => {
       const user = await signUpAndLogIn(t.http);
-      const response = await t.http.delete('/auth/sessions/not-a-uuid').set('Authorization', `Bearer ${user.accessToken}`);
+      const response = await t.http
+        .delete('/auth/sessions/not-a-uuid')
+        .set('Authorization', `Bearer ${user.accessToken}`);
       expect(response.status).toBe(422);
       expect(response.body.errors).toEqual([{ field: 'id', message: 'must be a UUID' }]);
     });
@@ -237,23 +299,31 @@ describe('access tokens, refresh tokens and sessions', () => {
       const tablet = await logIn(t.http, user, 'tablet');
       const other = await signUpAndLogIn(t.http);
 
-      const response = await t.http.post('/auth/logout-all').set('Authorization', `Bearer ${user.accessToken}`);
+      const response = await t.http
+        .post('/auth/logout-all')
+        .set('Authorization', `Bearer ${user.accessToken}`);
       expect(response.status).toBe(200);
       expect(response.body).toEqual({ message: 'Logged out of all sessions', revoked_sessions: 2 });
-      for (const token of [user.accessToken, tablet.accessToken]) expect((await me(token)).status).toBe(401);
-      for (const token of [user.refreshToken, tablet.refreshToken]) expect((await refresh(token)).status).toBe(401);
+      for (const token of [user.accessToken, tablet.accessToken])
+        expect((await me(token)).status).toBe(401);
+      for (const token of [user.refreshToken, tablet.refreshToken])
+        expect((await refresh(token)).status).toBe(401);
       expect((await me(other.accessToken)).status).toBe(200);
     });
 
     it('pruning removes sessions that ended longer ago than an access token lives', async () => {
       const user = await signUpAndLogIn(t.http);
       const sid = jwt.decode<{ sid: string }>(user.accessToken).sid;
-      await t.dataSource.getRepository(Session).update({ id: sid }, { revokedAt: new Date(Date.now() - 16 * 60 * 1000) });
+      await t.dataSource
+        .getRepository(Session)
+        .update({ id: sid }, { revokedAt: new Date(Date.now() - 16 * 60 * 1000) });
       const { SessionsService } = await import('../src/sessions/sessions.service.js');
       await t.app.get(SessionsService).pruneEnded();
 
       expect(await t.dataSource.getRepository(Session).existsBy({ id: sid })).toBe(false);
-      expect(await t.dataSource.getRepository(RefreshToken).existsBy({ sessionId: sid })).toBe(false);
+      expect(await t.dataSource.getRepository(RefreshToken).existsBy({ sessionId: sid })).toBe(
+        false,
+      );
       expect((await me(user.accessToken)).status).toBe(401);
     });
   });

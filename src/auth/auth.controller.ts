@@ -1,4 +1,14 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  UseGuards,
+} from '@nestjs/common';
 import { ApiBody, ApiTags } from '@nestjs/swagger';
 import { ApiProblemResponses, BearerAuth } from '../common/api-problem-responses.decorator.js';
 import { Public } from '../common/public.decorator.js';
@@ -24,10 +34,6 @@ const toResponse = (pair: TokenPair): TokenPairResponseDto => ({
   expires_in: pair.expiresIn,
 });
 
-const sessionIdPipe = new ParseUUIDPipe({
-  exceptionFactory: () => new RequestValidationError([{ field: 'id', message: 'must be a UUID' }]),
-});
-
 @ApiTags('auth')
 @Controller('auth')
 export class AuthController {
@@ -51,7 +57,10 @@ export class AuthController {
   @UseGuards(LocalAuthGuard)
   @ApiBody({ type: LoginDto })
   @ApiProblemResponses(401, 403)
-  async login(@LoggedInUser() user: User, @RequestClient() client: ClientInfo): Promise<TokenPairResponseDto> {
+  async login(
+    @LoggedInUser() user: User,
+    @RequestClient() client: ClientInfo,
+  ): Promise<TokenPairResponseDto> {
     return toResponse(await this.auth.login(user, client));
   }
 
@@ -63,7 +72,10 @@ export class AuthController {
   @Post('refresh')
   @HttpCode(200)
   @ApiProblemResponses(401, 403)
-  async refresh(@Body() dto: RefreshTokenDto, @RequestClient() client: ClientInfo): Promise<TokenPairResponseDto> {
+  async refresh(
+    @Body() dto: RefreshTokenDto,
+    @RequestClient() client: ClientInfo,
+  ): Promise<TokenPairResponseDto> {
     return toResponse(await this.auth.refresh(dto.refresh_token, client));
   }
 
@@ -106,7 +118,17 @@ export class AuthController {
   @HttpCode(204)
   @BearerAuth()
   @ApiProblemResponses(404)
-  async revokeSession(@CurrentPrincipal() principal: Principal, @Param('id', sessionIdPipe) id: string): Promise<void> {
+  async revokeSession(
+    @CurrentPrincipal() principal: Principal,
+    @Param(
+      'id',
+      new ParseUUIDPipe({
+        exceptionFactory: () =>
+          new RequestValidationError([{ field: 'id', message: 'must be a UUID' }]),
+      }),
+    )
+    id: string,
+  ): Promise<void> {
     await this.sessions.revokeOwned(principal.userId, id);
   }
 }

@@ -15,7 +15,12 @@ export class InvalidCredentialsError extends ProblemException {
 
 export class AccountDisabledError extends ProblemException {
   constructor() {
-    super({ status: 403, code: 'account-disabled', title: 'Forbidden', detail: 'This account is disabled.' });
+    super({
+      status: 403,
+      code: 'account-disabled',
+      title: 'Forbidden',
+      detail: 'This account is disabled.',
+    });
   }
 }
 
@@ -36,7 +41,8 @@ export class RefreshTokenReusedError extends ProblemException {
       status: 401,
       code: 'refresh-token-reused',
       title: 'Unauthorized',
-      detail: 'This refresh token was already used, so the session has been ended to protect the account. Log in again.',
+      detail:
+        'This refresh token was already used, so the session has been ended to protect the account. Log in again.',
     });
   }
 }

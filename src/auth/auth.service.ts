@@ -79,18 +79,26 @@ export class AuthService {
   /** Runs for every bearer request once the JWT's signature, iss, aud and exp have passed. */
   async authenticate(claims: Partial<AccessTokenClaims>): Promise<Principal> {
     const { sub, sid, jti } = claims;
-    if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string' || !UUID.test(sid)) {
+    if (
+      typeof sub !== 'string' ||
+      typeof sid !== 'string' ||
+      typeof jti !== 'string' ||
+      !UUID.test(sid)
+    ) {
       throw new InvalidAccessTokenError();
     }
     if (!UUID.test(sub) || !(await this.sessions.isActive(sid, sub))) {
-      throw new InvalidAccessTokenError('The access token has been revoked: its session has ended.');
+      throw new InvalidAccessTokenError(
+        'The access token has been revoked: its session has ended.',
+      );
     }
     return { userId: sub, sessionId: sid, tokenId: jti };
   }
 
   async currentUser(principal: Principal): Promise<User> {
     const user = await this.users.findById(principal.userId);
-    if (!user) throw new InvalidAccessTokenError('The account of this access token no longer exists.');
+    if (!user)
+      throw new InvalidAccessTokenError('The account of this access token no longer exists.');
     if (!user.isActive) throw new AccountDisabledError();
     return user;
   }

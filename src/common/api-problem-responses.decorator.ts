@@ -22,7 +22,9 @@ export function ApiProblemResponses(...statuses: number[]): MethodDecorator & Cl
       ApiResponse({
         status,
         description: DEFAULT_DESCRIPTIONS[status] ?? 'Error',
-        content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/ProblemDetailsDto' } } },
+        content: {
+          [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/ProblemDetailsDto' } },
+        },
       }),
     ),
   );

@@ -4,7 +4,10 @@ import { PROBLEM_CONTENT_TYPE, renderProblem } from './problem-details.js';
 
 /** Writes any error as problem details; 5xx causes go to the request's log line, never the client. */
 export function sendProblem(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
-  const { body, headers, unexpected } = renderProblem(error, { requestId: request.id, path: request.url });
+  const { body, headers, unexpected } = renderProblem(error, {
+    requestId: request.id,
+    path: request.url,
+  });
   if (unexpected !== undefined) {
     if (body.status === 503) request.log.warn({ err: unexpected }, 'database unavailable');
     else request.log.error({ err: unexpected }, 'unhandled error');

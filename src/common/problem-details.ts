@@ -26,14 +26,24 @@ export interface RenderedProblem {
 const UNIQUE_VIOLATION = '23505';
 // Class 08 (connection exception), 57P01-57P03 (server shutting down / cannot connect now).
 const UNAVAILABLE_SQLSTATE = /^(08|57P0[123])/;
-const UNAVAILABLE_NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
-const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error/i;
+const UNAVAILABLE_NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+]);
+const UNAVAILABLE_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error/i;
 
 function databaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const cause = error instanceof QueryFailedError ? (error.driverError as unknown) : error;
   const code = (cause as { code?: unknown }).code;
-  if (typeof code === 'string' && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_NETWORK_CODES.has(code))) {
+  if (
+    typeof code === 'string' &&
+    (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_NETWORK_CODES.has(code))
+  ) {
     return true;
   }
   return UNAVAILABLE_MESSAGES.test(error.message);
@@ -48,7 +58,10 @@ function plain(status: number, detail: string, code?: string): ProblemDetails {
   };
 }
 
-function withAuthChallenge(status: number, headers: Record<string, string>): Record<string, string> {
+function withAuthChallenge(
+  status: number,
+  headers: Record<string, string>,
+): Record<string, string> {
   // RFC 9110 §15.5.2: a 401 carries a challenge; RFC 6750 names the scheme.
   if (status === 401 && !headers['WWW-Authenticate']) {
     return { ...headers, 'WWW-Authenticate': 'Bearer realm="whazz-audio"' };
@@ -80,13 +93,19 @@ function renderCore(error: unknown): RenderedProblem {
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const response = error.getResponse();
-    const body = plain(status, status >= 500 ? STATUS_CODES[status] ?? 'Error' : error.message);
+    const body = plain(status, status >= 500 ? (STATUS_CODES[status] ?? 'Error') : error.message);
     // Terminus reports which checks failed; a readiness probe can show that.
     if (typeof response === 'object' && 'details' in response) body.checks = response.details;
     return { body, headers: {} };
   }
-  if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION) {
-    return { body: plain(409, 'The request conflicts with an existing record.', 'conflict'), headers: {} };
+  if (
+    error instanceof QueryFailedError &&
+    (error.driverError as { code?: string }).code === UNIQUE_VIOLATION
+  ) {
+    return {
+      body: plain(409, 'The request conflicts with an existing record.', 'conflict'),
+      headers: {},
+    };
   }
   if (databaseUnavailable(error)) {
     return {
@@ -101,16 +120,22 @@ function renderCore(error: unknown): RenderedProblem {
     return { body: plain(clientError.status, detail), headers: {} };
   }
   return {
-    body: plain(HttpStatus.INTERNAL_SERVER_ERROR, 'Something went wrong on our side; it has been logged.'),
+    body: plain(
+      HttpStatus.INTERNAL_SERVER_ERROR,
+      'Something went wrong on our side; it has been logged.',
+    ),
     headers: {},
     unexpected: error,
   };
 }
 
 /** Any thrown value to RFC 9457 problem details. The one place errors get their HTTP shape. */
-export function renderProblem(error: unknown, context: { requestId?: string; path?: string }): RenderedProblem {
+export function renderProblem(
+  error: unknown,
+  context: { requestId?: string; path?: string },
+): RenderedProblem {
   const rendered = renderCore(error);
-  if (context.path) rendered.body.instance = context.path.split("?")[0];
+  if (context.path) rendered.body.instance = context.path.split('?')[0];
   if (context.requestId) rendered.body.request_id = context.requestId;
   rendered.headers = withAuthChallenge(rendered.body.status, rendered.headers);
   return rendered;

@@ -3,7 +3,11 @@ import { RequestValidationError, type FieldError } from './problem.exception.js'
 
 function fieldErrors(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
-    const field = error.property ? (parent ? `${parent}.${error.property}` : error.property) : 'body';
+    const field = error.property
+      ? parent
+        ? `${parent}.${error.property}`
+        : error.property
+      : 'body';
     const own = Object.entries(error.constraints ?? {}).map(([rule, message]) => ({
       field,
       message:

@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { config as loadDotenv } from 'dotenv';
 import packageJson from '../../package.json' with { type: 'json' };
-import { InvalidEnvironmentError, validateEnvironment, type EnvironmentVariables } from './environment.js';
+import {
+  InvalidEnvironmentError,
+  validateEnvironment,
+  type EnvironmentVariables,
+} from './environment.js';
 
 export interface AppConfig {
   name: string;
@@ -67,12 +71,17 @@ function resolveJwtSecret(env: EnvironmentVariables, problems: string[]) {
   if (env.NODE_ENV !== 'production') {
     return configured
       ? { jwtSecret: configured, jwtSecretGenerated: false }
-      : { jwtSecret: randomBytes(MIN_SECRET_BYTES).toString('base64url'), jwtSecretGenerated: true };
+      : {
+          jwtSecret: randomBytes(MIN_SECRET_BYTES).toString('base64url'),
+          jwtSecretGenerated: true,
+        };
   }
   if (!configured) {
     problems.push('JWT_SECRET: must be set when NODE_ENV=production');
   } else if (Buffer.byteLength(configured, 'utf8') < MIN_SECRET_BYTES) {
-    problems.push(`JWT_SECRET: must be at least ${MIN_SECRET_BYTES} bytes when NODE_ENV=production`);
+    problems.push(
+      `JWT_SECRET: must be at least ${MIN_SECRET_BYTES} bytes when NODE_ENV=production`,
+    );
   } else if (EXAMPLE_SECRETS.has(configured.trim().toLowerCase())) {
     problems.push('JWT_SECRET: is a published example value; generate your own');
   }
@@ -93,7 +102,9 @@ export function buildConfiguration(source: Record<string, unknown>): Configurati
   const problems: string[] = [];
   const secret = resolveJwtSecret(env, problems);
   if (env.NODE_ENV === 'production' && env.BCRYPT_COST < MIN_PRODUCTION_BCRYPT_COST) {
-    problems.push(`BCRYPT_COST: must be at least ${MIN_PRODUCTION_BCRYPT_COST} when NODE_ENV=production`);
+    problems.push(
+      `BCRYPT_COST: must be at least ${MIN_PRODUCTION_BCRYPT_COST} when NODE_ENV=production`,
+    );
   }
   if (problems.length > 0) throw new InvalidEnvironmentError(problems);
 

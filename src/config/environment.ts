@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { plainToInstance, Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
@@ -150,7 +151,9 @@ const SECRET_VARIABLES = new Set(['JWT_SECRET', 'SECRET_KEY', 'DATABASE_URL', 'P
 function describe(errors: ValidationError[]): string[] {
   return errors.map((error) => {
     const reasons = Object.values(error.constraints ?? {}).join('; ');
-    const shown = SECRET_VARIABLES.has(error.property) ? 'a hidden value' : JSON.stringify(error.value);
+    const shown = SECRET_VARIABLES.has(error.property)
+      ? 'a hidden value'
+      : JSON.stringify(error.value);
     return `${error.property}: ${reasons} (got ${shown})`;
   });
 }

@@ -23,7 +23,12 @@ function describeServer(url: string): string {
 /** DATABASE_URL (or POSTGRES_*) when given; otherwise the embedded PostgreSQL. */
 export async function openDatabaseServer(config: DatabaseConfig): Promise<DatabaseServer> {
   if (config.url) {
-    return { url: config.url, embedded: false, description: describeServer(config.url), close: async () => {} };
+    return {
+      url: config.url,
+      embedded: false,
+      description: describeServer(config.url),
+      close: async () => {},
+    };
   }
   const embedded = await startEmbeddedPostgres(config.embeddedDirectory);
   return {

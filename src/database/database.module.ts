@@ -62,7 +62,9 @@ class DatabaseServerModule {}
         if (!config.get('database', { infer: true }).runMigrations) return [];
         const applied = await runPendingMigrations(dataSource, { exclusive: !server.embedded });
         if (applied.length > 0) {
-          new Logger('Database').log(`Applied migrations: ${applied.map((m) => m.name).join(', ')}`);
+          new Logger('Database').log(
+            `Applied migrations: ${applied.map((m) => m.name).join(', ')}`,
+          );
         }
         return applied;
       },

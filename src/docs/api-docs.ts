@@ -23,7 +23,10 @@ const REDOC_PAGE = `<!DOCTYPE html>
 `;
 
 type PluginMetadata = Awaited<ReturnType<typeof loadPluginMetadata>>;
-type ControllerMetadata = [Promise<Record<string, object>>, Record<string, Record<string, { type?: unknown }>>];
+type ControllerMetadata = [
+  Promise<Record<string, object>>,
+  Record<string, Record<string, { type?: unknown }>>,
+];
 
 /**
  * @nestjs/swagger adds the plugin's success response only to methods that declare no
@@ -32,7 +35,9 @@ type ControllerMetadata = [Promise<Record<string, object>>, Record<string, Recor
  * merged in here, next to the declared ones.
  */
 async function mergePluginSuccessResponses(metadata: PluginMetadata): Promise<void> {
-  const swagger = (metadata as unknown as Record<string, { controllers?: ControllerMetadata[] } | undefined>)['@nestjs/swagger'];
+  const swagger = (
+    metadata as unknown as Record<string, { controllers?: ControllerMetadata[] } | undefined>
+  )['@nestjs/swagger'];
   const controllers = swagger?.controllers ?? [];
   for (const [fileImport, classes] of controllers) {
     const file = await fileImport;
@@ -61,7 +66,10 @@ async function mergePluginSuccessResponses(metadata: PluginMetadata): Promise<vo
  * installed packages, never a CDN. Schemas come from the DTOs through the Swagger plugin's
  * generated metadata (src/metadata.ts, written by `npm run openapi:metadata`).
  */
-export async function setupApiDocs(app: NestFastifyApplication, appConfig: AppConfig): Promise<void> {
+export async function setupApiDocs(
+  app: NestFastifyApplication,
+  appConfig: AppConfig,
+): Promise<void> {
   await SwaggerModule.loadPluginMetadata(loadPluginMetadata);
   await mergePluginSuccessResponses(await loadPluginMetadata());
   const options = new DocumentBuilder()
@@ -80,10 +88,17 @@ export async function setupApiDocs(app: NestFastifyApplication, appConfig: AppCo
     swaggerOptions: { persistAuthorization: true },
   });
 
-  const redocScript = readFileSync(createRequire(import.meta.url).resolve('redoc/bundles/redoc.standalone.js'));
+  const redocScript = readFileSync(
+    createRequire(import.meta.url).resolve('redoc/bundles/redoc.standalone.js'),
+  );
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.get('/redoc', (_request, reply) => reply.type('text/html; charset=utf-8').send(REDOC_PAGE));
+  fastify.get('/redoc', (_request, reply) =>
+    reply.type('text/html; charset=utf-8').send(REDOC_PAGE),
+  );
   fastify.get('/redoc/redoc.standalone.js', (_request, reply) =>
-    reply.type('application/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(redocScript),
+    reply
+      .type('application/javascript; charset=utf-8')
+      .header('cache-control', 'public, max-age=86400')
+      .send(redocScript),
   );
 }

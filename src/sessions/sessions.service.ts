@@ -1,8 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, IsNull, MoreThan, type EntityManager, type FindOptionsWhere, type Repository } from 'typeorm';
+import {
+  DataSource,
+  IsNull,
+  MoreThan,
+  type EntityManager,
+  type FindOptionsWhere,
+  type Repository,
+} from 'typeorm';
 import type { Configuration } from '../config/configuration.js';
 import { RefreshToken } from './entities/refresh-token.entity.js';
 import { Session, type SessionRevocationReason } from './entities/session.entity.js';
@@ -102,15 +114,29 @@ export class SessionsService implements OnApplicationBootstrap, OnApplicationShu
       await manager.update(
         Session,
         { id: session.id },
-        { lastUsedAt: session.lastUsedAt, expiresAt: session.expiresAt, userAgent: session.userAgent, ipAddress: session.ipAddress },
+        {
+          lastUsedAt: session.lastUsedAt,
+          expiresAt: session.expiresAt,
+          userAgent: session.userAgent,
+          ipAddress: session.ipAddress,
+        },
       );
-      return { kind: 'rotated', session, refreshToken: await this.issueRefreshToken(manager, session.id) };
+      return {
+        kind: 'rotated',
+        session,
+        refreshToken: await this.issueRefreshToken(manager, session.id),
+      };
     });
   }
 
   /** True while the session can still vouch for its access tokens. */
   isActive(sessionId: string, userId: string): Promise<boolean> {
-    return this.sessions.existsBy({ id: sessionId, userId, revokedAt: IsNull(), expiresAt: MoreThan(new Date()) });
+    return this.sessions.existsBy({
+      id: sessionId,
+      userId,
+      revokedAt: IsNull(),
+      expiresAt: MoreThan(new Date()),
+    });
   }
 
   listActive(userId: string): Promise<Session[]> {
@@ -126,7 +152,11 @@ export class SessionsService implements OnApplicationBootstrap, OnApplicationShu
 
   /** Revokes one of the user's own sessions; someone else's id is as unknown as a made-up one. */
   async revokeOwned(userId: string, sessionId: string): Promise<void> {
-    const revoked = await this.markRevoked(this.dataSource.manager, { id: sessionId, userId }, 'revoked_by_user');
+    const revoked = await this.markRevoked(
+      this.dataSource.manager,
+      { id: sessionId, userId },
+      'revoked_by_user',
+    );
     if (revoked === 0) throw new SessionNotFoundError();
   }
 
@@ -150,7 +180,9 @@ export class SessionsService implements OnApplicationBootstrap, OnApplicationShu
 
   onApplicationBootstrap(): void {
     this.pruneTimer = setInterval(() => {
-      this.pruneEnded().catch((error: unknown) => this.logger.warn(`pruning sessions failed: ${String(error)}`));
+      this.pruneEnded().catch((error: unknown) =>
+        this.logger.warn(`pruning sessions failed: ${String(error)}`),
+      );
     }, PRUNE_EVERY_MS);
     this.pruneTimer.unref();
   }
@@ -165,7 +197,11 @@ export class SessionsService implements OnApplicationBootstrap, OnApplicationShu
 
   private async issueRefreshToken(manager: EntityManager, sessionId: string): Promise<string> {
     const refreshToken = generateRefreshToken();
-    await manager.insert(RefreshToken, { tokenHash: hashRefreshToken(refreshToken), sessionId, rotatedAt: null });
+    await manager.insert(RefreshToken, {
+      tokenHash: hashRefreshToken(refreshToken),
+      sessionId,
+      rotatedAt: null,
+    });
     return refreshToken;
   }
 

@@ -16,6 +16,11 @@ export class AccountFieldTakenError extends ProblemException {
 
 export class UserNotFoundError extends ProblemException {
   constructor() {
-    super({ status: 404, code: 'user-not-found', title: 'Not Found', detail: 'The user does not exist.' });
+    super({
+      status: 404,
+      code: 'user-not-found',
+      title: 'Not Found',
+      detail: 'The user does not exist.',
+    });
   }
 }

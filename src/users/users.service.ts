@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, type Repository } from 'typeorm';
-import { AccountFieldTakenError, UserNotFoundError, type UniqueAccountField } from './users.errors.js';
+import {
+  AccountFieldTakenError,
+  UserNotFoundError,
+  type UniqueAccountField,
+} from './users.errors.js';
 import { USER_EMAIL_UNIQUE, USER_USERNAME_UNIQUE, User } from './entities/user.entity.js';
 
 export interface NewUser {
@@ -10,9 +14,6 @@ export interface NewUser {
   username: string;
   passwordHash: string;
 }
-
-/** A user with the hash column loaded, for the one flow that needs it. */
-export type UserWithPasswordHash = User & { passwordHash: string };
 
 const FIELD_BY_CONSTRAINT: Record<string, UniqueAccountField> = {
   [USER_EMAIL_UNIQUE]: 'email',
@@ -59,14 +60,17 @@ export class UsersService {
     return this.users.findOneBy({ id });
   }
 
-  /** Exact match, ignoring case, on the email or the username: never a pattern (LIKE). */
-  findByLoginWithPasswordHash(usernameOrEmail: string): Promise<UserWithPasswordHash | null> {
+  /**
+   * Exact match, ignoring case, on the email or the username: never a pattern (LIKE).
+   * The one query that loads the password hash (a `select: false` column).
+   */
+  findByLoginWithPasswordHash(usernameOrEmail: string): Promise<User | null> {
     const key = usernameOrEmail.trim().toLowerCase();
     return this.users
       .createQueryBuilder('user')
       .addSelect('user.passwordHash')
       .where('user.email = :key OR user.usernameNormalized = :key', { key })
-      .getOne() as Promise<UserWithPasswordHash | null>;
+      .getOne();
   }
 }
 

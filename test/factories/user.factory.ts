@@ -28,23 +28,36 @@ export function newSignup(overrides: Partial<SignupInput> = {}): SignupInput {
   };
 }
 
-export async function signUp(http: TestAgent, overrides: Partial<SignupInput> = {}): Promise<SignedUpUser> {
+export async function signUp(
+  http: TestAgent,
+  overrides: Partial<SignupInput> = {},
+): Promise<SignedUpUser> {
   const input = newSignup(overrides);
   const response = await http.post('/auth/signup').send(input);
   expect(response.status, JSON.stringify(response.body)).toBe(201);
   return { ...input, id: response.body.id as string };
 }
 
-export async function logIn(http: TestAgent, user: SignupInput, userAgent = 'vitest'): Promise<{ accessToken: string; refreshToken: string }> {
+export async function logIn(
+  http: TestAgent,
+  user: SignupInput,
+  userAgent = 'vitest',
+): Promise<{ accessToken: string; refreshToken: string }> {
   const response = await http
     .post('/auth/login')
     .set('User-Agent', userAgent)
     .send({ username_or_email: user.username, password: user.password });
   expect(response.status, JSON.stringify(response.body)).toBe(200);
-  return { accessToken: response.body.access_token as string, refreshToken: response.body.refresh_token as string };
+  return {
+    accessToken: response.body.access_token as string,
+    refreshToken: response.body.refresh_token as string,
+  };
 }
 
-export async function signUpAndLogIn(http: TestAgent, overrides: Partial<SignupInput> = {}): Promise<LoggedInUser> {
+export async function signUpAndLogIn(
+  http: TestAgent,
+  overrides: Partial<SignupInput> = {},
+): Promise<LoggedInUser> {
   const user = await signUp(http, overrides);
   return { ...user, ...(await logIn(http, user)) };
 }

@@ -6,7 +6,8 @@ import {
   passwordCharacterCount,
 } from '../password-rules.js';
 
-const asString = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+const asString = (value: unknown): string | undefined =>
+  typeof value === 'string' ? value : undefined;
 
 /** The length rules for any password we are about to store, each with its own message. */
 export function IsNewPassword(): PropertyDecorator {
@@ -17,7 +18,9 @@ export function IsNewPassword(): PropertyDecorator {
       validator: {
         validate: (value: unknown) => {
           const password = asString(value);
-          return password === undefined || passwordCharacterCount(password) >= MIN_PASSWORD_CHARACTERS;
+          return (
+            password === undefined || passwordCharacterCount(password) >= MIN_PASSWORD_CHARACTERS
+          );
         },
         defaultMessage: () => `must be at least ${MIN_PASSWORD_CHARACTERS} characters long`,
       },

@@ -21,7 +21,9 @@ export class SignupDto {
    * 3 to 32 of `A-Z a-z 0-9 _ . -`; unique ignoring case, shown as typed.
    * @example "alice"
    */
-  @Matches(/^[A-Za-z0-9_.-]{3,32}$/, { message: 'must be 3 to 32 characters of A-Z, a-z, 0-9, _ . -' })
+  @Matches(/^[A-Za-z0-9_.-]{3,32}$/, {
+    message: 'must be 3 to 32 characters of A-Z, a-z, 0-9, _ . -',
+  })
   @IsString()
   username: string;
 

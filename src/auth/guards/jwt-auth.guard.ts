@@ -12,12 +12,18 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   }
 
   override canActivate(context: ExecutionContext) {
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [context.getHandler(), context.getClass()]);
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
     return isPublic ? true : super.canActivate(context);
   }
 
   override handleRequest<TUser>(error: unknown, principal: TUser | false, info: unknown): TUser {
-    if (error) throw error;
+    if (error)
+      throw error instanceof Error
+        ? error
+        : new Error('Passport reported a failure that is not an Error');
     if (principal) return principal;
     throw describeTokenFailure(info);
   }
@@ -25,8 +31,10 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
 
 function describeTokenFailure(info: unknown): Error {
   const name = info instanceof Error ? info.name : undefined;
-  if (name === 'TokenExpiredError') return new InvalidAccessTokenError('The access token has expired.');
-  if (name === 'NotBeforeError') return new InvalidAccessTokenError('The access token is not valid yet.');
+  if (name === 'TokenExpiredError')
+    return new InvalidAccessTokenError('The access token has expired.');
+  if (name === 'NotBeforeError')
+    return new InvalidAccessTokenError('The access token is not valid yet.');
   if (name === 'JsonWebTokenError') return new InvalidAccessTokenError();
   return new AuthenticationRequiredError();
 }

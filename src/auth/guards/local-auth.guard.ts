@@ -15,12 +15,18 @@ export class LocalAuthGuard extends AuthGuard('local') {
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    request.body = await this.validation.transform(request.body, { type: 'body', metatype: LoginDto });
+    request.body = await this.validation.transform(request.body, {
+      type: 'body',
+      metatype: LoginDto,
+    });
     return (await super.canActivate(context)) as boolean;
   }
 
   override handleRequest<TUser>(error: unknown, user: TUser | false): TUser {
-    if (error) throw error;
+    if (error)
+      throw error instanceof Error
+        ? error
+        : new Error('Passport reported a failure that is not an Error');
     if (!user) throw new InvalidCredentialsError();
     return user;
   }

@@ -3,7 +3,12 @@ import { ConfigService } from '@nestjs/config';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import type { Configuration } from '../../config/configuration.js';
-import { ACCESS_TOKEN_ALGORITHM, accessTokenKey, type AccessTokenClaims, type Principal } from '../access-token.js';
+import {
+  ACCESS_TOKEN_ALGORITHM,
+  accessTokenKey,
+  type AccessTokenClaims,
+  type Principal,
+} from '../access-token.js';
 import { AuthService } from '../auth.service.js';
 
 @Injectable()

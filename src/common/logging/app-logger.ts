@@ -23,7 +23,11 @@ const REDACTED_PATHS = [
 ];
 
 /** JSON lines to stdout, or to `destination` (the tests capture them). */
-export function createRootLogger(level: string, service: string, destination?: DestinationStream): PinoLogger {
+export function createRootLogger(
+  level: string,
+  service: string,
+  destination?: DestinationStream,
+): PinoLogger {
   const options = {
     level,
     base: { service },
@@ -59,7 +63,11 @@ export class AppLogger implements LoggerService {
     this.write('fatal', message, context);
   }
 
-  private write(level: 'info' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, context?: string): void {
+  private write(
+    level: 'info' | 'warn' | 'debug' | 'trace' | 'fatal',
+    message: unknown,
+    context?: string,
+  ): void {
     if (typeof message === 'object' && message !== null) this.root[level]({ context, ...message });
     else this.root[level]({ context }, String(message));
   }

@@ -1,4 +1,12 @@
-import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryColumn,
+} from 'typeorm';
 import { Session } from './session.entity.js';
 
 /**
@@ -9,7 +17,12 @@ import { Session } from './session.entity.js';
 @Index('IDX_refresh_tokens_session_id', ['sessionId'])
 export class RefreshToken {
   /** SHA-256 of the token, hex. The token itself is never stored. */
-  @PrimaryColumn({ name: 'token_hash', type: 'char', length: 64, primaryKeyConstraintName: 'PK_refresh_tokens' })
+  @PrimaryColumn({
+    name: 'token_hash',
+    type: 'char',
+    length: 64,
+    primaryKeyConstraintName: 'PK_refresh_tokens',
+  })
   tokenHash: string;
 
   @Column({ name: 'session_id', type: 'uuid' })

@@ -1,4 +1,12 @@
-import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryColumn,
+} from 'typeorm';
 import { User } from '../../users/entities/user.entity.js';
 
 export const SESSION_REVOCATION_REASONS = [
@@ -44,7 +52,6 @@ export class Session {
 
   @Column({ name: 'revoked_reason', type: 'varchar', length: 32, nullable: true })
   revokedReason: SessionRevocationReason | null;
-
 
   isLive(now = new Date()): boolean {
     return this.revokedAt === null && this.expiresAt > now;

@@ -1,0 +1,49 @@
+import type { ConfigService } from '@nestjs/config';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Configuration } from '../config/configuration.js';
+import { PasswordHasher } from './password-hasher.service.js';
+
+function hasherWithCost(bcryptCost: number): PasswordHasher {
+  const config = { get: () => ({ bcryptCost }) } as unknown as ConfigService<Configuration, true>;
+  const hasher = new PasswordHasher(config);
+  hasher.onModuleInit();
+  return hasher;
+}
+
+describe('PasswordHasher', () => {
+  let hasher: PasswordHasher;
+  beforeAll(() => {
+    hasher = hasherWithCost(4);
+  });
+
+  it('hashes with bcrypt at the configured cost and verifies the result', async () => {
+    const hash = await hasher.hash('correct horse battery staple');
+    expect(hash).toMatch(/^\$2b\$04\$.{53}$/);
+    expect(await hasher.verify('correct horse battery staple', hash)).toBe(true);
+    expect(await hasher.verify('correct horse battery stapler', hash)).toBe(false);
+  });
+
+  it('verifies $2a$ hashes as the FastAPI service (passlib/bcrypt) stored them', async () => {
+    // OpenBSD bcrypt test vector.
+    expect(
+      await hasher.verify('U*U', '$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW'),
+    ).toBe(true);
+  });
+
+  it('treats canonically equivalent passwords as the same (NFKC)', async () => {
+    const hash = await hasher.hash('Ｐａｓｓｗｏｒｄ１２'); // full-width
+    expect(await hasher.verify('Password12', hash)).toBe(true);
+    const composed = await hasher.hash('caf\u00e9 au lait');
+    expect(await hasher.verify('cafe\u0301 au lait', composed)).toBe(true);
+  });
+
+  it('never lets a password longer than 72 bytes match on its first 72 bytes', async () => {
+    const hash = await hasher.hash('a'.repeat(72));
+    expect(await hasher.verify('a'.repeat(72), hash)).toBe(true);
+    expect(await hasher.verify(`${'a'.repeat(72)}b`, hash)).toBe(false);
+  });
+
+  it('fails a check against the dummy hash', async () => {
+    expect(await hasher.verifyAgainstDummy('anything at all')).toBe(false);
+  });
+});

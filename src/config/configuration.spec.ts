@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { buildConfiguration } from './configuration.js';
+import { InvalidEnvironmentError } from './environment.js';
+
+const STRONG_SECRET = 'k'.repeat(40);
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    buildConfiguration(env);
+  } catch (error) {
+    if (error instanceof InvalidEnvironmentError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('buildConfiguration', () => {
+  it('applies the documented defaults to an empty environment', () => {
+    const configuration = buildConfiguration({});
+    expect(configuration.app).toMatchObject({
+      environment: 'development',
+      port: 8000,
+      host: '127.0.0.1',
+      corsOrigins: [],
+    });
+    expect(configuration.auth).toMatchObject({
+      accessTokenTtlSeconds: 900,
+      refreshTokenTtlSeconds: 30 * 86400,
+      bcryptCost: 12,
+    });
+    expect(configuration.database).toMatchObject({
+      url: undefined,
+      poolSize: 10,
+      runMigrations: true,
+    });
+  });
+
+  it('makes a throwaway secret outside production and says so', () => {
+    const configuration = buildConfiguration({});
+    expect(configuration.auth.jwtSecretGenerated).toBe(true);
+    expect(Buffer.from(configuration.auth.jwtSecret, 'base64url').length).toBe(32);
+  });
+
+  it('reads the FastAPI name SECRET_KEY when JWT_SECRET is absent, and prefers JWT_SECRET', () => {
+    expect(buildConfiguration({ SECRET_KEY: 'old-name' }).auth.jwtSecret).toBe('old-name');
+    expect(
+      buildConfiguration({ SECRET_KEY: 'old-name', JWT_SECRET: 'new-name' }).auth.jwtSecret,
+    ).toBe('new-name');
+  });
+
+  it('builds the database URL from POSTGRES_* (or the FastAPI POSTGRES_SERVER), escaping credentials', () => {
+    const { database } = buildConfiguration({
+      POSTGRES_SERVER: 'db.internal',
+      POSTGRES_USER: 'auth',
+      POSTGRES_PASSWORD: 'p@ss/word',
+      POSTGRES_DB: 'whazz',
+    });
+    expect(database.url).toBe('postgres://auth:p%40ss%2Fword@db.internal:5432/whazz');
+    expect(
+      buildConfiguration({ DATABASE_URL: 'postgres://x@y/z', POSTGRES_HOST: 'ignored' }).database
+        .url,
+    ).toBe('postgres://x@y/z');
+  });
+
+  it('parses CORS_ORIGINS as a list, or any origin for *', () => {
+    expect(
+      buildConfiguration({ CORS_ORIGINS: 'https://a.example, https://b.example' }).app.corsOrigins,
+    ).toEqual(['https://a.example', 'https://b.example']);
+    expect(buildConfiguration({ CORS_ORIGINS: '*' }).app.corsOrigins).toBe(true);
+  });
+
+  it('names every malformed variable at once', () => {
+    const problems = problemsOf({
+      PORT: 'eighty',
+      BCRYPT_COST: '3',
+      DATABASE_RUN_MIGRATIONS: 'maybe',
+      LOG_LEVEL: 'loud',
+    });
+    expect(problems.map((problem) => problem.split(':')[0]).sort()).toEqual([
+      'BCRYPT_COST',
+      'DATABASE_RUN_MIGRATIONS',
+      'LOG_LEVEL',
+      'PORT',
+    ]);
+  });
+
+  it('never repeats a secret value in an error', () => {
+    const problems = problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'short-secret-value' });
+    expect(problems.join('\n')).not.toContain('short-secret-value');
+  });
+
+  describe('in production', () => {
+    it.each([
+      ['a missing secret', {}, 'JWT_SECRET: must be set'],
+      ['a secret under 32 bytes', { JWT_SECRET: 'x'.repeat(31) }, 'at least 32 bytes'],
+      [
+        'the FastAPI docs example secret',
+        { JWT_SECRET: '09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7' },
+        'published example',
+      ],
+      [
+        'our .env.example secret',
+        { JWT_SECRET: 'replace-with-at-least-32-random-bytes-from-openssl-rand' },
+        'published example',
+      ],
+      [
+        'a test-grade bcrypt cost',
+        { JWT_SECRET: STRONG_SECRET, BCRYPT_COST: '4' },
+        'BCRYPT_COST: must be at least 10',
+      ],
+    ])('refuses to start with %s', (_, env, expected) => {
+      expect(problemsOf({ NODE_ENV: 'production', ...env }).join('\n')).toContain(expected);
+    });
+
+    it('starts with a strong secret', () => {
+      expect(
+        buildConfiguration({ NODE_ENV: 'production', JWT_SECRET: STRONG_SECRET }).auth
+          .jwtSecretGenerated,
+      ).toBe(false);
+    });
+  });
+});

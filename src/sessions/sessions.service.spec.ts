@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import { ConfigModule } from '@nestjs/config';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { buildConfiguration } from '../config/configuration.js';
+import { dataSourceOptions } from '../database/data-source-options.js';
+import { User } from '../users/entities/user.entity.js';
+import { Session } from './entities/session.entity.js';
+import { SessionsModule } from './sessions.module.js';
+import { SessionsService } from './sessions.service.js';
+
+/** SessionsService against the run's real, migrated database (never a mocked repository). */
+describe('SessionsService', () => {
+  let moduleRef: TestingModule;
+  let sessions: SessionsService;
+  let dataSource: DataSource;
+  const client = { userAgent: 'spec', ipAddress: '127.0.0.1' };
+
+  beforeAll(async () => {
+    const configuration = buildConfiguration({ NODE_ENV: 'test', JWT_SECRET: 'spec-secret' });
+    moduleRef = await Test.createTestingModule({
+      imports: [
+        ConfigModule.forRoot({
+          isGlobal: true,
+          ignoreEnvFile: true,
+          load: [() => ({ ...configuration })],
+        }),
+        TypeOrmModule.forRoot(
+          dataSourceOptions({ url: inject('databaseUrl'), poolSize: inject('databasePoolSize') }),
+        ),
+        SessionsModule,
+      ],
+    }).compile();
+    sessions = moduleRef.get(SessionsService);
+    dataSource = moduleRef.get(DataSource);
+  });
+  afterAll(() => moduleRef.close());
+
+  async function newUserId(): Promise<string> {
+    const id = randomUUID();
+    const name = `spec_${id.slice(0, 8)}`;
+    await dataSource.getRepository(User).insert({
+      id,
+      email: `${name}@example.com`,
+      username: name,
+      usernameNormalized: name,
+      passwordHash: '$2b$04$notarealhashnotarealhashnotarealhashnotarealhashnotar',
+    });
+    return id;
+  }
+
+  it('rotates a live token into a new one and keeps the session', async () => {
+    const { session, refreshToken } = await sessions.start(await newUserId(), client);
+    const outcome = await sessions.rotate(refreshToken, { userAgent: 'newer', ipAddress: null });
+
+    expect(outcome.kind).toBe('rotated');
+    if (outcome.kind !== 'rotated') return;
+    expect(outcome.session.id).toBe(session.id);
+    expect(outcome.refreshToken).not.toBe(refreshToken);
+    expect(outcome.session.userAgent).toBe('newer');
+    expect(outcome.session.ipAddress).toBe('127.0.0.1');
+    expect(outcome.session.expiresAt.getTime()).toBeGreaterThanOrEqual(session.expiresAt.getTime());
+  });
+
+  it('revokes the session when a rotated token comes back, and refuses its successor', async () => {
+    const userId = await newUserId();
+    const { session, refreshToken } = await sessions.start(userId, client);
+    const rotated = await sessions.rotate(refreshToken, client);
+    const replay = await sessions.rotate(refreshToken, client);
+
+    expect(replay).toEqual({ kind: 'reused', sessionId: session.id });
+    expect(await sessions.isActive(session.id, userId)).toBe(false);
+    if (rotated.kind === 'rotated')
+      expect((await sessions.rotate(rotated.refreshToken, client)).kind).toBe('ended');
+  });
+
+  it('claims a token once among concurrent rotations', async () => {
+    const { refreshToken } = await sessions.start(await newUserId(), client);
+    const outcomes = await Promise.all(
+      Array.from({ length: 6 }, () => sessions.rotate(refreshToken, client)),
+    );
+    expect(outcomes.filter((outcome) => outcome.kind === 'rotated').length).toBeLessThanOrEqual(1);
+  });
+
+  it('calls a token it never issued unknown', async () => {
+    expect(await sessions.rotate('never-issued', client)).toEqual({ kind: 'unknown' });
+  });
+
+  it('does not count another user’s session as active for this user', async () => {
+    const { session } = await sessions.start(await newUserId(), client);
+    expect(await sessions.isActive(session.id, await newUserId())).toBe(false);
+  });
+
+  it('lists only live sessions, newest use first', async () => {
+    const userId = await newUserId();
+    const older = await sessions.start(userId, client);
+    const newer = await sessions.start(userId, client);
+    const ended = await sessions.start(userId, client);
+    await sessions.revoke(ended.session.id, 'logout');
+    await dataSource
+      .getRepository(Session)
+      .update({ id: newer.session.id }, { lastUsedAt: new Date(Date.now() + 1000) });
+
+    expect((await sessions.listActive(userId)).map((session) => session.id)).toEqual([
+      newer.session.id,
+      older.session.id,
+    ]);
+  });
+
+  it('revokes all of a user’s sessions and reports how many', async () => {
+    const userId = await newUserId();
+    await sessions.start(userId, client);
+    await sessions.start(userId, client);
+    expect(await sessions.revokeAllForUser(userId, 'logout_all')).toBe(2);
+    expect(await sessions.revokeAllForUser(userId, 'logout_all')).toBe(0);
+  });
+
+  it('prunes only sessions that ended more than an access-token lifetime ago', async () => {
+    const userId = await newUserId();
+    const recent = await sessions.start(userId, client);
+    const old = await sessions.start(userId, client);
+    await sessions.revoke(recent.session.id, 'logout');
+    await dataSource
+      .getRepository(Session)
+      .update({ id: old.session.id }, { expiresAt: new Date(Date.now() - 16 * 60_000) });
+
+    await sessions.pruneEnded();
+    const remaining = await dataSource.getRepository(Session).findBy({ userId });
+    expect(remaining.map((session) => session.id)).toEqual([recent.session.id]);
+  });
+});
