@@ -13,6 +13,6 @@ export default defineConfig({
     fileParallelism: onRealServer,
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    reporters: ['default'],
+    reporters: ['default', './test/count-reporter.ts'],
   },
 });

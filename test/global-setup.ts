@@ -9,12 +9,15 @@ import { DataSource } from 'typeorm';
 import type { TestProject } from 'vitest/node';
 import { dataSourceOptions } from '../src/database/data-source-options.js';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
+import { runPendingMigrations } from '../src/database/migrations-runner.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string;
     databasePoolSize: number;
     databaseKind: 'server' | 'embedded';
+    /** The server's maintenance database, for tests that create databases of their own. */
+    adminDatabaseUrl: string | undefined;
   }
 }
 
@@ -34,7 +37,7 @@ async function withAdminClient<T>(
 async function migrate(url: string): Promise<void> {
   const options = { ...dataSourceOptions({ url, poolSize: 1 }), logger: undefined, logging: false };
   const dataSource = await new DataSource(options).initialize();
-  await dataSource.runMigrations({ transaction: 'each' });
+  await runPendingMigrations(dataSource);
   await dataSource.destroy();
 }
 
@@ -46,6 +49,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('databaseUrl', embedded.url);
     project.provide('databasePoolSize', 1);
     project.provide('databaseKind', 'embedded');
+    project.provide('adminDatabaseUrl', undefined);
     return () => embedded.stop();
   }
 
@@ -57,6 +61,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('databaseUrl', url.toString());
   project.provide('databasePoolSize', 5);
   project.provide('databaseKind', 'server');
+  project.provide('adminDatabaseUrl', serverUrl);
   return () =>
     withAdminClient(serverUrl, (client) =>
       client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),

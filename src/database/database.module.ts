@@ -53,14 +53,10 @@ class DatabaseServerModule {}
   providers: [
     {
       provide: MIGRATIONS_APPLIED,
-      inject: [DataSource, ConfigService, DATABASE_SERVER],
-      useFactory: async (
-        dataSource: DataSource,
-        config: ConfigService<Configuration, true>,
-        server: DatabaseServer,
-      ) => {
+      inject: [DataSource, ConfigService],
+      useFactory: async (dataSource: DataSource, config: ConfigService<Configuration, true>) => {
         if (!config.get('database', { infer: true }).runMigrations) return [];
-        const applied = await runPendingMigrations(dataSource, { exclusive: !server.embedded });
+        const applied = await runPendingMigrations(dataSource);
         if (applied.length > 0) {
           new Logger('Database').log(
             `Applied migrations: ${applied.map((m) => m.name).join(', ')}`,

@@ -17,7 +17,10 @@ export async function startEmbeddedPostgres(directory: string): Promise<Embedded
   const inMemory = directory.startsWith('memory://');
   if (!inMemory) await mkdir(directory, { recursive: true });
   const db = await PGlite.create(inMemory ? undefined : directory);
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0 });
+  // The app still uses one pooled connection. Extra slots are for reconnects: a closed
+  // connection frees its slot a tick later, and a new one arriving first would be refused.
+  // The socket server runs one transaction's queries at a time, so extra slots never interleave.
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 8 });
   await server.start();
   return {
     url: `postgres://postgres@${server.getServerConn()}/postgres`,

@@ -1,27 +1,25 @@
-import type { DataSource, Migration } from 'typeorm';
+import { MigrationExecutor, type DataSource, type Migration } from 'typeorm';
 
 /** Any constant shared by every instance of this service; names the migration lock. */
-const MIGRATION_LOCK_KEY = 771_104_2024;
+const MIGRATION_LOCK_KEY = 7_711_042_024;
 
 /**
  * Applies pending migrations while holding a PostgreSQL advisory lock, so instances that
- * start together do not race on the same DDL. The lock sits on its own connection; the
- * embedded server has a single connection, and a single process, so it needs no lock.
+ * start together do not race on the same DDL. Lock and migrations share one connection,
+ * which also suits the single-session embedded database.
  */
-export async function runPendingMigrations(
-  dataSource: DataSource,
-  { exclusive }: { exclusive: boolean },
-): Promise<Migration[]> {
-  if (!exclusive) return dataSource.runMigrations({ transaction: 'each' });
-  const lockRunner = dataSource.createQueryRunner();
-  await lockRunner.connect();
+export async function runPendingMigrations(dataSource: DataSource): Promise<Migration[]> {
+  const queryRunner = dataSource.createQueryRunner();
+  await queryRunner.connect();
   try {
-    await lockRunner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-    return await dataSource.runMigrations({ transaction: 'each' });
+    await queryRunner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    const executor = new MigrationExecutor(dataSource, queryRunner);
+    executor.transaction = 'each';
+    return await executor.executePendingMigrations();
   } finally {
-    await lockRunner
+    await queryRunner
       .query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY])
       .catch(() => undefined);
-    await lockRunner.release();
+    await queryRunner.release();
   }
 }

@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { dataSourceOptions, MIGRATIONS } from '../src/database/data-source-options.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/database/embedded-postgres.js';
+import { createTestApp } from './create-test-app.js';
+import { signUp } from './factories/user.factory.js';
+
+const onServer = inject('databaseKind') === 'server';
+
+/** An empty database of its own: a new one on the test server, or a second embedded one. */
+async function emptyDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const adminUrl = inject('adminDatabaseUrl');
+  if (!adminUrl) {
+    const embedded: EmbeddedPostgres = await startEmbeddedPostgres('memory://');
+    return { url: embedded.url, drop: () => embedded.stop() };
+  }
+  const name = `whazz_migrations_${randomBytes(4).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    await client.query(sql).finally(() => client.end());
+  };
+  await admin(`CREATE DATABASE "${name}"`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+  };
+}
+
+describe('migrations', () => {
+  let database: { url: string; drop(): Promise<void> };
+  beforeAll(async () => {
+    database = await emptyDatabase();
+  });
+  afterAll(() => database.drop());
+
+  it.runIf(onServer)(
+    'two instances starting together on one empty database both migrate it and serve',
+    async () => {
+      const env = {
+        DATABASE_URL: database.url,
+        DATABASE_RUN_MIGRATIONS: 'true',
+        DATABASE_POOL_SIZE: '2',
+      };
+      const [a, b] = await Promise.all([createTestApp(env), createTestApp(env)]);
+      await signUp(a.http);
+      await signUp(b.http);
+      const applied = (await a.dataSource.query(
+        'SELECT name FROM typeorm_migrations',
+      )) as unknown[];
+      expect(applied).toHaveLength(MIGRATIONS.length);
+      await Promise.all([a.close(), b.close()]);
+    },
+  );
+
+  it('the app applies pending migrations at start-up, even on a pool of one connection', async () => {
+    const t = await createTestApp({
+      DATABASE_URL: database.url,
+      DATABASE_RUN_MIGRATIONS: 'true',
+      DATABASE_POOL_SIZE: '1',
+    });
+    await signUp(t.http);
+    expect(await t.dataSource.showMigrations()).toBe(false);
+    await t.close();
+  });
+
+  it('every migration reverts cleanly and applies again, on a database that holds users', async () => {
+    const dataSource = await new DataSource({
+      ...dataSourceOptions({ url: database.url, poolSize: 1 }),
+      logger: undefined,
+    }).initialize();
+    await dataSource.runMigrations();
+    for (let step = 0; step < MIGRATIONS.length; step += 1) await dataSource.undoLastMigration();
+    const tables = (await dataSource.query(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'typeorm_migrations'",
+    )) as unknown[];
+    expect(tables).toEqual([]);
+    expect(await dataSource.runMigrations()).toHaveLength(MIGRATIONS.length);
+    await dataSource.destroy();
+  });
+});
