@@ -75,9 +75,9 @@ describe('migrations', () => {
     }).initialize();
     await dataSource.runMigrations();
     for (let step = 0; step < MIGRATIONS.length; step += 1) await dataSource.undoLastMigration();
-    const tables = (await dataSource.query(
+    const tables = await dataSource.query<unknown[]>(
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'typeorm_migrations'",
-    )) as unknown[];
+    );
     expect(tables).toEqual([]);
     expect(await dataSource.runMigrations()).toHaveLength(MIGRATIONS.length);
     await dataSource.destroy();
