@@ -49,9 +49,7 @@ describe('migrations', () => {
       const [a, b] = await Promise.all([createTestApp(env), createTestApp(env)]);
       await signUp(a.http);
       await signUp(b.http);
-      const applied = (await a.dataSource.query(
-        'SELECT name FROM typeorm_migrations',
-      )) as unknown[];
+      const applied = await a.dataSource.query<unknown[]>('SELECT name FROM typeorm_migrations');
       expect(applied).toHaveLength(MIGRATIONS.length);
       await Promise.all([a.close(), b.close()]);
     },
