@@ -112,3 +112,38 @@ describe('POST /auth/login', () => {
     expect(response.status).toBe(422);
   });
 });
+
+describe('login timing', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // A production-like cost, so a skipped hash would stand out from the noise.
+    t = await createTestApp({ BCRYPT_COST: '10' });
+  });
+  afterAll(() => t.close());
+
+  async function medianMs(body: object, attempts = 5): Promise<number> {
+    const times: number[] = [];
+    for (let attempt = 0; attempt < attempts; attempt += 1) {
+      const started = performance.now();
+      const response = await t.http.post('/auth/login').send(body);
+      times.push(performance.now() - started);
+      expect(response.status).toBe(401);
+    }
+    return times.sort((a, b) => a - b)[Math.floor(attempts / 2)]!;
+  }
+
+  it('spends as long on an unknown user as on a wrong password (a dummy hash is checked)', async () => {
+    const user = await signUp(t.http);
+    const wrongPassword = await medianMs({
+      username_or_email: user.username,
+      password: 'wrong password',
+    });
+    const unknownUser = await medianMs({
+      username_or_email: 'no_such_user_anywhere',
+      password: 'wrong password',
+    });
+
+    expect(unknownUser / wrongPassword).toBeGreaterThan(0.5);
+    expect(unknownUser / wrongPassword).toBeLessThan(2);
+  });
+});
