@@ -1,8 +1,5 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AppModule } from './app.module.js';
-import { configureApp, createHttpAdapter } from './app.setup.js';
+import { createApp } from './app.setup.js';
 import { AppLogger, createRootLogger } from './common/logging/app-logger.js';
 import { loadConfiguration, type Configuration } from './config/configuration.js';
 import { InvalidEnvironmentError } from './config/environment.js';
@@ -21,12 +18,7 @@ async function bootstrap(): Promise<void> {
   const configuration = configurationOrExit();
   const rootLogger = createRootLogger(configuration.app.logLevel, configuration.app.name);
   const logger = new AppLogger(rootLogger);
-  const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(configuration),
-    createHttpAdapter(rootLogger),
-    { logger },
-  );
-  await configureApp(app, configuration);
+  const app = await createApp(configuration, rootLogger);
   app.enableShutdownHooks();
 
   if (configuration.auth.jwtSecretGenerated) {

@@ -1,14 +1,12 @@
 import 'reflect-metadata';
 import { Writable } from 'node:stream';
-import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import { DataSource } from 'typeorm';
 import { inject } from 'vitest';
-import { AppModule } from '../src/app.module.js';
-import { configureApp, createHttpAdapter } from '../src/app.setup.js';
-import { AppLogger, createRootLogger } from '../src/common/logging/app-logger.js';
+import { createApp } from '../src/app.setup.js';
+import { createRootLogger } from '../src/common/logging/app-logger.js';
 import { buildConfiguration, type Configuration } from '../src/config/configuration.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
@@ -23,7 +21,7 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The real app (same configureApp() as main.ts) on the run's migrated test database. */
+/** The real app (the same createApp() as main.ts) on the run's migrated test database. */
 export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const configuration = buildConfiguration({
     NODE_ENV: 'test',
@@ -43,12 +41,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     },
   });
   const rootLogger = createRootLogger(configuration.app.logLevel, configuration.app.name, sink);
-  const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(configuration),
-    createHttpAdapter(rootLogger),
-    { logger: new AppLogger(rootLogger) },
-  );
-  await configureApp(app, configuration);
+  const app = await createApp(configuration, rootLogger);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return {

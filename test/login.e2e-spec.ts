@@ -105,6 +105,16 @@ describe('POST /auth/login', () => {
     ]);
   });
 
+  it('refuses a NUL character in the login with 422, not a database error', async () => {
+    const response = await t.http
+      .post('/auth/login')
+      .send({ username_or_email: 'ali\u0000ce', password: 'whatever1' });
+    expect(response.status).toBe(422);
+    expect(response.body.errors).toEqual([
+      { field: 'username_or_email', message: 'must not contain the NUL character' },
+    ]);
+  });
+
   it('refuses wrongly typed credentials with 422, not 500', async () => {
     const response = await t.http
       .post('/auth/login')

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createTestApp, type TestApp } from './create-test-app.js';
@@ -47,6 +48,35 @@ describe('service endpoints, documentation and HTTP hygiene', () => {
       status: 404,
       instance: '/auth/nothing-here',
     });
+  });
+
+  it.each([
+    ['a malformed percent-encoding', '/auth/%E0%A4%A', 400],
+    ['an over-long path parameter', `/auth/sessions/${'a'.repeat(5000)}`, 414],
+  ])('answers %s with problem details', async (_, path, status) => {
+    const response = await t.http.delete(path);
+    expect(response.status).toBe(status);
+    expect(response.headers['content-type']).toMatch(PROBLEM);
+  });
+
+  it('answers requests Node rejects before routing (unknown method, huge header) with problem details', async () => {
+    await t.app.listen(0, '127.0.0.1');
+    const { port } = new URL(await t.app.getUrl());
+    const raw = (request: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => socket.end(request));
+        let answer = '';
+        socket.on('data', (chunk) => (answer += chunk.toString()));
+        socket.on('end', () => resolve(answer));
+        socket.on('error', reject);
+      });
+    const badMethod = await raw('FOO / HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(badMethod).toMatch(/^HTTP\/1\.1 400 /);
+    expect(badMethod).toContain('Content-Type: application/problem+json');
+    const hugeHeader = await raw(
+      `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+    );
+    expect(hugeHeader).toMatch(/^HTTP\/1\.1 431 /);
   });
 
   it('sends security headers and no X-Powered-By', async () => {
@@ -219,6 +249,19 @@ describe('when the database becomes unreachable', () => {
     expect(me.headers['content-type']).toMatch(PROBLEM);
     expect(me.headers['retry-after']).toBe('5');
     expect(JSON.stringify(me.body)).not.toMatch(/\.(ts|js):\d+/);
+    const signupDuringOutage = await t.http.post('/auth/signup').send({
+      email: 'outage.canary@example.com',
+      username: 'outage_canary',
+      password: 'outage-canary-pass',
+    });
+    expect(signupDuringOutage.status).toBe(503);
+    const logged = t.logs.join('\n');
+    // The failed INSERT's parameters (email, name, bcrypt hash) must not reach the log.
+    for (const secret of ['outage.canary@example.com', 'outage-canary-pass', '$2b$', '$2a$']) {
+      expect(logged).not.toContain(secret);
+    }
+    expect(logged).toContain('database unavailable');
+
     const login = await t.http
       .post('/auth/login')
       .send({ username_or_email: user.username, password: user.password });

@@ -188,4 +188,39 @@ describe('POST /auth/signup', () => {
     expect(response.status).toBe(415);
     expect(response.headers['content-type']).toMatch(PROBLEM);
   });
+
+  it('refuses a form-encoded body with 415, so a cross-site form cannot sign anyone up', async () => {
+    const response = await t.http
+      .post('/auth/signup')
+      .type('form')
+      .send({ email: 'form@example.com', username: 'form_user', password: 'form password' });
+    expect(response.status).toBe(415);
+    expect(response.headers['content-type']).toMatch(PROBLEM);
+  });
+
+  it('refuses JSON nested deeper than 32 levels with 400 instead of overflowing the stack', async () => {
+    const deep = `${'['.repeat(2000)}${']'.repeat(2000)}`;
+    const response = await t.http
+      .post('/auth/signup')
+      .set('Content-Type', 'application/json')
+      .send(`{"email": ${deep}}`);
+    expect(response.status).toBe(400);
+    expect(response.body.detail).toBe('The request body nests deeper than 32 levels.');
+  });
+
+  it('refuses prototype-poisoning keys with 400', async () => {
+    const response = await t.http
+      .post('/auth/signup')
+      .set('Content-Type', 'application/json')
+      .send('{"email":"a@example.com","__proto__":{"is_active":false}}');
+    expect(response.status).toBe(400);
+  });
+
+  it('counts password characters as typed: one ligature that NFKC expands is not 8 characters', async () => {
+    const response = await t.http.post('/auth/signup').send(newSignup({ password: '\ufdfa' }));
+    expect(response.status).toBe(422);
+    expect(response.body.errors).toEqual([
+      { field: 'password', message: 'must be at least 8 characters long' },
+    ]);
+  });
 });

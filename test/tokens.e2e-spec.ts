@@ -3,6 +3,7 @@ import { JwtService } from '@nestjs/jwt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RefreshToken } from '../src/sessions/entities/refresh-token.entity.js';
 import { Session } from '../src/sessions/entities/session.entity.js';
+import { User } from '../src/users/entities/user.entity.js';
 import { createTestApp, TEST_JWT_SECRET, type TestApp } from './create-test-app.js';
 import { logIn, signUpAndLogIn, type LoggedInUser } from './factories/user.factory.js';
 
@@ -59,7 +60,6 @@ describe('access tokens, refresh tokens and sessions', () => {
 
     it.each<[string, (user: LoggedInUser) => string]>([
       ['a malformed token', () => 'not.a.jwt'],
-      ['garbage in the header', () => 'Basic dXNlcjpwYXNz'],
       [
         'an expired token',
         (u) =>
@@ -110,8 +110,16 @@ describe('access tokens, refresh tokens and sessions', () => {
       const response = await me(makeToken(user));
 
       expect(response.status).toBe(401);
-      expect(response.headers['www-authenticate']).toMatch(/^Bearer realm="whazz-audio"/);
+      expect(response.headers['www-authenticate']).toBe(
+        'Bearer realm="whazz-audio", error="invalid_token"',
+      );
       expect(response.body.status).toBe(401);
+    });
+
+    it('treats another scheme (Basic) as no token at all: a bare Bearer challenge', async () => {
+      const response = await t.http.get('/auth/me').set('Authorization', 'Basic dXNlcjpwYXNz');
+      expect(response.status).toBe(401);
+      expect(response.headers['www-authenticate']).toBe('Bearer realm="whazz-audio"');
     });
 
     it('says when the token has expired', async () => {
@@ -139,6 +147,20 @@ describe('access tokens, refresh tokens and sessions', () => {
       expect(second.status).toBe(200);
     });
 
+    it('slides the session expiry forward to a full refresh lifetime from now', async () => {
+      const user = await signUpAndLogIn(t.http);
+      const sid = jwt.decode<{ sid: string }>(user.accessToken).sid;
+      const sessions = t.dataSource.getRepository(Session);
+      await sessions.update({ id: sid }, { expiresAt: new Date(Date.now() + 60 * 60 * 1000) });
+
+      const before = Date.now();
+      expect((await refresh(user.refreshToken)).status).toBe(200);
+      const { expiresAt } = await sessions.findOneByOrFail({ id: sid });
+      const thirtyDays = 30 * 24 * 60 * 60 * 1000;
+      expect(expiresAt.getTime()).toBeGreaterThanOrEqual(before + thirtyDays - 1000);
+      expect(expiresAt.getTime()).toBeLessThanOrEqual(Date.now() + thirtyDays + 1000);
+    });
+
     it('treats a rotated refresh token presented again as theft: 401 and the whole session ends', async () => {
       const user = await signUpAndLogIn(t.http);
       const rotated = await refresh(user.refreshToken);
@@ -154,6 +176,11 @@ describe('access tokens, refresh tokens and sessions', () => {
       const sid = jwt.decode<{ sid: string }>(user.accessToken).sid;
       const session = await t.dataSource.getRepository(Session).findOneByOrFail({ id: sid });
       expect(session.revokedReason).toBe('refresh_token_reuse');
+      // The warning is tied to the request that revealed the reuse.
+      const warning = t.logs
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .find((line) => line.event === 'refresh_token_reuse' && line.session_id === sid);
+      expect(warning?.request_id).toBe(replay.headers['x-request-id']);
     });
 
     it('never mints two live pairs from concurrent refreshes of one token', async () => {
@@ -163,12 +190,16 @@ describe('access tokens, refresh tokens and sessions', () => {
       );
       const succeeded = responses.filter((response) => response.status === 200);
 
-      expect(succeeded.length).toBeLessThanOrEqual(1);
-      expect(responses.every((response) => [200, 401].includes(response.status))).toBe(true);
-      const live = await Promise.all(
-        succeeded.map((response) => refresh(response.body.refresh_token as string)),
-      );
-      expect(live.filter((response) => response.status === 200).length).toBeLessThanOrEqual(1);
+      // The first to lock the session rotates; every later one presents a rotated token,
+      // which is reuse: the session ends, the winner's new pair with it. No live pair is left.
+      expect(succeeded).toHaveLength(1);
+      expect(responses.filter((response) => response.status === 401)).toHaveLength(7);
+      expect((await refresh(succeeded[0]!.body.refresh_token as string)).status).toBe(401);
+      expect((await me(succeeded[0]!.body.access_token as string)).status).toBe(401);
+      const sid = jwt.decode<{ sid: string }>(user.accessToken).sid;
+      expect(
+        (await t.dataSource.getRepository(Session).findOneByOrFail({ id: sid })).revokedAt,
+      ).not.toBeNull();
     });
 
     it('stores refresh tokens only as SHA-256 hashes', async () => {
@@ -235,10 +266,26 @@ describe('access tokens, refresh tokens and sessions', () => {
         t.http.post('/auth/logout').set('Authorization', `Bearer ${user.accessToken}`),
         refresh(user.refreshToken),
       ]);
+      const sid = jwt.decode<{ sid: string }>(user.accessToken).sid;
+      expect(
+        (await t.dataSource.getRepository(Session).findOneByOrFail({ id: sid })).revokedAt,
+      ).not.toBeNull();
+      // Whichever came first, nothing the refresh returned may still work.
       if (refreshed.status === 200) {
         expect((await refresh(refreshed.body.refresh_token as string)).status).toBe(401);
         expect((await me(refreshed.body.access_token as string)).status).toBe(401);
+      } else {
+        expect(refreshed.status).toBe(401);
       }
+    });
+
+    it('accepts a body-less logout sent with Content-Type: application/json', async () => {
+      const user = await signUpAndLogIn(t.http);
+      const response = await t.http
+        .post('/auth/logout')
+        .set('Authorization', `Bearer ${user.accessToken}`)
+        .set('Content-Type', 'application/json');
+      expect(response.status).toBe(200);
     });
 
     it('GET /auth/sessions lists active sessions with device, address and the current flag', async () => {
@@ -325,6 +372,30 @@ describe('access tokens, refresh tokens and sessions', () => {
         false,
       );
       expect((await me(user.accessToken)).status).toBe(401);
+    });
+  });
+
+  describe('a disabled account', () => {
+    it('cannot refresh (403), and its refresh token still works once the account is enabled again', async () => {
+      const user = await signUpAndLogIn(t.http);
+      const users = t.dataSource.getRepository(User);
+      await users.update({ id: user.id }, { isActive: false });
+
+      const refused = await refresh(user.refreshToken);
+      expect(refused.status).toBe(403);
+      expect(refused.body.type).toBe('https://whazz.audio/problems/account-disabled');
+
+      await users.update({ id: user.id }, { isActive: true });
+      expect((await refresh(user.refreshToken)).status).toBe(200);
+    });
+
+    it('cannot use any bearer route', async () => {
+      const user = await signUpAndLogIn(t.http);
+      await t.dataSource.getRepository(User).update({ id: user.id }, { isActive: false });
+      for (const path of ['/auth/me', '/auth/sessions']) {
+        const response = await t.http.get(path).set('Authorization', `Bearer ${user.accessToken}`);
+        expect(response.status).toBe(403);
+      }
     });
   });
 });

@@ -1,5 +1,6 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import type { AuthConfig } from '../config/configuration.js';
+import type { User } from '../users/entities/user.entity.js';
 
 export const ACCESS_TOKEN_ALGORITHM = 'HS256';
 
@@ -17,6 +18,8 @@ export interface Principal {
   userId: string;
   sessionId: string;
   tokenId: string;
+  /** Loaded while authenticating (the account must be active), so handlers need not reload it. */
+  user: User;
 }
 
 /**

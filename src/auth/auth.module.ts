@@ -10,7 +10,7 @@ import { ACCESS_TOKEN_ALGORITHM, accessTokenKey } from './access-token.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { JwtAuthGuard } from './guards/jwt-auth.guard.js';
-import { PasswordHasher } from './password-hasher.service.js';
+import { PasswordHasherService } from './password-hasher.service.js';
 import { JwtStrategy } from './strategies/jwt.strategy.js';
 import { LocalStrategy } from './strategies/local.strategy.js';
 import { TokenService } from './token.service.js';
@@ -40,7 +40,7 @@ import { TokenService } from './token.service.js';
   providers: [
     AuthService,
     TokenService,
-    PasswordHasher,
+    PasswordHasherService,
     LocalStrategy,
     JwtStrategy,
     { provide: APP_GUARD, useClass: JwtAuthGuard },

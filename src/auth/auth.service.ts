@@ -11,9 +11,14 @@ import {
   InvalidRefreshTokenError,
   RefreshTokenReusedError,
 } from './auth.errors.js';
-import type { SignupDto } from './dto/signup.dto.js';
-import { PasswordHasher } from './password-hasher.service.js';
+import { PasswordHasherService } from './password-hasher.service.js';
 import { TokenService } from './token.service.js';
+
+export interface NewAccount {
+  email: string;
+  username: string;
+  password: string;
+}
 
 export interface TokenPair {
   accessToken: string;
@@ -31,13 +36,13 @@ export class AuthService {
   constructor(
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
-    private readonly passwords: PasswordHasher,
+    private readonly passwords: PasswordHasherService,
     private readonly tokens: TokenService,
   ) {}
 
-  async signup(dto: SignupDto): Promise<User> {
-    const passwordHash = await this.passwords.hash(dto.password);
-    return this.users.create({ email: dto.email, username: dto.username, passwordHash });
+  async signup({ email, username, password }: NewAccount): Promise<User> {
+    const passwordHash = await this.passwords.hash(password);
+    return this.users.create({ email, username, passwordHash });
   }
 
   /**
@@ -67,6 +72,8 @@ export class AuthService {
         if (!user?.isActive) throw new AccountDisabledError();
         return this.tokenPair(user.id, outcome.session.id, outcome.refreshToken);
       }
+      case 'account-disabled':
+        throw new AccountDisabledError();
       case 'reused':
         this.logger.warn({ event: 'refresh_token_reuse', session_id: outcome.sessionId });
         throw new RefreshTokenReusedError();
@@ -79,28 +86,21 @@ export class AuthService {
   /** Runs for every bearer request once the JWT's signature, iss, aud and exp have passed. */
   async authenticate(claims: Partial<AccessTokenClaims>): Promise<Principal> {
     const { sub, sid, jti } = claims;
-    if (
-      typeof sub !== 'string' ||
-      typeof sid !== 'string' ||
-      typeof jti !== 'string' ||
-      !UUID.test(sid)
-    ) {
+    if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string') {
       throw new InvalidAccessTokenError();
     }
-    if (!UUID.test(sub) || !(await this.sessions.isActive(sid, sub))) {
+    if (!UUID.test(sub) || !UUID.test(sid)) throw new InvalidAccessTokenError();
+    const [sessionActive, user] = await Promise.all([
+      this.sessions.isActive(sid, sub),
+      this.users.findById(sub),
+    ]);
+    if (!sessionActive || !user) {
       throw new InvalidAccessTokenError(
         'The access token has been revoked: its session has ended.',
       );
     }
-    return { userId: sub, sessionId: sid, tokenId: jti };
-  }
-
-  async currentUser(principal: Principal): Promise<User> {
-    const user = await this.users.findById(principal.userId);
-    if (!user)
-      throw new InvalidAccessTokenError('The account of this access token no longer exists.');
     if (!user.isActive) throw new AccountDisabledError();
-    return user;
+    return { userId: sub, sessionId: sid, tokenId: jti, user };
   }
 
   /** The FastAPI service blacklisted the token; ending its session kills it and its refresh token. */

@@ -1,17 +1,17 @@
 import type { ConfigService } from '@nestjs/config';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Configuration } from '../config/configuration.js';
-import { PasswordHasher } from './password-hasher.service.js';
+import { PasswordHasherService } from './password-hasher.service.js';
 
-function hasherWithCost(bcryptCost: number): PasswordHasher {
+function hasherWithCost(bcryptCost: number): PasswordHasherService {
   const config = { get: () => ({ bcryptCost }) } as unknown as ConfigService<Configuration, true>;
-  const hasher = new PasswordHasher(config);
+  const hasher = new PasswordHasherService(config);
   hasher.onModuleInit();
   return hasher;
 }
 
-describe('PasswordHasher', () => {
-  let hasher: PasswordHasher;
+describe('PasswordHasherService', () => {
+  let hasher: PasswordHasherService;
   beforeAll(() => {
     hasher = hasherWithCost(4);
   });

@@ -6,7 +6,7 @@ import type { Configuration } from '../config/configuration.js';
 import { MAX_PASSWORD_BYTES, normalisePassword, passwordByteLength } from './password-rules.js';
 
 @Injectable()
-export class PasswordHasher implements OnModuleInit {
+export class PasswordHasherService implements OnModuleInit {
   private readonly cost: number;
   private dummyHash: Promise<string>;
 

@@ -14,6 +14,10 @@ export function passwordByteLength(password: string): number {
   return Buffer.byteLength(normalisePassword(password), 'utf8');
 }
 
+/**
+ * Characters as typed and after NFKC, whichever is fewer: one typed ligature that expands
+ * to many characters does not make a long password, and neither do combining marks.
+ */
 export function passwordCharacterCount(password: string): number {
-  return [...normalisePassword(password)].length;
+  return Math.min([...password].length, [...normalisePassword(password)].length);
 }

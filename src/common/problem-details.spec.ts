@@ -93,14 +93,21 @@ describe('renderProblem', () => {
     expect(body).toMatchObject({ status: 503, checks: { database: { status: 'down' } } });
   });
 
-  it('maps Fastify client errors (bad JSON, too large) to their 4xx status', () => {
-    const tooLarge = Object.assign(new Error('Request body is too large'), {
-      statusCode: 413,
-      code: 'FST_ERR_CTP_BODY_TOO_LARGE',
+  it('passes on the 4xx status and message of a Fastify router error', () => {
+    const badUrl = Object.assign(new Error("'/%E0%A4%A' is not a valid url component"), {
+      statusCode: 400,
+      code: 'FST_ERR_BAD_URL',
     });
-    expect(render(tooLarge).body).toMatchObject({
-      status: 413,
-      detail: 'The request body is larger than the 100 kB this service accepts.',
+    expect(render(badUrl).body).toMatchObject({
+      status: 400,
+      detail: "'/%E0%A4%A' is not a valid url component",
+    });
+  });
+
+  it('answers text PostgreSQL cannot store with 422, not 500', () => {
+    expect(render(driverError('22021')).body).toMatchObject({
+      status: 422,
+      type: 'https://whazz.audio/problems/unstorable-text',
     });
   });
 });

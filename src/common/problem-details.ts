@@ -24,6 +24,8 @@ export interface RenderedProblem {
 }
 
 const UNIQUE_VIOLATION = '23505';
+// character_not_in_repertoire, untranslatable_character: text PostgreSQL cannot store.
+const UNSTORABLE_TEXT = new Set(['22021', '22P05']);
 // Class 08 (connection exception), 57P01-57P03 (server shutting down / cannot connect now).
 const UNAVAILABLE_SQLSTATE = /^(08|57P0[123])/;
 const UNAVAILABLE_NETWORK_CODES = new Set([
@@ -77,12 +79,6 @@ function fastifyClientError(error: unknown): { status: number; message: string }
   return { status, message: error.message };
 }
 
-const FASTIFY_MESSAGES: Record<number, string> = {
-  400: 'The request body is not valid JSON.',
-  413: 'The request body is larger than the 100 kB this service accepts.',
-  415: 'Send the request body as application/json.',
-};
-
 function renderCore(error: unknown): RenderedProblem {
   if (error instanceof ProblemException) {
     const { status, code, title, detail, errors, headers } = error.problem;
@@ -98,10 +94,15 @@ function renderCore(error: unknown): RenderedProblem {
     if (typeof response === 'object' && 'details' in response) body.checks = response.details;
     return { body, headers: {} };
   }
-  if (
-    error instanceof QueryFailedError &&
-    (error.driverError as { code?: string }).code === UNIQUE_VIOLATION
-  ) {
+  const sqlState =
+    error instanceof QueryFailedError ? (error.driverError as { code?: string }).code : undefined;
+  if (sqlState !== undefined && UNSTORABLE_TEXT.has(sqlState)) {
+    return {
+      body: plain(422, 'The request contains characters that cannot be stored.', 'unstorable-text'),
+      headers: {},
+    };
+  }
+  if (sqlState === UNIQUE_VIOLATION) {
     return {
       body: plain(409, 'The request conflicts with an existing record.', 'conflict'),
       headers: {},
@@ -114,11 +115,9 @@ function renderCore(error: unknown): RenderedProblem {
       unexpected: error,
     };
   }
+  // Fastify's router errors (bad URL encoding, over-long path parameter) via frameworkErrors.
   const clientError = fastifyClientError(error);
-  if (clientError) {
-    const detail = FASTIFY_MESSAGES[clientError.status] ?? clientError.message;
-    return { body: plain(clientError.status, detail), headers: {} };
-  }
+  if (clientError) return { body: plain(clientError.status, clientError.message), headers: {} };
   return {
     body: plain(
       HttpStatus.INTERNAL_SERVER_ERROR,

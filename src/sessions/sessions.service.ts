@@ -37,6 +37,8 @@ export type RotationOutcome =
   | { kind: 'unknown' }
   /** The session was revoked or has expired. */
   | { kind: 'ended' }
+  /** The account is disabled; the token was left unused. */
+  | { kind: 'account-disabled' }
   /** An already-rotated token came back: someone holds a copy. The session is now revoked. */
   | { kind: 'reused'; sessionId: string };
 
@@ -86,41 +88,15 @@ export class SessionsService implements OnApplicationBootstrap, OnApplicationShu
     return this.dataSource.transaction(async (manager): Promise<RotationOutcome> => {
       const token = await manager.findOneBy(RefreshToken, { tokenHash });
       if (!token) return { kind: 'unknown' };
-      const session = await manager
-        .createQueryBuilder(Session, 'session')
-        .setLock('pessimistic_write')
-        .where('session.id = :id', { id: token.sessionId })
-        .getOne();
+      const session = await this.lockSessionWithUser(manager, token.sessionId);
       if (!session?.isLive()) return { kind: 'ended' };
-
-      const claimed = await manager
-        .createQueryBuilder()
-        .update(RefreshToken)
-        .set({ rotatedAt: new Date() })
-        .where('token_hash = :tokenHash AND rotated_at IS NULL', { tokenHash })
-        .execute();
-      if (claimed.affected !== 1) {
+      // Checked before the token is claimed, so the client can retry once re-enabled.
+      if (!session.user?.isActive) return { kind: 'account-disabled' };
+      if (!(await this.claim(manager, tokenHash))) {
         await this.markRevoked(manager, { id: session.id }, 'refresh_token_reuse');
         return { kind: 'reused', sessionId: session.id };
       }
-
-      const now = new Date();
-      Object.assign(session, {
-        lastUsedAt: now,
-        expiresAt: this.expiryFrom(now),
-        userAgent: client.userAgent ?? session.userAgent,
-        ipAddress: client.ipAddress ?? session.ipAddress,
-      });
-      await manager.update(
-        Session,
-        { id: session.id },
-        {
-          lastUsedAt: session.lastUsedAt,
-          expiresAt: session.expiresAt,
-          userAgent: session.userAgent,
-          ipAddress: session.ipAddress,
-        },
-      );
+      await this.slide(manager, session, client);
       return {
         kind: 'rotated',
         session,
@@ -189,6 +165,41 @@ export class SessionsService implements OnApplicationBootstrap, OnApplicationShu
 
   onApplicationShutdown(): void {
     clearInterval(this.pruneTimer);
+  }
+
+  private lockSessionWithUser(manager: EntityManager, sessionId: string): Promise<Session | null> {
+    return manager
+      .createQueryBuilder(Session, 'session')
+      .innerJoin('session.user', 'user')
+      .addSelect('user.isActive')
+      .setLock('pessimistic_write', undefined, ['session'])
+      .where('session.id = :sessionId', { sessionId })
+      .getOne();
+  }
+
+  /** Marks the token used; false when someone already did. */
+  private async claim(manager: EntityManager, tokenHash: string): Promise<boolean> {
+    const claimed = await manager
+      .createQueryBuilder()
+      .update(RefreshToken)
+      .set({ rotatedAt: new Date() })
+      .where('token_hash = :tokenHash AND rotated_at IS NULL', { tokenHash })
+      .execute();
+    return claimed.affected === 1;
+  }
+
+  /** Refreshing keeps a session alive: its expiry slides, its device details follow the client. */
+  private async slide(manager: EntityManager, session: Session, client: ClientInfo): Promise<void> {
+    session.lastUsedAt = new Date();
+    session.expiresAt = this.expiryFrom(session.lastUsedAt);
+    session.userAgent = client.userAgent ?? session.userAgent;
+    session.ipAddress = client.ipAddress ?? session.ipAddress;
+    const { lastUsedAt, expiresAt, userAgent, ipAddress } = session;
+    await manager.update(
+      Session,
+      { id: session.id },
+      { lastUsedAt, expiresAt, userAgent, ipAddress },
+    );
   }
 
   private expiryFrom(now: Date): Date {

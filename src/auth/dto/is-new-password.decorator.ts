@@ -1,4 +1,5 @@
 import { IsString, ValidateBy } from 'class-validator';
+import { NoNulCharacter } from '../../common/validation/no-nul-character.decorator.js';
 import {
   MAX_PASSWORD_BYTES,
   MIN_PASSWORD_CHARACTERS,
@@ -36,13 +37,7 @@ export function IsNewPassword(): PropertyDecorator {
           `must be at most ${MAX_PASSWORD_BYTES} bytes in UTF-8 (bcrypt ignores anything longer, so it is refused rather than silently cut); use a shorter passphrase`,
       },
     }),
-    ValidateBy({
-      name: 'passwordNoNul',
-      validator: {
-        validate: (value: unknown) => !asString(value)?.includes('\u0000'),
-        defaultMessage: () => 'must not contain the NUL character',
-      },
-    }),
+    NoNulCharacter(),
   ];
   return (target, propertyKey) => decorators.forEach((decorate) => decorate(target, propertyKey));
 }

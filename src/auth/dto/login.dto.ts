@@ -1,16 +1,19 @@
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { NoNulCharacter } from '../../common/validation/no-nul-character.decorator.js';
 
 export class LoginDto {
   /**
    * The username or the email address, either in any case.
    * @example "alice"
    */
+  @NoNulCharacter()
   @MaxLength(254)
   @IsNotEmpty()
   @IsString()
   username_or_email: string;
 
   /** @example "correct horse battery staple" */
+  @NoNulCharacter()
   @MaxLength(1024)
   @IsNotEmpty()
   @IsString()

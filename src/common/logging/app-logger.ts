@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
+import { requestContext } from './request-context.js';
 
 /** Paths pino blanks out wherever they appear in a log object. */
 const REDACTED_PATHS = [
@@ -22,6 +23,21 @@ const REDACTED_PATHS = [
   '*.passwordHash',
 ];
 
+/**
+ * Name, message, code and stack only. pino's default copies every enumerable property, and
+ * TypeORM's QueryFailedError carries the query's parameters: password hashes, token hashes.
+ */
+function serializeError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const withCode = error as Error & { code?: unknown; driverError?: { code?: unknown } };
+  return {
+    type: error.name,
+    message: error.message,
+    code: withCode.code ?? withCode.driverError?.code,
+    stack: error.stack,
+  };
+}
+
 /** JSON lines to stdout, or to `destination` (the tests capture them). */
 export function createRootLogger(
   level: string,
@@ -33,6 +49,7 @@ export function createRootLogger(
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    serializers: { err: serializeError },
   };
   return destination ? pino(options, destination) : pino(options);
 }
@@ -48,7 +65,10 @@ export class AppLogger implements LoggerService {
     // Nest passes (message, stack?, context?)
     const context = typeof rest.at(-1) === 'string' ? (rest.at(-1) as string) : undefined;
     const stack = rest.length > 1 && typeof rest[0] === 'string' ? rest[0] : undefined;
-    this.root.error({ context, stack }, String(message));
+    this.root.error(
+      { context, stack, request_id: requestContext.getStore()?.requestId },
+      String(message),
+    );
   }
   warn(message: unknown, context?: string): void {
     this.write('warn', message, context);
@@ -68,7 +88,11 @@ export class AppLogger implements LoggerService {
     message: unknown,
     context?: string,
   ): void {
-    if (typeof message === 'object' && message !== null) this.root[level]({ context, ...message });
-    else this.root[level]({ context }, String(message));
+    const request_id = requestContext.getStore()?.requestId;
+    if (typeof message === 'object' && message !== null) {
+      this.root[level]({ context, request_id, ...message });
+    } else {
+      this.root[level]({ context, request_id }, String(message));
+    }
   }
 }
