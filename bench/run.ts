@@ -1,0 +1,369 @@
+/**
+ * `npm run bench`: load scenarios against the built service, each quoted as a ratio to a bare
+ * node:http server measured in the same run on the same machine. Not a test; never run in CI.
+ *
+ *   DATABASE_URL / REDIS_URL   use a real PostgreSQL / Redis (default: the embedded database)
+ *   BENCH_DURATION=10          seconds per scenario
+ *   BENCH_CONNECTIONS=50       connections for the cheap scenarios
+ *   BENCH_USERS=50             users prepared for /auth/me
+ *   BCRYPT_COST=12             passed to the service and used for the raw bcrypt rate
+ *   WEB_CONCURRENCY=1          passed to the service
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon, { type Options, type Result } from 'autocannon';
+import { measureBcryptRate } from './bcrypt-rate.js';
+
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const USERS = Number(process.env.BENCH_USERS ?? 50);
+const BCRYPT_COST = Number(process.env.BCRYPT_COST ?? 12);
+const CORES = availableParallelism();
+/** Enough concurrent logins to keep every hashing thread busy, few enough not to time out. */
+const HASHING_CONNECTIONS = CORES * 4;
+
+interface Row {
+  scenario: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  ratio?: number;
+  note?: string;
+}
+
+const rows: Row[] = [];
+let servicePid = 0;
+let peakRssMb = 0;
+
+function rssMb(pid: number): number {
+  // The service and, in cluster mode, its workers.
+  const pids = [pid, ...childPids(pid)];
+  return Math.max(
+    ...pids.map((id) => {
+      try {
+        const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${id}/status`, 'utf8'));
+        return match ? Number(match[1]) / 1024 : 0;
+      } catch {
+        return 0;
+      }
+    }),
+  );
+}
+
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function sampleRss(): NodeJS.Timeout {
+  return setInterval(() => {
+    peakRssMb = Math.max(peakRssMb, rssMb(servicePid));
+  }, 250);
+}
+
+async function waitFor(url: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+function startProcess(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  child.on('exit', (code, signal) => {
+    if (code !== 0 && signal !== 'SIGTERM')
+      console.error(`process ${args.join(' ')} exited: ${code ?? signal}`);
+  });
+  return child;
+}
+
+const CEILING_SERVER = `
+const http = require('node:http');
+const body = JSON.stringify({ status: 'ok' });
+http.createServer((req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end(body); })
+  .listen(Number(process.env.PORT), '127.0.0.1');
+`;
+
+async function load(options: Options): Promise<Result> {
+  return autocannon({ connections: CONNECTIONS, duration: DURATION, timeout: 30, ...options });
+}
+
+function record(scenario: string, result: Result, note?: string): Row {
+  const row: Row = {
+    scenario,
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    note,
+  };
+  rows.push(row);
+  console.log(
+    `  ${scenario}: ${row.rps} req/s, p99 ${row.p99} ms, errors ${row.errors}, non-2xx ${row.non2xx}`,
+  );
+  return row;
+}
+
+async function post(base: string, path: string, body: object): Promise<Record<string, string>> {
+  const response = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as Record<string, string>;
+}
+
+/** Runs `task` over `items`, `concurrency` at a time. */
+async function inBatches<T, R>(
+  items: T[],
+  concurrency: number,
+  task: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = [];
+  for (let start = 0; start < items.length; start += concurrency) {
+    results.push(...(await Promise.all(items.slice(start, start + concurrency).map(task))));
+  }
+  return results;
+}
+
+async function prepare(base: string) {
+  const tag = randomBytes(3).toString('hex');
+  const users = Array.from({ length: Math.max(USERS, CONNECTIONS) }, (_, index) => ({
+    email: `bench.${tag}.${index}@example.com`,
+    username: `bench_${tag}_${index}`,
+    password: `bench password ${index}`,
+  }));
+  await inBatches(users, HASHING_CONNECTIONS, (user) => post(base, '/auth/signup', user));
+  const login = (user: (typeof users)[number]) =>
+    post(base, '/auth/login', { username_or_email: user.username, password: user.password });
+  const accessTokens = (await inBatches(users.slice(0, USERS), HASHING_CONNECTIONS, login)).map(
+    (pair) => pair.access_token!,
+  );
+  const refreshTokens = (
+    await inBatches(users.slice(0, CONNECTIONS), HASHING_CONNECTIONS, login)
+  ).map((pair) => pair.refresh_token!);
+  return { users, accessTokens, refreshTokens, tag };
+}
+
+function meRequests(accessTokens: string[]): Options['requests'] {
+  let next = 0;
+  return [
+    {
+      method: 'GET',
+      path: '/auth/me',
+      setupRequest: (request) => ({
+        ...request,
+        headers: {
+          ...request.headers,
+          authorization: `Bearer ${accessTokens[next++ % accessTokens.length]}`,
+        },
+      }),
+    },
+  ];
+}
+
+function loginRequests(users: { username: string; password: string }[]): Options['requests'] {
+  let next = 0;
+  return [
+    {
+      method: 'POST',
+      path: '/auth/login',
+      headers: { 'content-type': 'application/json' },
+      setupRequest: (request) => {
+        const user = users[next++ % users.length]!;
+        return {
+          ...request,
+          body: JSON.stringify({ username_or_email: user.username, password: user.password }),
+        };
+      },
+    },
+  ];
+}
+
+function table(): string {
+  const header = '| scenario | req/s | p50 ms | p99 ms | errors | non-2xx | ratio | note |';
+  const lines = rows.map(
+    (row) =>
+      `| ${row.scenario} | ${row.rps} | ${row.p50} | ${row.p99} | ${row.errors} | ${row.non2xx} | ${
+        row.ratio === undefined ? '' : row.ratio.toFixed(2)
+      } | ${row.note ?? ''} |`,
+  );
+  return [header, '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |', ...lines].join('\n');
+}
+
+async function main(): Promise<void> {
+  const ceilingPort = 18_000 + Math.floor(Math.random() * 1000);
+  const servicePort = ceilingPort + 1000;
+  const ceiling = startProcess(['-e', CEILING_SERVER], {
+    ...process.env,
+    PORT: String(ceilingPort),
+  });
+  const serviceEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    PORT: String(servicePort),
+    HOST: '127.0.0.1',
+    JWT_SECRET: process.env.JWT_SECRET ?? randomBytes(48).toString('base64'),
+    BCRYPT_COST: String(BCRYPT_COST),
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    EMBEDDED_DATABASE_DIR:
+      process.env.EMBEDDED_DATABASE_DIR ?? join(tmpdir(), `whazz-bench-${process.pid}`),
+  };
+  const service = startProcess(['dist/src/main.js'], serviceEnv);
+  servicePid = service.pid!;
+  const base = `http://127.0.0.1:${servicePort}`;
+  try {
+    await Promise.all([waitFor(`http://127.0.0.1:${ceilingPort}/`), waitFor(`${base}/health`)]);
+    const database = process.env.DATABASE_URL ? 'PostgreSQL server' : 'embedded PostgreSQL';
+    console.log(
+      `machine: ${CORES} cores (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}`,
+    );
+    console.log(
+      `service: ${database}, redis ${process.env.REDIS_URL ? 'on' : 'off'}, WEB_CONCURRENCY=${process.env.WEB_CONCURRENCY ?? 1}, bcrypt cost ${BCRYPT_COST}`,
+    );
+
+    const rawBcrypt = await measureBcryptRate(BCRYPT_COST, 5, CORES);
+    console.log(`  raw bcrypt, ${CORES} threads: ${rawBcrypt.toFixed(1)} hashes/s`);
+
+    const ceilingRow = record(
+      'ceiling: bare node:http',
+      await load({ url: `http://127.0.0.1:${ceilingPort}/` }),
+    );
+    ceiling.kill('SIGTERM');
+    const ratio = (row: Row) => (row.ratio = row.rps / ceilingRow.rps);
+
+    console.log('preparing users and tokens…');
+    const { users, accessTokens, refreshTokens, tag } = await prepare(base);
+    const sampler = sampleRss();
+
+    ratio(record('GET /health', await load({ url: `${base}/health` })));
+    ratio(
+      record(
+        'GET /auth/me',
+        await load({ url: base, requests: meRequests(accessTokens) }),
+        `${accessTokens.length} users`,
+      ),
+    );
+
+    const refreshPool = [...refreshTokens];
+    ratio(
+      record(
+        'POST /auth/refresh',
+        await load({
+          url: base,
+          requests: [
+            {
+              method: 'POST',
+              path: '/auth/refresh',
+              headers: { 'content-type': 'application/json' },
+              // Each connection keeps one session and chains its rotations.
+              setupRequest: (request, context: { token?: string }) => {
+                context.token ??= refreshPool.pop();
+                return { ...request, body: JSON.stringify({ refresh_token: context.token }) };
+              },
+              onResponse: (status, body, context: { token?: string }) => {
+                context.token =
+                  status === 200
+                    ? (JSON.parse(body) as { refresh_token: string }).refresh_token
+                    : undefined;
+              },
+            },
+          ],
+        }),
+        'each connection rotates its own session',
+      ),
+    );
+
+    const loginRow = record(
+      'POST /auth/login',
+      await load({ url: base, connections: HASHING_CONNECTIONS, requests: loginRequests(users) }),
+    );
+    loginRow.ratio = loginRow.rps / rawBcrypt;
+    loginRow.note = `ratio to raw bcrypt (${rawBcrypt.toFixed(1)}/s at cost ${BCRYPT_COST})`;
+
+    let signupCount = 0;
+    const signupRow = record(
+      'POST /auth/signup',
+      await load({
+        url: base,
+        connections: HASHING_CONNECTIONS,
+        requests: [
+          {
+            method: 'POST',
+            path: '/auth/signup',
+            headers: { 'content-type': 'application/json' },
+            setupRequest: (request) => {
+              const n = signupCount++;
+              return {
+                ...request,
+                body: JSON.stringify({
+                  email: `s.${tag}.${n}@example.com`,
+                  username: `s_${tag}_${n}`,
+                  password: `signup password ${n}`,
+                }),
+              };
+            },
+          },
+        ],
+      }),
+    );
+    signupRow.ratio = signupRow.rps / rawBcrypt;
+    signupRow.note = 'ratio to raw bcrypt';
+
+    // Logins saturate the hashing threads while cheap requests must stay fast.
+    const [, meUnderLoad, healthUnderLoad] = await Promise.all([
+      load({ url: base, connections: HASHING_CONNECTIONS, requests: loginRequests(users) }),
+      load({ url: base, connections: 10, requests: meRequests(accessTokens) }),
+      load({ url: `${base}/health`, connections: 5 }),
+    ]);
+    record('GET /auth/me while logins saturate', meUnderLoad, 'p99 target < 50 ms');
+    record('GET /health while logins saturate', healthUnderLoad, 'p99 target < 50 ms');
+
+    clearInterval(sampler);
+    const summary = {
+      date: new Date().toISOString(),
+      machine: { cores: CORES, cpu: cpus()[0]?.model, node: process.version },
+      service: {
+        database,
+        redis: Boolean(process.env.REDIS_URL),
+        webConcurrency: process.env.WEB_CONCURRENCY ?? '1',
+        bcryptCost: BCRYPT_COST,
+      },
+      rawBcryptPerSecond: rawBcrypt,
+      peakRssMb: Math.round(peakRssMb),
+      rows,
+    };
+    console.log(
+      `\n${table()}\n\npeak RSS of a service process under load: ${summary.peakRssMb} MB`,
+    );
+    mkdirSync('bench/results', { recursive: true });
+    const file = `bench/results/${summary.date.replace(/[:.]/g, '-')}.json`;
+    writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
+    console.log(`written to ${file}`);
+  } finally {
+    ceiling.kill('SIGTERM');
+    service.kill('SIGTERM');
+  }
+}
+
+await main();
