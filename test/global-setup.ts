@@ -4,6 +4,7 @@
  * or the embedded PostgreSQL in memory when no server is given.
  */
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { TestProject } from 'vitest/node';
@@ -18,6 +19,8 @@ declare module 'vitest' {
     databaseKind: 'server' | 'embedded';
     /** The server's maintenance database, for tests that create databases of their own. */
     adminDatabaseUrl: string | undefined;
+    /** A reachable Redis (TEST_REDIS_URL, else the local default), or undefined. */
+    redisUrl: string | undefined;
   }
 }
 
@@ -41,7 +44,28 @@ async function migrate(url: string): Promise<void> {
   await dataSource.destroy();
 }
 
+async function reachableRedis(): Promise<string | undefined> {
+  const url = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const client = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 1000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.ping();
+    return url;
+  } catch {
+    return undefined;
+  } finally {
+    client.disconnect();
+  }
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  project.provide('redisUrl', await reachableRedis());
   const serverUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
   if (!serverUrl) {
     const embedded = await startEmbeddedPostgres('memory://');

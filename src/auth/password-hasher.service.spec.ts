@@ -1,10 +1,12 @@
 import type { ConfigService } from '@nestjs/config';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Configuration } from '../config/configuration.js';
 import { PasswordHasherService } from './password-hasher.service.js';
 
 function hasherWithCost(bcryptCost: number): PasswordHasherService {
-  const config = { get: () => ({ bcryptCost }) } as unknown as ConfigService<Configuration, true>;
+  const config = {
+    get: () => ({ bcryptCost, passwordHashThreads: 2 }),
+  } as unknown as ConfigService<Configuration, true>;
   const hasher = new PasswordHasherService(config);
   hasher.onModuleInit();
   return hasher;
@@ -15,6 +17,7 @@ describe('PasswordHasherService', () => {
   beforeAll(() => {
     hasher = hasherWithCost(4);
   });
+  afterAll(() => hasher.onModuleDestroy());
 
   it('hashes with bcrypt at the configured cost and verifies the result', async () => {
     const hash = await hasher.hash('correct horse battery staple');
@@ -45,5 +48,16 @@ describe('PasswordHasherService', () => {
 
   it('fails a check against the dummy hash', async () => {
     expect(await hasher.verifyAgainstDummy('anything at all')).toBe(false);
+  });
+
+  it('hashes on worker threads: the event loop keeps turning during a cost-12 hash', async () => {
+    const slow = hasherWithCost(12);
+    let ticks = 0;
+    const ticker = setInterval(() => (ticks += 1), 5);
+    await slow.hash('a password for the slow hasher');
+    clearInterval(ticker);
+    await slow.onModuleDestroy();
+    // A cost-12 bcryptjs hash takes ~250 ms; on the event loop there would be no ticks at all.
+    expect(ticks).toBeGreaterThan(10);
   });
 });

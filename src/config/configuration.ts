@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { config as loadDotenv } from 'dotenv';
 import packageJson from '../../package.json' with { type: 'json' };
 import {
@@ -27,6 +28,7 @@ export interface AuthConfig {
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   bcryptCost: number;
+  passwordHashThreads: number;
 }
 
 export interface DatabaseConfig {
@@ -37,10 +39,16 @@ export interface DatabaseConfig {
   embeddedDirectory: string;
 }
 
+export interface RedisConfig {
+  /** Undefined: no Redis; bearer tokens are checked against the database. */
+  url: string | undefined;
+}
+
 export interface Configuration {
   app: AppConfig;
   auth: AuthConfig;
   database: DatabaseConfig;
+  redis: RedisConfig;
 }
 
 const MIN_SECRET_BYTES = 32;
@@ -125,6 +133,7 @@ export function buildConfiguration(source: Record<string, unknown>): Configurati
       accessTokenTtlSeconds: env.ACCESS_TOKEN_EXPIRE_MINUTES * 60,
       refreshTokenTtlSeconds: env.REFRESH_TOKEN_EXPIRE_DAYS * 24 * 60 * 60,
       bcryptCost: env.BCRYPT_COST,
+      passwordHashThreads: env.PASSWORD_HASH_THREADS || availableParallelism(),
     },
     database: {
       url: env.DATABASE_URL ?? postgresUrlFromParts(env),
@@ -132,6 +141,7 @@ export function buildConfiguration(source: Record<string, unknown>): Configurati
       runMigrations: env.DATABASE_RUN_MIGRATIONS,
       embeddedDirectory: env.EMBEDDED_DATABASE_DIR,
     },
+    redis: { url: env.REDIS_URL },
   };
 }
 

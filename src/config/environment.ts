@@ -91,6 +91,13 @@ export class EnvironmentVariables {
   @Max(15)
   BCRYPT_COST = 12;
 
+  /** Threads that hash passwords; 0 means one per core (divided among WEB_CONCURRENCY workers). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(64)
+  PASSWORD_HASH_THREADS = 0;
+
   @Transform(emptyAsUndefined)
   @IsOptional()
   @IsString()
@@ -136,6 +143,12 @@ export class EnvironmentVariables {
   @IsString()
   @MinLength(1)
   EMBEDDED_DATABASE_DIR = '.data/pglite';
+
+  /** Shares revocations between instances; without it every bearer request asks the database. */
+  @Transform(emptyAsUndefined)
+  @IsOptional()
+  @IsString()
+  REDIS_URL?: string;
 }
 
 export class InvalidEnvironmentError extends Error {
@@ -146,7 +159,13 @@ export class InvalidEnvironmentError extends Error {
 }
 
 /** Their values never reach a log line, not even in an error about them. */
-const SECRET_VARIABLES = new Set(['JWT_SECRET', 'SECRET_KEY', 'DATABASE_URL', 'POSTGRES_PASSWORD']);
+const SECRET_VARIABLES = new Set([
+  'JWT_SECRET',
+  'SECRET_KEY',
+  'DATABASE_URL',
+  'POSTGRES_PASSWORD',
+  'REDIS_URL',
+]);
 
 function describe(errors: ValidationError[]): string[] {
   return errors.map((error) => {
@@ -162,7 +181,14 @@ function describe(errors: ValidationError[]): string[] {
 export function validateEnvironment(source: Record<string, unknown>): EnvironmentVariables {
   const known = Object.fromEntries(
     Object.keys(new EnvironmentVariables())
-      .concat(['JWT_SECRET', 'SECRET_KEY', 'DATABASE_URL', 'POSTGRES_HOST', 'POSTGRES_SERVER'])
+      .concat([
+        'JWT_SECRET',
+        'SECRET_KEY',
+        'DATABASE_URL',
+        'POSTGRES_HOST',
+        'POSTGRES_SERVER',
+        'REDIS_URL',
+      ])
       .filter((key) => source[key] !== undefined)
       .map((key) => [key, source[key]]),
   );

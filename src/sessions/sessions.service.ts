@@ -11,12 +11,14 @@ import {
   DataSource,
   IsNull,
   MoreThan,
+  MoreThanOrEqual,
   type EntityManager,
   type FindOptionsWhere,
   type Repository,
 } from 'typeorm';
 import type { Configuration } from '../config/configuration.js';
 import { RefreshToken } from './entities/refresh-token.entity.js';
+import { RevocationFeedService, type Revocation } from './revocation-feed.service.js';
 import { Session, type SessionRevocationReason } from './entities/session.entity.js';
 import { generateRefreshToken, hashRefreshToken } from './refresh-token.js';
 import { SessionNotFoundError } from './sessions.errors.js';
@@ -54,6 +56,7 @@ export class SessionsService implements OnApplicationBootstrap, OnApplicationShu
   constructor(
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
     private readonly dataSource: DataSource,
+    private readonly feed: RevocationFeedService,
     config: ConfigService<Configuration, true>,
   ) {
     const auth = config.get('auth', { infer: true });
@@ -83,9 +86,9 @@ export class SessionsService implements OnApplicationBootstrap, OnApplicationShu
    * concurrent rotations (or a rotation and a logout) one waits for the other: the token is
    * claimed at most once, and the loser sees it as reused.
    */
-  rotate(presentedToken: string, client: ClientInfo): Promise<RotationOutcome> {
+  async rotate(presentedToken: string, client: ClientInfo): Promise<RotationOutcome> {
     const tokenHash = hashRefreshToken(presentedToken);
-    return this.dataSource.transaction(async (manager): Promise<RotationOutcome> => {
+    const outcome = await this.dataSource.transaction(async (manager): Promise<RotationOutcome> => {
       const token = await manager.findOneBy(RefreshToken, { tokenHash });
       if (!token) return { kind: 'unknown' };
       const session = await this.lockSessionWithUser(manager, token.sessionId);
@@ -103,10 +106,18 @@ export class SessionsService implements OnApplicationBootstrap, OnApplicationShu
         refreshToken: await this.issueRefreshToken(manager, session.id),
       };
     });
+    if (outcome.kind === 'reused')
+      this.feed.announce([{ id: outcome.sessionId, revokedAt: new Date() }]);
+    return outcome;
   }
 
-  /** True while the session can still vouch for its access tokens. */
-  isActive(sessionId: string, userId: string): Promise<boolean> {
+  /**
+   * True while the session can still vouch for its access tokens. From memory while the
+   * revocation feed is live: the token's signature already binds `sid` to `sub`, and no
+   * access token outlives its session's expiry, so only revocation can end it early.
+   */
+  async isActive(sessionId: string, userId: string): Promise<boolean> {
+    if (this.feed.live) return !this.feed.isRevoked(sessionId);
     return this.sessions.existsBy({
       id: sessionId,
       userId,
@@ -122,8 +133,17 @@ export class SessionsService implements OnApplicationBootstrap, OnApplicationShu
     });
   }
 
+  /** Revocations since `since`, for the feed's seeding and polling. */
+  async revokedSince(since: Date): Promise<Revocation[]> {
+    const rows = await this.sessions.find({
+      select: { id: true, revokedAt: true },
+      where: { revokedAt: MoreThanOrEqual(since) },
+    });
+    return rows.map(({ id, revokedAt }) => ({ id, revokedAt: revokedAt! }));
+  }
+
   async revoke(sessionId: string, reason: SessionRevocationReason): Promise<void> {
-    await this.markRevoked(this.dataSource.manager, { id: sessionId }, reason);
+    this.feed.announce(await this.markRevoked(this.dataSource.manager, { id: sessionId }, reason));
   }
 
   /** Revokes one of the user's own sessions; someone else's id is as unknown as a made-up one. */
@@ -133,11 +153,14 @@ export class SessionsService implements OnApplicationBootstrap, OnApplicationShu
       { id: sessionId, userId },
       'revoked_by_user',
     );
-    if (revoked === 0) throw new SessionNotFoundError();
+    if (revoked.length === 0) throw new SessionNotFoundError();
+    this.feed.announce(revoked);
   }
 
-  revokeAllForUser(userId: string, reason: SessionRevocationReason): Promise<number> {
-    return this.markRevoked(this.dataSource.manager, { userId }, reason);
+  async revokeAllForUser(userId: string, reason: SessionRevocationReason): Promise<number> {
+    const revoked = await this.markRevoked(this.dataSource.manager, { userId }, reason);
+    this.feed.announce(revoked);
+    return revoked.length;
   }
 
   /**
@@ -154,7 +177,8 @@ export class SessionsService implements OnApplicationBootstrap, OnApplicationShu
     return result.affected ?? 0;
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    await this.feed.start((since) => this.revokedSince(since));
     this.pruneTimer = setInterval(() => {
       this.pruneEnded().catch((error: unknown) =>
         this.logger.warn(`pruning sessions failed: ${String(error)}`),
@@ -163,8 +187,9 @@ export class SessionsService implements OnApplicationBootstrap, OnApplicationShu
     this.pruneTimer.unref();
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
     clearInterval(this.pruneTimer);
+    await this.feed.stop();
   }
 
   private lockSessionWithUser(manager: EntityManager, sessionId: string): Promise<Session | null> {
@@ -216,16 +241,20 @@ export class SessionsService implements OnApplicationBootstrap, OnApplicationShu
     return refreshToken;
   }
 
+  /** Revokes the live sessions matching `criteria`; the caller announces them once committed. */
   private async markRevoked(
     manager: EntityManager,
     criteria: FindOptionsWhere<Session>,
     reason: SessionRevocationReason,
-  ): Promise<number> {
-    const result = await manager.update(
-      Session,
-      { ...criteria, revokedAt: IsNull() },
-      { revokedAt: new Date(), revokedReason: reason },
-    );
-    return result.affected ?? 0;
+  ): Promise<Revocation[]> {
+    const revokedAt = new Date();
+    const result = await manager
+      .createQueryBuilder()
+      .update(Session)
+      .set({ revokedAt, revokedReason: reason })
+      .where({ ...criteria, revokedAt: IsNull() })
+      .returning(['id'])
+      .execute();
+    return (result.raw as { id: string }[]).map(({ id }) => ({ id, revokedAt }));
   }
 }

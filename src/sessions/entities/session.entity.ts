@@ -20,6 +20,7 @@ export type SessionRevocationReason = (typeof SESSION_REVOCATION_REASONS)[number
 /** One signed-in device: the family of refresh tokens that rotate from one login. */
 @Entity({ name: 'sessions' })
 @Index('IDX_sessions_user_id', ['userId'])
+@Index('IDX_sessions_revoked_at', ['revokedAt'], { where: '"revoked_at" IS NOT NULL' })
 export class Session {
   @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'PK_sessions' })
   id: string;

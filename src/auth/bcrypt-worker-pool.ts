@@ -1,0 +1,109 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+type Task =
+  | { op: 'hash'; password: string; cost: number }
+  | { op: 'compare'; password: string; hash: string };
+
+interface Pending {
+  task: Task;
+  resolve: (value: string | boolean) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * The worker's whole program. Inline (eval) rather than a file of its own, so the same
+ * code runs from the build and from the test runner's TypeScript sources.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const bcrypt = require(workerData.bcryptPath);
+parentPort.on('message', (task) => {
+  try {
+    const result = task.op === 'hash'
+      ? bcrypt.hashSync(task.password, task.cost)
+      : bcrypt.compareSync(task.password, task.hash);
+    parentPort.postMessage({ result });
+  } catch (error) {
+    parentPort.postMessage({ error: error instanceof Error ? error.message : String(error) });
+  }
+});
+`;
+
+/**
+ * bcrypt costs ~70-260 ms of CPU a hash: run on the event loop it stalls every other request.
+ * Here each thread takes one task at a time; the rest wait in a queue, in order.
+ */
+export class BcryptWorkerPool {
+  private readonly idle: Worker[] = [];
+  private readonly busy = new Map<Worker, Pending>();
+  private readonly queue: Pending[] = [];
+  private readonly bcryptPath = createRequire(import.meta.url).resolve('bcryptjs');
+  private closed = false;
+
+  constructor(readonly size: number) {
+    for (let index = 0; index < size; index += 1) this.idle.push(this.spawn());
+  }
+
+  hash(password: string, cost: number): Promise<string> {
+    return this.run({ op: 'hash', password, cost }) as Promise<string>;
+  }
+
+  compare(password: string, hash: string): Promise<boolean> {
+    return this.run({ op: 'compare', password, hash }) as Promise<boolean>;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const pending of this.queue.splice(0))
+      pending.reject(new Error('password hashing pool closed'));
+    await Promise.all([...this.idle, ...this.busy.keys()].map((worker) => worker.terminate()));
+  }
+
+  private run(task: Task): Promise<string | boolean> {
+    if (this.closed) return Promise.reject(new Error('password hashing pool closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ task, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    while (this.idle.length > 0 && this.queue.length > 0) {
+      const worker = this.idle.pop()!;
+      const pending = this.queue.shift()!;
+      this.busy.set(worker, pending);
+      worker.postMessage(pending.task);
+    }
+  }
+
+  private spawn(): Worker {
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { bcryptPath: this.bcryptPath },
+    });
+    // Idle threads must not keep a finished process (or test run) alive.
+    worker.unref();
+    worker.on('message', (message: { result?: string | boolean; error?: string }) => {
+      const pending = this.busy.get(worker);
+      this.busy.delete(worker);
+      this.idle.push(worker);
+      if (message.error !== undefined) pending?.reject(new Error(message.error));
+      else pending?.resolve(message.result!);
+      this.dispatch();
+    });
+    worker.on('error', (error) => this.replace(worker, error));
+    return worker;
+  }
+
+  /** A thread that died takes only its own task with it. */
+  private replace(worker: Worker, error: Error): void {
+    this.busy.get(worker)?.reject(error);
+    this.busy.delete(worker);
+    const index = this.idle.indexOf(worker);
+    if (index >= 0) this.idle.splice(index, 1);
+    if (this.closed) return;
+    this.idle.push(this.spawn());
+    this.dispatch();
+  }
+}

@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createTestApp, type TestApp } from './create-test-app.js';
+import { logIn, signUpAndLogIn } from './factories/user.factory.js';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+
+const redisUrl = inject('redisUrl');
+
+/** Polls until `check` holds or `withinMs` passes; returns how long it took. */
+async function within(withinMs: number, check: () => Promise<boolean>): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < withinMs) {
+    if (await check()) return Date.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`not within ${withinMs} ms`);
+}
+
+/** Waits until an instance trusts its in-memory revocations (subscribed and seeded). */
+async function untilFeedLive(t: TestApp): Promise<void> {
+  const { RevocationFeedService } = await import('../src/sessions/revocation-feed.service.js');
+  const feed = t.app.get(RevocationFeedService);
+  await within(5000, () => Promise.resolve(feed.live));
+}
+
+describe.runIf(redisUrl)('two instances sharing PostgreSQL and Redis', () => {
+  let a: TestApp;
+  let b: TestApp;
+  beforeAll(async () => {
+    [a, b] = await Promise.all([
+      createTestApp({ REDIS_URL: redisUrl! }),
+      createTestApp({ REDIS_URL: redisUrl! }),
+    ]);
+    await Promise.all([untilFeedLive(a), untilFeedLive(b)]);
+  });
+  afterAll(async () => {
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  const me = (t: TestApp, token: string) =>
+    t.http.get('/auth/me').set('Authorization', `Bearer ${token}`);
+
+  it('a token from a login on A works on B', async () => {
+    const user = await signUpAndLogIn(a.http);
+    expect((await me(b, user.accessToken)).status).toBe(200);
+  });
+
+  it('a logout on B is refused on A within one second, from memory', async () => {
+    const user = await signUpAndLogIn(a.http);
+    expect((await me(a, user.accessToken)).status).toBe(200);
+
+    await b.http.post('/auth/logout').set('Authorization', `Bearer ${user.accessToken}`);
+    const tookMs = await within(1000, async () => (await me(a, user.accessToken)).status === 401);
+    expect(tookMs).toBeLessThan(1000);
+  });
+
+  it('a refresh on A makes the old refresh token useless on B', async () => {
+    const user = await signUpAndLogIn(a.http);
+    const rotated = await a.http.post('/auth/refresh').send({ refresh_token: user.refreshToken });
+    expect(rotated.status).toBe(200);
+    const replay = await b.http.post('/auth/refresh').send({ refresh_token: user.refreshToken });
+    expect(replay.status).toBe(401);
+    // ...and the replay ended the session on A as well.
+    await within(
+      1000,
+      async () => (await me(a, rotated.body.access_token as string)).status === 401,
+    );
+  });
+
+  it('an instance that starts later refuses tokens revoked before it started', async () => {
+    const user = await signUpAndLogIn(a.http);
+    await a.http.post('/auth/logout').set('Authorization', `Bearer ${user.accessToken}`);
+    const c = await createTestApp({ REDIS_URL: redisUrl! });
+    await untilFeedLive(c);
+    expect((await me(c, user.accessToken)).status).toBe(401);
+    await c.close();
+  });
+});
+
+describe.runIf(redisUrl)('when Redis goes away', () => {
+  let proxy: TcpProxy;
+  let a: TestApp;
+  let b: TestApp;
+  beforeAll(async () => {
+    proxy = await startTcpProxy(redisUrl!.replace('redis://', 'postgres://'));
+    const viaProxy = proxy.url.replace('postgres://', 'redis://');
+    [a, b] = await Promise.all([
+      createTestApp({ REDIS_URL: viaProxy }),
+      createTestApp({ REDIS_URL: viaProxy }),
+    ]);
+    await Promise.all([untilFeedLive(a), untilFeedLive(b)]);
+  });
+  afterAll(async () => {
+    await Promise.all([a.close(), b.close()]);
+    await proxy.close();
+  });
+
+  it('falls back to the database: a token revoked during the outage is refused everywhere at once', async () => {
+    const user = await signUpAndLogIn(a.http);
+    const phone = await logIn(a.http, user, 'phone');
+    await proxy.cut();
+
+    // Neither instance can hear the other now; both must ask PostgreSQL.
+    await b.http.post('/auth/logout').set('Authorization', `Bearer ${user.accessToken}`);
+    const onA = await a.http.get('/auth/me').set('Authorization', `Bearer ${user.accessToken}`);
+    expect(onA.status).toBe(401);
+    // The service keeps answering: other sessions still work.
+    expect(
+      (await a.http.get('/auth/me').set('Authorization', `Bearer ${phone.accessToken}`)).status,
+    ).toBe(200);
+
+    await proxy.restore();
+    await untilFeedLive(a);
+    expect(
+      (await a.http.get('/auth/me').set('Authorization', `Bearer ${user.accessToken}`)).status,
+    ).toBe(401);
+  });
+});
