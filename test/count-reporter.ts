@@ -12,7 +12,12 @@ export default class CountReporter implements Reporter {
         const state = test.result().state;
         if (state === 'passed' || state === 'failed' || state === 'skipped') counts[state] += 1;
       }
-      if (testModule.state() === 'failed' && testModule.children.size === 0) counts.failed += 1;
+      // A file that failed outside any test (import error, failing beforeAll) leaves its tests
+      // unrun or skipped; it still counts as a failure.
+      const testFailed = [...testModule.children.allTests()].some(
+        (test) => test.result().state === 'failed',
+      );
+      if (testModule.state() === 'failed' && !testFailed) counts.failed += 1;
     }
     const skipped = counts.skipped > 0 ? `, ${counts.skipped} skipped` : '';
     process.stdout.write(`vitest: ${counts.passed} passed, ${counts.failed} failed${skipped}\n`);

@@ -17,8 +17,8 @@ async function within(withinMs: number, check: () => Promise<boolean>): Promise<
 
 /** Waits until an instance trusts its in-memory revocations (subscribed and seeded). */
 async function untilFeedLive(t: TestApp): Promise<void> {
-  const { RevocationFeedService } = await import('../src/sessions/revocation-feed.service.js');
-  const feed = t.app.get(RevocationFeedService);
+  const { ChangeFeedService } = await import('../src/change-feed/change-feed.service.js');
+  const feed = t.app.get(ChangeFeedService);
   await within(5000, () => Promise.resolve(feed.live));
 }
 
@@ -64,6 +64,16 @@ describe.runIf(redisUrl)('two instances sharing PostgreSQL and Redis', () => {
       1000,
       async () => (await me(a, rotated.body.access_token as string)).status === 401,
     );
+  });
+
+  it('a user disabled in plain SQL is refused on every instance within one poll, cached or not', async () => {
+    const user = await signUpAndLogIn(a.http);
+    expect((await me(a, user.accessToken)).status).toBe(200);
+    expect((await me(b, user.accessToken)).status).toBe(200);
+
+    await a.dataSource.query('UPDATE users SET is_active = false WHERE id = $1', [user.id]);
+    await within(7000, async () => (await me(a, user.accessToken)).status === 403);
+    await within(7000, async () => (await me(b, user.accessToken)).status === 403);
   });
 
   it('an instance that starts later refuses tokens revoked before it started', async () => {

@@ -92,7 +92,7 @@ export class AuthService {
     if (!UUID.test(sub) || !UUID.test(sid)) throw new InvalidAccessTokenError();
     const [sessionActive, user] = await Promise.all([
       this.sessions.isActive(sid, sub),
-      this.users.findById(sub),
+      this.users.findForRequest(sub),
     ]);
     if (!sessionActive || !user) {
       throw new InvalidAccessTokenError(

@@ -1,6 +1,7 @@
 import type { DataSourceOptions } from 'typeorm';
 import { InitialSchema1795559293881 } from '../../migrations/1795559293881-InitialSchema.js';
 import { IndexRevokedSessions1795561950444 } from '../../migrations/1795561950444-IndexRevokedSessions.js';
+import { TrackUserChanges1795562624429 } from '../../migrations/1795562624429-TrackUserChanges.js';
 import { RefreshToken } from '../sessions/entities/refresh-token.entity.js';
 import { Session } from '../sessions/entities/session.entity.js';
 import { User } from '../users/entities/user.entity.js';
@@ -12,7 +13,11 @@ export const ENTITIES = [User, Session, RefreshToken];
  * Listed, not globbed: the TypeORM CLI, the built app and the test runner load the same
  * classes, and a migration left off this list shows up as drift in `npm run migration:check`.
  */
-export const MIGRATIONS = [InitialSchema1795559293881, IndexRevokedSessions1795561950444];
+export const MIGRATIONS = [
+  InitialSchema1795559293881,
+  IndexRevokedSessions1795561950444,
+  TrackUserChanges1795562624429,
+];
 
 export interface ConnectionSettings {
   url: string;

@@ -4,6 +4,7 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ChangeFeedModule } from '../change-feed/change-feed.module.js';
 import { buildConfiguration } from '../config/configuration.js';
 import { dataSourceOptions } from '../database/data-source-options.js';
 import { User } from '../users/entities/user.entity.js';
@@ -30,6 +31,7 @@ describe('SessionsService', () => {
         TypeOrmModule.forRoot(
           dataSourceOptions({ url: inject('databaseUrl'), poolSize: inject('databasePoolSize') }),
         ),
+        ChangeFeedModule,
         SessionsModule,
       ],
     }).compile();

@@ -4,6 +4,7 @@ import {
   Logger,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
+  type OnModuleInit,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
@@ -18,7 +19,8 @@ import {
 } from 'typeorm';
 import type { Configuration } from '../config/configuration.js';
 import { RefreshToken } from './entities/refresh-token.entity.js';
-import { RevocationFeedService, type Revocation } from './revocation-feed.service.js';
+import { ChangeFeedService } from '../change-feed/change-feed.service.js';
+import { RevokedSessions, type Revocation } from './revoked-sessions.js';
 import { Session, type SessionRevocationReason } from './entities/session.entity.js';
 import { generateRefreshToken, hashRefreshToken } from './refresh-token.js';
 import { SessionNotFoundError } from './sessions.errors.js';
@@ -45,23 +47,43 @@ export type RotationOutcome =
   | { kind: 'reused'; sessionId: string };
 
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
+const REVOCATIONS_TOPIC = 'sessions-revoked';
 
 @Injectable()
-export class SessionsService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class SessionsService
+  implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown
+{
   private readonly logger = new Logger(SessionsService.name);
   private readonly refreshTtlMs: number;
   private readonly accessTtlMs: number;
+  private readonly revoked: RevokedSessions;
   private pruneTimer?: NodeJS.Timeout;
 
   constructor(
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
     private readonly dataSource: DataSource,
-    private readonly feed: RevocationFeedService,
+    private readonly feed: ChangeFeedService,
     config: ConfigService<Configuration, true>,
   ) {
     const auth = config.get('auth', { infer: true });
     this.refreshTtlMs = auth.refreshTokenTtlSeconds * 1000;
     this.accessTtlMs = auth.accessTokenTtlSeconds * 1000;
+    this.revoked = new RevokedSessions(this.accessTtlMs);
+  }
+
+  onModuleInit(): void {
+    this.feed.register({
+      name: REVOCATIONS_TOPIC,
+      seed: async () => this.revoked.remember(await this.revokedSince(this.revoked.seedSince())),
+      poll: async (since) => {
+        this.revoked.forgetExpired();
+        this.revoked.remember(await this.revokedSince(since));
+      },
+      receive: (payload) => {
+        const entries = payload as [string, number][];
+        this.revoked.remember(entries.map(([id, at]) => ({ id, revokedAt: new Date(at) })));
+      },
+    });
   }
 
   start(userId: string, client: ClientInfo): Promise<IssuedSession> {
@@ -107,7 +129,7 @@ export class SessionsService implements OnApplicationBootstrap, OnApplicationShu
       };
     });
     if (outcome.kind === 'reused')
-      this.feed.announce([{ id: outcome.sessionId, revokedAt: new Date() }]);
+      this.announce([{ id: outcome.sessionId, revokedAt: new Date() }]);
     return outcome;
   }
 
@@ -117,7 +139,7 @@ export class SessionsService implements OnApplicationBootstrap, OnApplicationShu
    * access token outlives its session's expiry, so only revocation can end it early.
    */
   async isActive(sessionId: string, userId: string): Promise<boolean> {
-    if (this.feed.live) return !this.feed.isRevoked(sessionId);
+    if (this.feed.live) return !this.revoked.has(sessionId);
     return this.sessions.existsBy({
       id: sessionId,
       userId,
@@ -143,7 +165,7 @@ export class SessionsService implements OnApplicationBootstrap, OnApplicationShu
   }
 
   async revoke(sessionId: string, reason: SessionRevocationReason): Promise<void> {
-    this.feed.announce(await this.markRevoked(this.dataSource.manager, { id: sessionId }, reason));
+    this.announce(await this.markRevoked(this.dataSource.manager, { id: sessionId }, reason));
   }
 
   /** Revokes one of the user's own sessions; someone else's id is as unknown as a made-up one. */
@@ -154,12 +176,12 @@ export class SessionsService implements OnApplicationBootstrap, OnApplicationShu
       'revoked_by_user',
     );
     if (revoked.length === 0) throw new SessionNotFoundError();
-    this.feed.announce(revoked);
+    this.announce(revoked);
   }
 
   async revokeAllForUser(userId: string, reason: SessionRevocationReason): Promise<number> {
     const revoked = await this.markRevoked(this.dataSource.manager, { userId }, reason);
-    this.feed.announce(revoked);
+    this.announce(revoked);
     return revoked.length;
   }
 
@@ -177,8 +199,7 @@ export class SessionsService implements OnApplicationBootstrap, OnApplicationShu
     return result.affected ?? 0;
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    await this.feed.start((since) => this.revokedSince(since));
+  onApplicationBootstrap(): void {
     this.pruneTimer = setInterval(() => {
       this.pruneEnded().catch((error: unknown) =>
         this.logger.warn(`pruning sessions failed: ${String(error)}`),
@@ -187,9 +208,8 @@ export class SessionsService implements OnApplicationBootstrap, OnApplicationShu
     this.pruneTimer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  onApplicationShutdown(): void {
     clearInterval(this.pruneTimer);
-    await this.feed.stop();
   }
 
   private lockSessionWithUser(manager: EntityManager, sessionId: string): Promise<Session | null> {
@@ -239,6 +259,12 @@ export class SessionsService implements OnApplicationBootstrap, OnApplicationShu
       rotatedAt: null,
     });
     return refreshToken;
+  }
+
+  private announce(revocations: Revocation[]): void {
+    if (revocations.length === 0) return;
+    const entries = revocations.map(({ id, revokedAt }) => [id, revokedAt.getTime()]);
+    this.feed.publish(REVOCATIONS_TOPIC, entries);
   }
 
   /** Revokes the live sessions matching `criteria`; the caller announces them once committed. */

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, type Repository } from 'typeorm';
+import { MoreThanOrEqual, QueryFailedError, type Repository } from 'typeorm';
+import { ChangeFeedService } from '../change-feed/change-feed.service.js';
 import {
   AccountFieldTakenError,
   UserNotFoundError,
@@ -20,12 +21,58 @@ const FIELD_BY_CONSTRAINT: Record<string, UniqueAccountField> = {
   [USER_USERNAME_UNIQUE]: 'username',
 };
 
+const USERS_TOPIC = 'users-changed';
+/** Enough for every active user of a large deployment; the oldest entry goes first. */
+const CACHE_LIMIT = 100_000;
+
 export const normaliseEmail = (email: string): string => email.trim().toLowerCase();
 export const normaliseUsername = (username: string): string => username.trim().toLowerCase();
 
 @Injectable()
-export class UsersService {
-  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+export class UsersService implements OnModuleInit {
+  /** Users of recent bearer requests; used only while the change feed is live. */
+  private readonly cache = new Map<string, User>();
+  /** Bumped by every invalidation, so a read that raced one is not cached. */
+  private generation = 0;
+
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly feed: ChangeFeedService,
+  ) {}
+
+  /**
+   * Any instance that changes a user announces its id (issue #4's email, password and
+   * deletion flows publish here); every instance forgets it at once. Changes made straight
+   * in SQL bump updated_at (a trigger) and are forgotten on the next poll, within seconds.
+   */
+  onModuleInit(): void {
+    this.feed.register({
+      name: USERS_TOPIC,
+      seed: () => Promise.resolve(this.forget(...this.cache.keys())),
+      poll: async (since) => {
+        const changed = await this.users.find({
+          select: { id: true },
+          where: { updatedAt: MoreThanOrEqual(since) },
+        });
+        this.forget(...changed.map(({ id }) => id));
+      },
+      receive: (payload) => this.forget(...(payload as string[])),
+    });
+  }
+
+  /** The user behind an authenticated request: from memory while the feed is live. */
+  async findForRequest(id: string): Promise<User | null> {
+    if (!this.feed.live) return this.findById(id);
+    const cached = this.cache.get(id);
+    if (cached) return cached;
+    const generation = this.generation;
+    const user = await this.findById(id);
+    if (user && generation === this.generation && this.feed.live) {
+      if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
+      this.cache.set(id, user);
+    }
+    return user;
+  }
 
   /**
    * Uniqueness is the unique indexes' job, not a read-then-write check: of concurrent
@@ -58,6 +105,11 @@ export class UsersService {
 
   findById(id: string): Promise<User | null> {
     return this.users.findOneBy({ id });
+  }
+
+  private forget(...ids: string[]): void {
+    this.generation += 1;
+    for (const id of ids) this.cache.delete(id);
   }
 
   /**

@@ -32,6 +32,8 @@ export class User {
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 
+  /** Also bumped by a trigger on any UPDATE, even in plain SQL: caches poll it. */
+  @Index('IDX_users_updated_at')
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt: Date;
 }

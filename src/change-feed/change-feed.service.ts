@@ -1,0 +1,150 @@
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Redis } from 'ioredis';
+import type { Configuration } from '../config/configuration.js';
+
+const CHANNEL_PREFIX = 'whazz-auth:';
+/** How often each topic polls the database for changes a lost message may have left out. */
+const POLL_EVERY_MS = 5_000;
+/** Overlap between polls, for clocks that disagree a little and transactions committing late. */
+const POLL_OVERLAP_MS = 10_000;
+
+/** Something kept in memory on every instance and kept current through the feed. */
+export interface FeedTopic {
+  name: string;
+  /** Rebuild from the database: at start and after any interruption. */
+  seed(): Promise<void>;
+  /** Apply what changed in the database since `since` (a safety net for lost messages). */
+  poll(since: Date): Promise<void>;
+  /** Apply what another instance (or this one) announced. */
+  receive(payload: unknown): void;
+}
+
+/**
+ * Lets instances tell each other what changed, through Redis pub/sub, so that what they keep
+ * in memory (revoked sessions, cached users) stays current. PostgreSQL stays the source of
+ * truth: topics seed from it, and poll it briefly in case a message was lost.
+ *
+ * Memory may be trusted only while `live`: Redis configured, subscribed, and every topic
+ * seeded since the subscription (re)started. Otherwise callers go to the database.
+ */
+@Injectable()
+export class ChangeFeedService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ChangeFeedService.name);
+  private readonly redisUrl: string | undefined;
+  private readonly topics = new Map<string, FeedTopic>();
+  private subscriber?: Redis;
+  private publisher?: Redis;
+  private seeded = false;
+  private polledUpTo = 0;
+  private pollTimer?: NodeJS.Timeout;
+
+  constructor(config: ConfigService<Configuration, true>) {
+    this.redisUrl = config.get('redis', { infer: true }).url;
+  }
+
+  get live(): boolean {
+    return this.seeded && this.subscriber?.status === 'ready';
+  }
+
+  /** Topics register while modules initialise; the feed starts once the app bootstraps. */
+  register(topic: FeedTopic): void {
+    this.topics.set(topic.name, topic);
+  }
+
+  /** Tells every instance, this one included; call once the change is committed. */
+  publish(topicName: string, payload: unknown): void {
+    this.topics.get(topicName)?.receive(payload);
+    if (!this.publisher) return;
+    this.publisher
+      .publish(CHANNEL_PREFIX + topicName, JSON.stringify(payload))
+      .catch((error: unknown) => {
+        // Other instances pick the change up from their next database poll.
+        this.logger.warn(`could not publish to ${topicName}: ${String(error)}`);
+      });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.redisUrl) return;
+    const options = { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false };
+    this.subscriber = new Redis(this.redisUrl, options);
+    this.publisher = new Redis(this.redisUrl, options);
+    this.subscriber.on('message', (channel: string, message: string) =>
+      this.receive(channel, message),
+    );
+    // After any reconnect, messages may have been missed: trust memory only once reseeded.
+    this.subscriber.on('ready', () => void this.seed());
+    this.subscriber.on('close', () => this.distrust('connection closed'));
+    for (const client of [this.subscriber, this.publisher]) {
+      client.on('error', (error: Error) => this.logger.warn(`Redis: ${error.message}`));
+    }
+    try {
+      await Promise.all([this.subscriber.connect(), this.publisher.connect()]);
+      await this.subscriber.subscribe(
+        ...[...this.topics.keys()].map((name) => CHANNEL_PREFIX + name),
+      );
+      // Seed again now that messages flow: a change between the first seed and the
+      // subscription would otherwise wait for the next poll.
+      await this.seed();
+    } catch (error) {
+      this.logger.error(`Redis unreachable (${String(error)}); answering from the database`);
+    }
+    this.pollTimer = setInterval(() => void this.poll(), POLL_EVERY_MS);
+    this.pollTimer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.pollTimer);
+    this.seeded = false;
+    const clients = [this.subscriber, this.publisher].filter((client) => client !== undefined);
+    await Promise.all(clients.map((client) => client.quit().catch(() => undefined)));
+  }
+
+  private receive(channel: string, message: string): void {
+    const topic = this.topics.get(channel.slice(CHANNEL_PREFIX.length));
+    try {
+      topic?.receive(JSON.parse(message) as unknown);
+    } catch {
+      this.logger.warn(`ignored a malformed message on ${channel}`);
+    }
+  }
+
+  private async seed(): Promise<void> {
+    this.seeded = false;
+    const startedAt = Date.now();
+    try {
+      await Promise.all([...this.topics.values()].map((topic) => topic.seed()));
+    } catch (error) {
+      this.distrust(`seeding failed: ${String(error)}`);
+      return;
+    }
+    this.polledUpTo = startedAt;
+    this.seeded = true;
+    this.logger.log('in sync through Redis; answering bearer checks from memory');
+  }
+
+  private async poll(): Promise<void> {
+    if (this.subscriber?.status !== 'ready') return;
+    if (!this.seeded) return this.seed();
+    const startedAt = Date.now();
+    const since = new Date(this.polledUpTo - POLL_OVERLAP_MS);
+    try {
+      await Promise.all([...this.topics.values()].map((topic) => topic.poll(since)));
+      this.polledUpTo = startedAt;
+    } catch (error) {
+      this.distrust(`database poll failed: ${String(error)}`);
+    }
+  }
+
+  /** Until the next successful seed (on reconnect, or the next poll), the database decides. */
+  private distrust(reason: string): void {
+    if (this.seeded)
+      this.logger.error(`change feed interrupted (${reason}); answering from the database`);
+    this.seeded = false;
+  }
+}
