@@ -1,5 +1,8 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
+import type { Logger as PinoLogger } from 'pino';
 import { createApp } from './app.setup.js';
+import { runClusterPrimary } from './cluster/cluster-primary.js';
 import { AppLogger, createRootLogger } from './common/logging/app-logger.js';
 import { loadConfiguration, type Configuration } from './config/configuration.js';
 import { InvalidEnvironmentError } from './config/environment.js';
@@ -14,9 +17,7 @@ function configurationOrExit(): Configuration {
   }
 }
 
-async function bootstrap(): Promise<void> {
-  const configuration = configurationOrExit();
-  const rootLogger = createRootLogger(configuration.app.logLevel, configuration.app.name);
+async function serve(configuration: Configuration, rootLogger: PinoLogger): Promise<void> {
   const logger = new AppLogger(rootLogger);
   const app = await createApp(configuration, rootLogger);
   app.enableShutdownHooks();
@@ -32,4 +33,14 @@ async function bootstrap(): Promise<void> {
   logger.log(`${name} ${version} listening on http://${host}:${port} (docs at /docs)`, 'Bootstrap');
 }
 
-await bootstrap();
+const configuration = configurationOrExit();
+const rootLogger = createRootLogger(configuration.app.logLevel, configuration.app.name);
+if (configuration.app.webConcurrency > 1 && cluster.isPrimary) {
+  // A secret made up here must be the same in every worker, or tokens work on one only.
+  const env: Record<string, string> = configuration.auth.jwtSecretGenerated
+    ? { JWT_SECRET: configuration.auth.jwtSecret }
+    : {};
+  runClusterPrimary({ workers: configuration.app.webConcurrency, env, logger: rootLogger });
+} else {
+  await serve(configuration, rootLogger);
+}

@@ -69,6 +69,27 @@ describe('buildConfiguration', () => {
     expect(buildConfiguration({ CORS_ORIGINS: '*' }).app.corsOrigins).toBe(true);
   });
 
+  it('reads WEB_CONCURRENCY as a count or auto, and splits the hashing threads among workers', () => {
+    const server = { DATABASE_URL: 'postgres://x@y/z' };
+    expect(buildConfiguration(server).app.webConcurrency).toBe(1);
+    const two = buildConfiguration({ ...server, WEB_CONCURRENCY: '2' });
+    expect(two.app.webConcurrency).toBe(2);
+    expect(two.auth.passwordHashThreads).toBeGreaterThanOrEqual(1);
+    expect(
+      buildConfiguration({ ...server, WEB_CONCURRENCY: 'auto' }).app.webConcurrency,
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      buildConfiguration({ ...server, PASSWORD_HASH_THREADS: '3' }).auth.passwordHashThreads,
+    ).toBe(3);
+    expect(problemsOf({ WEB_CONCURRENCY: 'many' })[0]).toMatch(
+      /^WEB_CONCURRENCY: must be a whole number/,
+    );
+  });
+
+  it('refuses several workers on the embedded database, which lives in one process', () => {
+    expect(problemsOf({ WEB_CONCURRENCY: '2' }).join()).toContain('needs DATABASE_URL');
+  });
+
   it('names every malformed variable at once', () => {
     const problems = problemsOf({
       PORT: 'eighty',

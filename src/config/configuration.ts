@@ -17,6 +17,8 @@ export interface AppConfig {
   logLevel: EnvironmentVariables['LOG_LEVEL'];
   /** `true` allows any origin; an empty list disables CORS. */
   corsOrigins: string[] | true;
+  /** Worker processes (node:cluster) sharing the port; 1 runs no cluster. */
+  webConcurrency: number;
 }
 
 export interface AuthConfig {
@@ -114,6 +116,13 @@ export function buildConfiguration(source: Record<string, unknown>): Configurati
       `BCRYPT_COST: must be at least ${MIN_PRODUCTION_BCRYPT_COST} when NODE_ENV=production`,
     );
   }
+  const webConcurrency =
+    env.WEB_CONCURRENCY === 'auto' ? availableParallelism() : Number(env.WEB_CONCURRENCY);
+  if (webConcurrency > 1 && !env.DATABASE_URL && !(env.POSTGRES_HOST ?? env.POSTGRES_SERVER)) {
+    problems.push(
+      'WEB_CONCURRENCY: more than one worker needs DATABASE_URL (the embedded database lives in one process)',
+    );
+  }
   if (problems.length > 0) throw new InvalidEnvironmentError(problems);
 
   return {
@@ -125,6 +134,7 @@ export function buildConfiguration(source: Record<string, unknown>): Configurati
       port: env.PORT,
       logLevel: env.LOG_LEVEL,
       corsOrigins: parseCorsOrigins(env.CORS_ORIGINS),
+      webConcurrency,
     },
     auth: {
       ...secret,
@@ -133,7 +143,10 @@ export function buildConfiguration(source: Record<string, unknown>): Configurati
       accessTokenTtlSeconds: env.ACCESS_TOKEN_EXPIRE_MINUTES * 60,
       refreshTokenTtlSeconds: env.REFRESH_TOKEN_EXPIRE_DAYS * 24 * 60 * 60,
       bcryptCost: env.BCRYPT_COST,
-      passwordHashThreads: env.PASSWORD_HASH_THREADS || availableParallelism(),
+      // Workers share the cores: each gets its part unless told otherwise.
+      passwordHashThreads:
+        env.PASSWORD_HASH_THREADS ||
+        Math.max(1, Math.floor(availableParallelism() / webConcurrency)),
     },
     database: {
       url: env.DATABASE_URL ?? postgresUrlFromParts(env),

@@ -6,6 +6,7 @@ import {
   IsInt,
   IsOptional,
   IsString,
+  Matches,
   Max,
   Min,
   MinLength,
@@ -43,6 +44,10 @@ export class EnvironmentVariables {
 
   @IsString()
   HOST = '127.0.0.1';
+
+  /** Worker processes serving one port: a number, or `auto` for one per core. */
+  @Matches(/^(auto|[1-9][0-9]?)$/, { message: 'must be a whole number from 1 to 99, or auto' })
+  WEB_CONCURRENCY = '1';
 
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
