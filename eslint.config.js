@@ -19,7 +19,7 @@ export default tseslint.config(
   {
     languageOptions: {
       globals: { ...globals.node },
-            parserOptions: {
+      parserOptions: {
         projectService: { allowDefaultProject: ['test/fixtures/*.mjs'] },
         tsconfigRootDir: import.meta.dirname,
       },
