@@ -229,7 +229,11 @@ async function main(): Promise<void> {
     EMBEDDED_DATABASE_DIR:
       process.env.EMBEDDED_DATABASE_DIR ?? join(tmpdir(), `whazz-bench-${process.pid}`),
   };
-  const service = startProcess(['dist/src/main.js'], serviceEnv);
+  // Exactly what `npm run start:prod` runs (its node flags included), minus npm itself.
+  const startProd = (
+    JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }
+  ).scripts['start:prod']!;
+  const service = startProcess(startProd.split(' ').slice(1), serviceEnv);
   servicePid = service.pid!;
   const base = `http://127.0.0.1:${servicePort}`;
   try {
