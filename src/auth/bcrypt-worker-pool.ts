@@ -18,6 +18,12 @@ interface Pending {
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const bcrypt = require(workerData.bcryptPath);
+// Linux gives each thread its own nice value: hashing yields the CPU to the event loop and to
+// the database, yet still uses every idle cycle. Elsewhere this is skipped.
+try {
+  const threadId = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
+  require('node:os').setPriority(threadId, 10);
+} catch {}
 parentPort.on('message', (task) => {
   try {
     const result = task.op === 'hash'
