@@ -7,6 +7,22 @@ import { startTcpProxy } from './tcp-proxy.js';
 
 const PROBLEM = /^application\/problem\+json/;
 
+const PUBLIC_ROUTES = [
+  'GET /',
+  'GET /health',
+  'GET /health/live',
+  'POST /auth/signup',
+  'POST /auth/login',
+  'POST /auth/refresh',
+];
+const BEARER_ROUTES = [
+  'GET /auth/me',
+  'POST /auth/logout',
+  'POST /auth/logout-all',
+  'GET /auth/sessions',
+  'DELETE /auth/sessions/{id}',
+];
+
 describe('service endpoints, documentation and HTTP hygiene', () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -149,21 +165,7 @@ describe('service endpoints, documentation and HTTP hygiene', () => {
       const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
         Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
       );
-      expect(operations.sort()).toEqual(
-        [
-          'GET /',
-          'GET /health',
-          'GET /health/live',
-          'POST /auth/signup',
-          'POST /auth/login',
-          'POST /auth/refresh',
-          'GET /auth/me',
-          'POST /auth/logout',
-          'POST /auth/logout-all',
-          'GET /auth/sessions',
-          'DELETE /auth/sessions/{id}',
-        ].sort(),
-      );
+      expect(operations.sort()).toEqual([...PUBLIC_ROUTES, ...BEARER_ROUTES].sort());
     });
 
     it('marks exactly the protected routes with bearer auth', () => {
@@ -172,15 +174,7 @@ describe('service endpoints, documentation and HTTP hygiene', () => {
           .filter(([, operation]) => operation.security?.length)
           .map(([method]) => `${method.toUpperCase()} ${path}`),
       );
-      expect(secured.sort()).toEqual(
-        [
-          'GET /auth/me',
-          'POST /auth/logout',
-          'POST /auth/logout-all',
-          'GET /auth/sessions',
-          'DELETE /auth/sessions/{id}',
-        ].sort(),
-      );
+      expect(secured.sort()).toEqual([...BEARER_ROUTES].sort());
     });
 
     it('describes request bodies and responses from the DTOs, with snake_case fields', () => {

@@ -13,14 +13,3 @@ export class AccountFieldTakenError extends ProblemException {
     });
   }
 }
-
-export class UserNotFoundError extends ProblemException {
-  constructor() {
-    super({
-      status: 404,
-      code: 'user-not-found',
-      title: 'Not Found',
-      detail: 'The user does not exist.',
-    });
-  }
-}

@@ -3,11 +3,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { MoreThanOrEqual, QueryFailedError, type Repository } from 'typeorm';
 import { ChangeFeedService } from '../change-feed/change-feed.service.js';
-import {
-  AccountFieldTakenError,
-  UserNotFoundError,
-  type UniqueAccountField,
-} from './users.errors.js';
+import { AccountFieldTakenError, type UniqueAccountField } from './users.errors.js';
 import { USER_EMAIL_UNIQUE, USER_USERNAME_UNIQUE, User } from './entities/user.entity.js';
 
 export interface NewUser {
@@ -94,12 +90,6 @@ export class UsersService implements OnModuleInit {
       throw error;
     }
     // insert() filled in the generated columns (created_at, updated_at, is_active) from RETURNING.
-    return user;
-  }
-
-  async getById(id: string): Promise<User> {
-    const user = await this.users.findOneBy({ id });
-    if (!user) throw new UserNotFoundError();
     return user;
   }
 
