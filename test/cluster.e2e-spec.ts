@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { get } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 
@@ -10,10 +11,21 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** A new connection each time: node:cluster balances connections, not requests. */
+function getOnNewConnection(url: string): Promise<{ pid: number; shared: string }> {
+  return new Promise((resolve, reject) => {
+    get(url, { agent: false }, (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => resolve(JSON.parse(body) as { pid: number; shared: string }));
+    }).on('error', reject);
+  });
+}
+
 async function getJson(url: string): Promise<{ pid: number; shared: string }> {
   for (let attempt = 0; ; attempt += 1) {
     try {
-      return (await (await fetch(url)).json()) as { pid: number; shared: string };
+      return await getOnNewConnection(url);
     } catch (error) {
       if (attempt > 50) throw error;
       await new Promise((resolve) => setTimeout(resolve, 100));
