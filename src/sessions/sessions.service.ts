@@ -22,7 +22,8 @@ import { RefreshToken } from './entities/refresh-token.entity.js';
 import { ChangeFeedService } from '../change-feed/change-feed.service.js';
 import { RevokedSessions, type Revocation } from './revoked-sessions.js';
 import { Session, type SessionRevocationReason } from './entities/session.entity.js';
-import { generateRefreshToken, hashRefreshToken } from './refresh-token.js';
+import { hashRefreshToken } from './refresh-token.js';
+import { claimRefreshToken, issueRefreshToken, lockSessionWithUser } from './rotation-steps.js';
 import { SessionNotFoundError } from './sessions.errors.js';
 
 export interface ClientInfo {
@@ -99,7 +100,7 @@ export class SessionsService
         revokedReason: null,
       });
       await manager.insert(Session, session);
-      return { session, refreshToken: await this.issueRefreshToken(manager, session.id) };
+      return { session, refreshToken: await issueRefreshToken(manager, session.id) };
     });
   }
 
@@ -113,11 +114,11 @@ export class SessionsService
     const outcome = await this.dataSource.transaction(async (manager): Promise<RotationOutcome> => {
       const token = await manager.findOneBy(RefreshToken, { tokenHash });
       if (!token) return { kind: 'unknown' };
-      const session = await this.lockSessionWithUser(manager, token.sessionId);
+      const session = await lockSessionWithUser(manager, token.sessionId);
       if (!session?.isLive()) return { kind: 'ended' };
       // Checked before the token is claimed, so the client can retry once re-enabled.
       if (!session.user?.isActive) return { kind: 'account-disabled' };
-      if (!(await this.claim(manager, tokenHash))) {
+      if (!(await claimRefreshToken(manager, tokenHash))) {
         await this.markRevoked(manager, { id: session.id }, 'refresh_token_reuse');
         return { kind: 'reused', sessionId: session.id };
       }
@@ -125,7 +126,7 @@ export class SessionsService
       return {
         kind: 'rotated',
         session,
-        refreshToken: await this.issueRefreshToken(manager, session.id),
+        refreshToken: await issueRefreshToken(manager, session.id),
       };
     });
     if (outcome.kind === 'reused')
@@ -212,27 +213,6 @@ export class SessionsService
     clearInterval(this.pruneTimer);
   }
 
-  private lockSessionWithUser(manager: EntityManager, sessionId: string): Promise<Session | null> {
-    return manager
-      .createQueryBuilder(Session, 'session')
-      .innerJoin('session.user', 'user')
-      .addSelect('user.isActive')
-      .setLock('pessimistic_write', undefined, ['session'])
-      .where('session.id = :sessionId', { sessionId })
-      .getOne();
-  }
-
-  /** Marks the token used; false when someone already did. */
-  private async claim(manager: EntityManager, tokenHash: string): Promise<boolean> {
-    const claimed = await manager
-      .createQueryBuilder()
-      .update(RefreshToken)
-      .set({ rotatedAt: new Date() })
-      .where('token_hash = :tokenHash AND rotated_at IS NULL', { tokenHash })
-      .execute();
-    return claimed.affected === 1;
-  }
-
   /** Refreshing keeps a session alive: its expiry slides, its device details follow the client. */
   private async slide(manager: EntityManager, session: Session, client: ClientInfo): Promise<void> {
     session.lastUsedAt = new Date();
@@ -249,16 +229,6 @@ export class SessionsService
 
   private expiryFrom(now: Date): Date {
     return new Date(now.getTime() + this.refreshTtlMs);
-  }
-
-  private async issueRefreshToken(manager: EntityManager, sessionId: string): Promise<string> {
-    const refreshToken = generateRefreshToken();
-    await manager.insert(RefreshToken, {
-      tokenHash: hashRefreshToken(refreshToken),
-      sessionId,
-      rotatedAt: null,
-    });
-    return refreshToken;
   }
 
   private announce(revocations: Revocation[]): void {
