@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiBearerAuth, ApiResponse } from '@nestjs/swagger';
-import { ProblemDetailsDto } from './dto/problem-details.dto.js';
+
 import { PROBLEM_CONTENT_TYPE } from './problem-details.js';
 
 const DEFAULT_DESCRIPTIONS: Record<number, string> = {
@@ -34,5 +34,3 @@ export function ApiProblemResponses(...statuses: number[]): MethodDecorator & Cl
 export function BearerAuth(): MethodDecorator & ClassDecorator {
   return applyDecorators(ApiBearerAuth('access-token'), ApiProblemResponses(401));
 }
-
-export { ProblemDetailsDto };

@@ -21,8 +21,8 @@ const USERS_TOPIC = 'users-changed';
 /** Enough for every active user of a large deployment; the oldest entry goes first. */
 const CACHE_LIMIT = 100_000;
 
-export const normaliseEmail = (email: string): string => email.trim().toLowerCase();
-export const normaliseUsername = (username: string): string => username.trim().toLowerCase();
+/** Emails are stored this way and usernames are unique this way: lookups use the same key. */
+const lookupKey = (value: string): string => value.trim().toLowerCase();
 
 @Injectable()
 export class UsersService implements OnModuleInit {
@@ -77,9 +77,9 @@ export class UsersService implements OnModuleInit {
   async create(newUser: NewUser): Promise<User> {
     const user = this.users.create({
       id: randomUUID(),
-      email: normaliseEmail(newUser.email),
+      email: lookupKey(newUser.email),
       username: newUser.username.trim(),
-      usernameNormalized: normaliseUsername(newUser.username),
+      usernameNormalized: lookupKey(newUser.username),
       passwordHash: newUser.passwordHash,
     });
     try {
@@ -107,7 +107,7 @@ export class UsersService implements OnModuleInit {
    * The one query that loads the password hash (a `select: false` column).
    */
   findByLoginWithPasswordHash(usernameOrEmail: string): Promise<User | null> {
-    const key = usernameOrEmail.trim().toLowerCase();
+    const key = lookupKey(usernameOrEmail);
     return this.users
       .createQueryBuilder('user')
       .addSelect('user.passwordHash')
