@@ -5,7 +5,8 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisClient } from '../common/redis-client.js';
 import type { Configuration } from '../config/configuration.js';
 
 const CHANNEL_PREFIX = 'whazz-auth:';
@@ -71,9 +72,8 @@ export class ChangeFeedService implements OnApplicationBootstrap, OnApplicationS
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.redisUrl) return;
-    const options = { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false };
-    this.subscriber = new Redis(this.redisUrl, options);
-    this.publisher = new Redis(this.redisUrl, options);
+    this.subscriber = createRedisClient(this.redisUrl);
+    this.publisher = createRedisClient(this.redisUrl);
     this.subscriber.on('message', (channel: string, message: string) =>
       this.receive(channel, message),
     );

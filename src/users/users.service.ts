@@ -3,6 +3,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { MoreThanOrEqual, QueryFailedError, type Repository } from 'typeorm';
 import { ChangeFeedService } from '../change-feed/change-feed.service.js';
+import { loginLookupKey } from './login-lookup-key.js';
 import { AccountFieldTakenError, type UniqueAccountField } from './users.errors.js';
 import { USER_EMAIL_UNIQUE, USER_USERNAME_UNIQUE, User } from './entities/user.entity.js';
 
@@ -20,9 +21,6 @@ const FIELD_BY_CONSTRAINT: Record<string, UniqueAccountField> = {
 const USERS_TOPIC = 'users-changed';
 /** Enough for every active user of a large deployment; the oldest entry goes first. */
 const CACHE_LIMIT = 100_000;
-
-/** Emails are stored this way and usernames are unique this way: lookups use the same key. */
-const lookupKey = (value: string): string => value.trim().toLowerCase();
 
 @Injectable()
 export class UsersService implements OnModuleInit {
@@ -77,9 +75,9 @@ export class UsersService implements OnModuleInit {
   async create(newUser: NewUser): Promise<User> {
     const user = this.users.create({
       id: randomUUID(),
-      email: lookupKey(newUser.email),
+      email: loginLookupKey(newUser.email),
       username: newUser.username.trim(),
-      usernameNormalized: lookupKey(newUser.username),
+      usernameNormalized: loginLookupKey(newUser.username),
       passwordHash: newUser.passwordHash,
     });
     try {
@@ -107,7 +105,7 @@ export class UsersService implements OnModuleInit {
    * The one query that loads the password hash (a `select: false` column).
    */
   findByLoginWithPasswordHash(usernameOrEmail: string): Promise<User | null> {
-    const key = lookupKey(usernameOrEmail);
+    const key = loginLookupKey(usernameOrEmail);
     return this.users
       .createQueryBuilder('user')
       .addSelect('user.passwordHash')
