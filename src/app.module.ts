@@ -6,6 +6,7 @@ import { ChangeFeedModule } from './change-feed/change-feed.module.js';
 import type { Configuration } from './config/configuration.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -23,6 +24,8 @@ export class AppModule {
         }),
         DatabaseModule,
         ChangeFeedModule,
+        // Before AuthModule: its global guard runs first, so a refused request costs no token check.
+        RateLimitModule,
         UsersModule,
         SessionsModule,
         AuthModule,

@@ -65,8 +65,11 @@ function answerClientError(error: Error & { code?: string }, socket: Socket): vo
   );
 }
 
-function createHttpAdapter(logger: PinoLogger): FastifyAdapter {
+function createHttpAdapter(logger: PinoLogger, trustProxyHops: number): FastifyAdapter {
   return new FastifyAdapter({
+    // request.ip: the socket address, or the hop'th address from the right of X-Forwarded-For.
+    // (proxy-addr's rule for a hop count, which Nest's adapter types do not accept as a number.)
+    trustProxy: (_address: string, hop: number) => hop < trustProxyHops,
     bodyLimit: BODY_LIMIT_BYTES,
     loggerInstance: logger,
     genReqId: requestIdFor,
@@ -129,7 +132,8 @@ async function configureApp(
   // Entered after the body is read (socket events run outside any request's async context),
   // right before Nest's guards, pipes and handler, which then all see the request id.
   fastify.addHook('preHandler', (request, _reply, done) => {
-    requestContext.run({ requestId: request.id }, done);
+    const userAgent = request.headers['user-agent'];
+    requestContext.run({ requestId: request.id, ipAddress: request.ip, userAgent }, done);
   });
 
   const { corsOrigins } = configuration.app;
@@ -138,7 +142,15 @@ async function configureApp(
       origin: corsOrigins,
       methods: ['GET', 'POST', 'DELETE'],
       allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
-      exposedHeaders: ['X-Request-Id', 'WWW-Authenticate', 'Retry-After'],
+      exposedHeaders: [
+        'X-Request-Id',
+        'WWW-Authenticate',
+        'Retry-After',
+        'RateLimit-Limit',
+        'RateLimit-Remaining',
+        'RateLimit-Reset',
+        'RateLimit-Policy',
+      ],
       maxAge: 600,
     });
   }
@@ -153,7 +165,7 @@ export async function createApp(
 ): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(configuration),
-    createHttpAdapter(rootLogger),
+    createHttpAdapter(rootLogger, configuration.app.trustProxyHops),
     {
       logger: new AppLogger(rootLogger),
       // Our JSON parser (useJsonBodyParser) is the only one; Nest's would add form bodies.

@@ -11,6 +11,18 @@ import { buildConfiguration, type Configuration } from '../src/config/configurat
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 
+/**
+ * Every test request comes from 127.0.0.1, so per-address limits would make suites depend
+ * on each other; the rate-limit suite turns them back on.
+ */
+const RATE_LIMITS_OFF = {
+  RATE_LIMIT_DEFAULT: 'off',
+  RATE_LIMIT_LOGIN: 'off',
+  RATE_LIMIT_LOGIN_ACCOUNT: 'off',
+  RATE_LIMIT_SIGNUP: 'off',
+  RATE_LIMIT_REFRESH: 'off',
+};
+
 export interface TestApp {
   app: NestFastifyApplication;
   http: TestAgent;
@@ -31,6 +43,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     DATABASE_URL: inject('databaseUrl'),
     DATABASE_POOL_SIZE: String(inject('databasePoolSize')),
     DATABASE_RUN_MIGRATIONS: 'false',
+    ...RATE_LIMITS_OFF,
     ...env,
   });
   const logs: string[] = [];

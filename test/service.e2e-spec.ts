@@ -20,6 +20,7 @@ const BEARER_ROUTES = [
   'POST /auth/logout',
   'POST /auth/logout-all',
   'GET /auth/sessions',
+  'GET /auth/events',
   'DELETE /auth/sessions/{id}',
 ];
 

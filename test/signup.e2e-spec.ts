@@ -117,6 +117,41 @@ describe('POST /auth/signup', () => {
     expect(response.body.errors[0].message).toContain('bcrypt ignores anything longer');
   });
 
+  it.each([
+    ['a common password', { password: 'password1' }],
+    ['a common password in other case', { password: 'IloveYou123' }],
+    ['a common password in full-width forms (NFKC)', { password: 'ｐａｓｓｗｏｒｄ１２３' }],
+  ])('refuses %s with 422 naming the rule', async (_, overrides) => {
+    const response = await t.http.post('/auth/signup').send(newSignup(overrides));
+    expect(response.status).toBe(422);
+    expect(response.body.errors).toEqual([
+      {
+        field: 'password',
+        message: 'is one of the most common passwords, which attackers try first; choose another',
+      },
+    ]);
+  });
+
+  it('refuses a password that contains the username or the email name, ignoring case', async () => {
+    const withUsername = newSignup({ username: 'Marguerite_9' });
+    const response = await t.http
+      .post('/auth/signup')
+      .send({ ...withUsername, password: 'my MARGUERITE_9 rules' });
+    expect(response.status).toBe(422);
+    expect(response.body.errors).toEqual([
+      { field: 'password', message: 'must not contain the username' },
+    ]);
+
+    const withEmail = newSignup({ email: 'Bartholomew.K@example.com' });
+    const byEmail = await t.http
+      .post('/auth/signup')
+      .send({ ...withEmail, password: 'bartholomew.k forever' });
+    expect(byEmail.status).toBe(422);
+    expect(byEmail.body.errors[0].message).toBe(
+      'must not contain the part of the email address before the @',
+    );
+  });
+
   it('accepts exactly 72 bytes', async () => {
     const response = await t.http
       .post('/auth/signup')

@@ -7,11 +7,19 @@ import {
   Param,
   ParseUUIDPipe,
   Post,
+  Query,
   UseGuards,
 } from '@nestjs/common';
 import { ApiBody, ApiTags } from '@nestjs/swagger';
 import { ApiProblemResponses, BearerAuth } from '../common/api-problem-responses.decorator.js';
 import { Public } from '../common/public.decorator.js';
+import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
+import { ListSecurityEventsQueryDto } from '../security-events/dto/list-security-events-query.dto.js';
+import {
+  SecurityEventPageResponseDto,
+  SecurityEventResponseDto,
+} from '../security-events/dto/security-event-response.dto.js';
+import { SecurityEventsService } from '../security-events/security-events.service.js';
 import { RequestValidationError } from '../common/problem.exception.js';
 import { SessionResponseDto } from '../sessions/dto/session-response.dto.js';
 import { SessionsService, type ClientInfo } from '../sessions/sessions.service.js';
@@ -40,10 +48,12 @@ export class AuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly sessions: SessionsService,
+    private readonly securityEvents: SecurityEventsService,
   ) {}
 
   /** Creates an account. Email and username must be free (username ignoring case). */
   @Public()
+  @RateLimit('signup')
   @Post('signup')
   @ApiProblemResponses(409)
   async signup(@Body() dto: SignupDto): Promise<UserResponseDto> {
@@ -52,6 +62,7 @@ export class AuthController {
 
   /** Exchanges a username or email and a password for an access token and a refresh token. */
   @Public()
+  @RateLimit('login', 'login-account')
   @Post('login')
   @HttpCode(200)
   @UseGuards(LocalAuthGuard)
@@ -69,6 +80,7 @@ export class AuthController {
    * an already-exchanged refresh token ends its whole session.
    */
   @Public()
+  @RateLimit('refresh')
   @Post('refresh')
   @HttpCode(200)
   @ApiProblemResponses(401, 403)
@@ -129,6 +141,20 @@ export class AuthController {
     )
     id: string,
   ): Promise<void> {
-    await this.sessions.revokeOwned(principal.userId, id);
+    await this.auth.revokeSession(principal, id);
+  }
+
+  /** The signed-in user's security events (logins, failures, logouts...), newest first. */
+  @Get('events')
+  @BearerAuth()
+  async listEvents(
+    @CurrentPrincipal() principal: Principal,
+    @Query() query: ListSecurityEventsQueryDto,
+  ): Promise<SecurityEventPageResponseDto> {
+    const page = await this.securityEvents.listForUser(principal.userId, query.limit, query.cursor);
+    return {
+      events: page.events.map((event) => SecurityEventResponseDto.from(event)),
+      next_cursor: page.nextCursor,
+    };
   }
 }

@@ -4,6 +4,8 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import type { Configuration } from '../config/configuration.js';
+import { LoginBackoffModule } from '../login-backoff/login-backoff.module.js';
+import { SecurityEventsModule } from '../security-events/security-events.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { ACCESS_TOKEN_ALGORITHM, accessTokenKey } from './access-token.js';
@@ -19,6 +21,8 @@ import { TokenService } from './token.service.js';
   imports: [
     UsersModule,
     SessionsModule,
+    LoginBackoffModule,
+    SecurityEventsModule,
     PassportModule,
     JwtModule.registerAsync({
       inject: [ConfigService],

@@ -1,4 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { LoginBackoffService } from '../login-backoff/login-backoff.service.js';
+import { SecurityEventsService } from '../security-events/security-events.service.js';
 import type { ClientInfo } from '../sessions/sessions.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import type { User } from '../users/entities/user.entity.js';
@@ -12,6 +14,7 @@ import {
   RefreshTokenReusedError,
 } from './auth.errors.js';
 import { PasswordHasherService } from './password-hasher.service.js';
+import { assertPasswordPolicy } from './password-policy.js';
 import { TokenService } from './token.service.js';
 
 export interface NewAccount {
@@ -38,11 +41,16 @@ export class AuthService {
     private readonly sessions: SessionsService,
     private readonly passwords: PasswordHasherService,
     private readonly tokens: TokenService,
+    private readonly backoff: LoginBackoffService,
+    private readonly events: SecurityEventsService,
   ) {}
 
   async signup({ email, username, password }: NewAccount): Promise<User> {
+    assertPasswordPolicy(password, { username, email });
     const passwordHash = await this.passwords.hash(password);
-    return this.users.create({ email, username, passwordHash });
+    const user = await this.users.create({ email, username, passwordHash });
+    await this.events.record({ type: 'signup', userId: user.id });
+    return user;
   }
 
   /**
@@ -50,17 +58,34 @@ export class AuthService {
    * account is reported only to someone who knows its password.
    */
   async verifyCredentials(usernameOrEmail: string, password: string): Promise<User> {
+    // During backoff this throws before the password is looked at: same answer either way.
+    const { startsBackoff } = await this.backoff.beginAttempt(usernameOrEmail);
     const user = await this.users.findByLoginWithPasswordHash(usernameOrEmail);
     const matches = user
       ? await this.passwords.verify(password, user.passwordHash)
       : await this.passwords.verifyAgainstDummy(password);
-    if (!user || !matches) throw new InvalidCredentialsError();
-    if (!user.isActive) throw new AccountDisabledError();
+    if (!user || !matches) {
+      const userId = user?.id ?? null;
+      const reason = user ? 'wrong_password' : 'unknown_account';
+      await this.events.record({ type: 'login_failed', userId, reason });
+      if (startsBackoff) await this.events.record({ type: 'login_backoff', userId });
+      throw new InvalidCredentialsError();
+    }
+    await this.backoff.succeeded(usernameOrEmail);
+    if (!user.isActive) {
+      await this.events.record({
+        type: 'login_failed',
+        userId: user.id,
+        reason: 'account_disabled',
+      });
+      throw new AccountDisabledError();
+    }
     return user;
   }
 
   async login(user: User, client: ClientInfo): Promise<TokenPair> {
     const { session, refreshToken } = await this.sessions.start(user.id, client);
+    await this.events.record({ type: 'login_succeeded', userId: user.id });
     return this.tokenPair(user.id, session.id, refreshToken);
   }
 
@@ -76,6 +101,7 @@ export class AuthService {
         throw new AccountDisabledError();
       case 'reused':
         this.logger.warn({ event: 'refresh_token_reuse', session_id: outcome.sessionId });
+        await this.events.record({ type: 'refresh_token_reused', userId: outcome.userId });
         throw new RefreshTokenReusedError();
       case 'unknown':
       case 'ended':
@@ -104,12 +130,21 @@ export class AuthService {
   }
 
   /** The FastAPI service blacklisted the token; ending its session kills it and its refresh token. */
-  logout(principal: Principal): Promise<void> {
-    return this.sessions.revoke(principal.sessionId, 'logout');
+  async logout(principal: Principal): Promise<void> {
+    await this.sessions.revoke(principal.sessionId, 'logout');
+    await this.events.record({ type: 'logout', userId: principal.userId });
   }
 
-  logoutAll(principal: Principal): Promise<number> {
-    return this.sessions.revokeAllForUser(principal.userId, 'logout_all');
+  async logoutAll(principal: Principal): Promise<number> {
+    const revoked = await this.sessions.revokeAllForUser(principal.userId, 'logout_all');
+    await this.events.record({ type: 'logout_all', userId: principal.userId });
+    return revoked;
+  }
+
+  /** Ends one of the user's own sessions (a lost phone); 404 for anyone else's. */
+  async revokeSession(principal: Principal, sessionId: string): Promise<void> {
+    await this.sessions.revokeOwned(principal.userId, sessionId);
+    await this.events.record({ type: 'session_revoked', userId: principal.userId });
   }
 
   private tokenPair(userId: string, sessionId: string, refreshToken: string): TokenPair {

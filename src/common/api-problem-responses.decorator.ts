@@ -11,12 +11,13 @@ const DEFAULT_DESCRIPTIONS: Record<number, string> = {
   409: 'Conflicts with an existing record',
   413: 'Body larger than 100 kB',
   422: 'The body failed validation; `errors` lists each field',
+  429: 'Too many requests: wait the seconds in `Retry-After`',
   503: 'The database is unavailable',
 };
 
-/** Documents problem-details error responses; every route gets 400, 413, 422 and 503 as well. */
+/** Documents problem-details error responses; every route gets 400, 413, 422, 429 and 503 as well. */
 export function ApiProblemResponses(...statuses: number[]): MethodDecorator & ClassDecorator {
-  const all = [...new Set([...statuses, 400, 413, 422, 503])].sort();
+  const all = [...new Set([...statuses, 400, 413, 422, 429, 503])].sort();
   return applyDecorators(
     ...all.map((status) =>
       ApiResponse({

@@ -35,6 +35,32 @@ describe('buildConfiguration', () => {
     });
   });
 
+  it('parses rate limits as requests per window, and off as no limit', () => {
+    const { rateLimits } = buildConfiguration({
+      RATE_LIMIT_LOGIN: '5/30s',
+      RATE_LIMIT_SIGNUP: '100/2h',
+      RATE_LIMIT_REFRESH: 'off',
+    });
+    expect(rateLimits.login).toEqual({ limit: 5, windowSeconds: 30 });
+    expect(rateLimits.signup).toEqual({ limit: 100, windowSeconds: 7200 });
+    expect(rateLimits.refresh).toBeNull();
+    expect(rateLimits.default).toEqual({ limit: 600, windowSeconds: 60 });
+  });
+
+  it('refuses a rate limit it cannot read, naming the variable and the format', () => {
+    for (const value of ['10', '0/1m', '10/1d', '10/m', 'ten/1m', '10 / 1m']) {
+      expect(problemsOf({ RATE_LIMIT_LOGIN: value })).toEqual([
+        expect.stringMatching(/^RATE_LIMIT_LOGIN: must be <requests>\/<window> such as 30\/1m/),
+      ]);
+    }
+  });
+
+  it('refuses a login backoff whose cap is below its first wait', () => {
+    expect(
+      problemsOf({ LOGIN_BACKOFF_INITIAL_SECONDS: '60', LOGIN_BACKOFF_MAX_SECONDS: '30' }),
+    ).toEqual([expect.stringMatching(/^LOGIN_BACKOFF_MAX_SECONDS: must not be less/)]);
+  });
+
   it('makes a throwaway secret outside production and says so', () => {
     const configuration = buildConfiguration({});
     expect(configuration.auth.jwtSecretGenerated).toBe(true);

@@ -19,6 +19,8 @@ export interface AppConfig {
   corsOrigins: string[] | true;
   /** Worker processes (node:cluster) sharing the port; 1 runs no cluster. */
   webConcurrency: number;
+  /** Proxy hops whose X-Forwarded-For is believed; 0 uses the socket address. */
+  trustProxyHops: number;
 }
 
 export interface AuthConfig {
@@ -31,6 +33,28 @@ export interface AuthConfig {
   refreshTokenTtlSeconds: number;
   bcryptCost: number;
   passwordHashThreads: number;
+  loginBackoff: LoginBackoffConfig;
+}
+
+export interface LoginBackoffConfig {
+  /** 0: no backoff. */
+  afterFailures: number;
+  initialSeconds: number;
+  maxSeconds: number;
+}
+
+/** At most `limit` requests per `windowSeconds`; null means no limit. */
+export interface RateLimitPolicy {
+  limit: number;
+  windowSeconds: number;
+}
+
+export const RATE_LIMIT_NAMES = ['default', 'login', 'login-account', 'signup', 'refresh'] as const;
+export type RateLimitName = (typeof RATE_LIMIT_NAMES)[number];
+export type RateLimitConfig = Record<RateLimitName, RateLimitPolicy | null>;
+
+export interface SecurityEventsConfig {
+  retentionDays: number;
 }
 
 export interface DatabaseConfig {
@@ -51,6 +75,8 @@ export interface Configuration {
   auth: AuthConfig;
   database: DatabaseConfig;
   redis: RedisConfig;
+  rateLimits: RateLimitConfig;
+  securityEvents: SecurityEventsConfig;
 }
 
 const MIN_SECRET_BYTES = 32;
@@ -98,6 +124,19 @@ function resolveJwtSecret(env: EnvironmentVariables, problems: string[]) {
   return { jwtSecret: configured ?? '', jwtSecretGenerated: false };
 }
 
+const WINDOW_UNIT_SECONDS = { s: 1, m: 60, h: 3600 } as const;
+
+/** `30/1m` → 30 per 60 s; the format was checked by the environment's validation. */
+function parseRateLimit(value: string): RateLimitPolicy | null {
+  if (value === 'off') return null;
+  const [limit = '', window = ''] = value.split('/');
+  const unit = window.slice(-1) as keyof typeof WINDOW_UNIT_SECONDS;
+  return {
+    limit: Number(limit),
+    windowSeconds: Number(window.slice(0, -1)) * WINDOW_UNIT_SECONDS[unit],
+  };
+}
+
 function parseCorsOrigins(value: string): string[] | true {
   const origins = value
     .split(',')
@@ -123,6 +162,9 @@ export function buildConfiguration(source: Record<string, unknown>): Configurati
       'WEB_CONCURRENCY: more than one worker needs DATABASE_URL (the embedded database lives in one process)',
     );
   }
+  if (env.LOGIN_BACKOFF_MAX_SECONDS < env.LOGIN_BACKOFF_INITIAL_SECONDS) {
+    problems.push('LOGIN_BACKOFF_MAX_SECONDS: must not be less than LOGIN_BACKOFF_INITIAL_SECONDS');
+  }
   if (problems.length > 0) throw new InvalidEnvironmentError(problems);
 
   return {
@@ -135,6 +177,7 @@ export function buildConfiguration(source: Record<string, unknown>): Configurati
       logLevel: env.LOG_LEVEL,
       corsOrigins: parseCorsOrigins(env.CORS_ORIGINS),
       webConcurrency,
+      trustProxyHops: env.TRUST_PROXY,
     },
     auth: {
       ...secret,
@@ -147,6 +190,11 @@ export function buildConfiguration(source: Record<string, unknown>): Configurati
       passwordHashThreads:
         env.PASSWORD_HASH_THREADS ||
         Math.max(1, Math.floor(availableParallelism() / webConcurrency)),
+      loginBackoff: {
+        afterFailures: env.LOGIN_BACKOFF_AFTER_FAILURES,
+        initialSeconds: env.LOGIN_BACKOFF_INITIAL_SECONDS,
+        maxSeconds: env.LOGIN_BACKOFF_MAX_SECONDS,
+      },
     },
     database: {
       url: env.DATABASE_URL ?? postgresUrlFromParts(env),
@@ -155,6 +203,14 @@ export function buildConfiguration(source: Record<string, unknown>): Configurati
       embeddedDirectory: env.EMBEDDED_DATABASE_DIR,
     },
     redis: { url: env.REDIS_URL },
+    rateLimits: {
+      default: parseRateLimit(env.RATE_LIMIT_DEFAULT),
+      login: parseRateLimit(env.RATE_LIMIT_LOGIN),
+      'login-account': parseRateLimit(env.RATE_LIMIT_LOGIN_ACCOUNT),
+      signup: parseRateLimit(env.RATE_LIMIT_SIGNUP),
+      refresh: parseRateLimit(env.RATE_LIMIT_REFRESH),
+    },
+    securityEvents: { retentionDays: env.SECURITY_EVENTS_RETENTION_DAYS },
   };
 }
 

@@ -25,6 +25,10 @@ const toBoolean = ({ value }: { value: unknown }): unknown => {
   return value;
 };
 
+/** `<requests>/<window>` with the window in s, m or h (`30/1m`), or `off`. */
+export const RATE_LIMIT_FORMAT = /^(off|[1-9][0-9]{0,6}\/[1-9][0-9]{0,5}[smh])$/;
+const RATE_LIMIT_MESSAGE = 'must be <requests>/<window> such as 30/1m (s, m or h), or off';
+
 const emptyAsUndefined = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
 
@@ -51,6 +55,16 @@ export class EnvironmentVariables {
 
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
+
+  /**
+   * Proxies (load balancers) in front of the service whose X-Forwarded-For may be believed.
+   * 0 takes the client address from the socket, so a forged header changes nothing.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  TRUST_PROXY = 0;
 
   /** Comma-separated list of allowed browser origins, or `*`. Empty disables CORS. */
   @IsString()
@@ -148,6 +162,54 @@ export class EnvironmentVariables {
   @IsString()
   @MinLength(1)
   EMBEDDED_DATABASE_DIR = '.data/pglite';
+
+  /** Per client address, on every route without a limit of its own (health checks excepted). */
+  @Matches(RATE_LIMIT_FORMAT, { message: RATE_LIMIT_MESSAGE })
+  RATE_LIMIT_DEFAULT = '600/1m';
+
+  /** Per client address. */
+  @Matches(RATE_LIMIT_FORMAT, { message: RATE_LIMIT_MESSAGE })
+  RATE_LIMIT_LOGIN = '30/1m';
+
+  /** Per target account (the `username_or_email` in the body), from any address. */
+  @Matches(RATE_LIMIT_FORMAT, { message: RATE_LIMIT_MESSAGE })
+  RATE_LIMIT_LOGIN_ACCOUNT = '10/1m';
+
+  /** Per client address. */
+  @Matches(RATE_LIMIT_FORMAT, { message: RATE_LIMIT_MESSAGE })
+  RATE_LIMIT_SIGNUP = '20/1h';
+
+  /** Per client address. */
+  @Matches(RATE_LIMIT_FORMAT, { message: RATE_LIMIT_MESSAGE })
+  RATE_LIMIT_REFRESH = '60/1m';
+
+  /** Failed logins for one account before each further attempt waits; 0 turns backoff off. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  LOGIN_BACKOFF_AFTER_FAILURES = 5;
+
+  /** The first wait; it doubles with each further failure. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 60 * 60)
+  LOGIN_BACKOFF_INITIAL_SECONDS = 30;
+
+  /** The longest wait, so an attacker can slow an account's owner down but never lock them out. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 60 * 60)
+  LOGIN_BACKOFF_MAX_SECONDS = 900;
+
+  /** Security events older than this are deleted. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  SECURITY_EVENTS_RETENTION_DAYS = 180;
 
   /** Shares revocations between instances; without it every bearer request asks the database. */
   @Transform(emptyAsUndefined)

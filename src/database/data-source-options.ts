@@ -2,12 +2,16 @@ import type { DataSourceOptions } from 'typeorm';
 import { InitialSchema1795559293881 } from '../../migrations/1795559293881-InitialSchema.js';
 import { IndexRevokedSessions1795561950444 } from '../../migrations/1795561950444-IndexRevokedSessions.js';
 import { TrackUserChanges1795562624429 } from '../../migrations/1795562624429-TrackUserChanges.js';
+import { AddLoginFailures1795566744464 } from '../../migrations/1795566744464-AddLoginFailures.js';
+import { AddSecurityEvents1795566744465 } from '../../migrations/1795566744465-AddSecurityEvents.js';
+import { LoginFailure } from '../login-backoff/entities/login-failure.entity.js';
+import { SecurityEvent } from '../security-events/entities/security-event.entity.js';
 import { RefreshToken } from '../sessions/entities/refresh-token.entity.js';
 import { Session } from '../sessions/entities/session.entity.js';
 import { User } from '../users/entities/user.entity.js';
 import { QuietTypeOrmLogger } from './quiet-typeorm.logger.js';
 
-export const ENTITIES = [User, Session, RefreshToken];
+export const ENTITIES = [User, Session, RefreshToken, LoginFailure, SecurityEvent];
 
 /**
  * Listed, not globbed: the TypeORM CLI, the built app and the test runner load the same
@@ -17,6 +21,8 @@ export const MIGRATIONS = [
   InitialSchema1795559293881,
   IndexRevokedSessions1795561950444,
   TrackUserChanges1795562624429,
+  AddLoginFailures1795566744464,
+  AddSecurityEvents1795566744465,
 ];
 
 export interface ConnectionSettings {

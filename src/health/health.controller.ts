@@ -8,9 +8,11 @@ import {
 } from '@nestjs/terminus';
 import { ApiProblemResponses } from '../common/api-problem-responses.decorator.js';
 import { Public } from '../common/public.decorator.js';
+import { SkipRateLimit } from '../rate-limit/rate-limit.decorator.js';
 
 @ApiTags('health')
 @Public()
+@SkipRateLimit()
 @Controller('health')
 export class HealthController {
   constructor(

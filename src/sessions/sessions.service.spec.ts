@@ -72,7 +72,7 @@ describe('SessionsService', () => {
     const rotated = await sessions.rotate(refreshToken, client);
     const replay = await sessions.rotate(refreshToken, client);
 
-    expect(replay).toEqual({ kind: 'reused', sessionId: session.id });
+    expect(replay).toEqual({ kind: 'reused', sessionId: session.id, userId: session.userId });
     expect(await sessions.isActive(session.id, userId)).toBe(false);
     if (rotated.kind === 'rotated')
       expect((await sessions.rotate(rotated.refreshToken, client)).kind).toBe('ended');

@@ -17,6 +17,7 @@ import {
   type FindOptionsWhere,
   type Repository,
 } from 'typeorm';
+import { runPeriodically } from '../common/periodic-task.js';
 import type { Configuration } from '../config/configuration.js';
 import { RefreshToken } from './entities/refresh-token.entity.js';
 import { ChangeFeedService } from '../change-feed/change-feed.service.js';
@@ -45,7 +46,7 @@ export type RotationOutcome =
   /** The account is disabled; the token was left unused. */
   | { kind: 'account-disabled' }
   /** An already-rotated token came back: someone holds a copy. The session is now revoked. */
-  | { kind: 'reused'; sessionId: string };
+  | { kind: 'reused'; sessionId: string; userId: string };
 
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 const REVOCATIONS_TOPIC = 'sessions-revoked';
@@ -58,7 +59,7 @@ export class SessionsService
   private readonly refreshTtlMs: number;
   private readonly accessTtlMs: number;
   private readonly revoked: RevokedSessions;
-  private pruneTimer?: NodeJS.Timeout;
+  private stopPruning?: () => void;
 
   constructor(
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
@@ -120,7 +121,7 @@ export class SessionsService
       if (!session.user?.isActive) return { kind: 'account-disabled' };
       if (!(await claimRefreshToken(manager, tokenHash))) {
         await this.markRevoked(manager, { id: session.id }, 'refresh_token_reuse');
-        return { kind: 'reused', sessionId: session.id };
+        return { kind: 'reused', sessionId: session.id, userId: session.userId };
       }
       await this.slide(manager, session, client);
       return {
@@ -201,16 +202,16 @@ export class SessionsService
   }
 
   onApplicationBootstrap(): void {
-    this.pruneTimer = setInterval(() => {
-      this.pruneEnded().catch((error: unknown) =>
-        this.logger.warn(`pruning sessions failed: ${String(error)}`),
-      );
-    }, PRUNE_EVERY_MS);
-    this.pruneTimer.unref();
+    this.stopPruning = runPeriodically(
+      'pruning sessions',
+      PRUNE_EVERY_MS,
+      () => this.pruneEnded(),
+      this.logger,
+    );
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.pruneTimer);
+    this.stopPruning?.();
   }
 
   /** Refreshing keeps a session alive: its expiry slides, its device details follow the client. */

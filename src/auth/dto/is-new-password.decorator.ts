@@ -6,11 +6,12 @@ import {
   passwordByteLength,
   passwordCharacterCount,
 } from '../password-rules.js';
+import { isCommonPassword } from '../password-policy.js';
 
 const asString = (value: unknown): string | undefined =>
   typeof value === 'string' ? value : undefined;
 
-/** The length rules for any password we are about to store, each with its own message. */
+/** The rules for any password we are about to store that need only the password itself. */
 export function IsNewPassword(): PropertyDecorator {
   const decorators = [
     IsString(),
@@ -38,6 +39,17 @@ export function IsNewPassword(): PropertyDecorator {
       },
     }),
     NoNulCharacter(),
+    ValidateBy({
+      name: 'passwordNotCommon',
+      validator: {
+        validate: (value: unknown) => {
+          const password = asString(value);
+          return password === undefined || !isCommonPassword(password);
+        },
+        defaultMessage: () =>
+          'is one of the most common passwords, which attackers try first; choose another',
+      },
+    }),
   ];
   return (target, propertyKey) => decorators.forEach((decorate) => decorate(target, propertyKey));
 }

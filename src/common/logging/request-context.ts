@@ -2,7 +2,10 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 
 export interface RequestContext {
   requestId: string;
+  /** The client's address (see TRUST_PROXY) and User-Agent, for the security event log. */
+  ipAddress: string;
+  userAgent: string | undefined;
 }
 
-/** Set for the life of each request, so log lines written deep in a service carry its id. */
+/** Set for the life of each request, so log lines and events written deep in a service carry its id. */
 export const requestContext = new AsyncLocalStorage<RequestContext>();

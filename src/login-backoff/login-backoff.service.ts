@@ -1,0 +1,129 @@
+import { createHash } from 'node:crypto';
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { runPeriodically } from '../common/periodic-task.js';
+import type { Configuration, LoginBackoffConfig } from '../config/configuration.js';
+import { loginLookupKey } from '../users/login-lookup-key.js';
+import { LoginFailure } from './entities/login-failure.entity.js';
+import { LoginBackoffError } from './login-backoff.errors.js';
+
+export type LoginAttempt =
+  /** `startsBackoff`: if this attempt fails, the account's attempts start to wait. */
+  { allowed: true; startsBackoff: boolean } | { allowed: false; retryAfterSeconds: number };
+
+// Failures older than this no longer count: a typo a week ago is not an attack today.
+const FAILURES_FORGOTTEN_AFTER = '1 day';
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
+
+/**
+ * Counts the attempt *before* the password is checked, so a burst of parallel guesses cannot
+ * all pass while the first is still hashing. The row is locked by the upsert, so of N
+ * concurrent attempts exactly one reaches each count. Time is the database's clock, shared
+ * by every instance.
+ */
+const BEGIN_ATTEMPT = `
+INSERT INTO login_failures AS f (login_key, failures, last_failed_at, blocked_until)
+VALUES ($1, 1, now(), CASE WHEN $2::int = 1 THEN now() + make_interval(secs => $3::int) END)
+ON CONFLICT (login_key) DO UPDATE SET
+  failures = {next},
+  last_failed_at = now(),
+  blocked_until = CASE WHEN {next} >= $2::int
+        THEN now() + make_interval(secs => LEAST($4::int, $3::int * 2 ^ LEAST({next} - $2::int, 30)))
+  END
+WHERE f.blocked_until IS NULL OR f.blocked_until <= now()
+RETURNING failures`.replaceAll(
+  '{next}',
+  `(CASE WHEN f.last_failed_at < now() - interval '${FAILURES_FORGOTTEN_AFTER}' THEN 1 ELSE f.failures + 1 END)`,
+);
+
+const SECONDS_BLOCKED = `
+SELECT ceil(extract(epoch FROM blocked_until - now()))::int AS seconds
+FROM login_failures WHERE login_key = $1`;
+
+/** Counted per account as the login lookup finds it: `Alice` and `alice ` are one account. */
+function loginKey(usernameOrEmail: string): string {
+  return createHash('sha256').update(loginLookupKey(usernameOrEmail)).digest('hex');
+}
+
+/**
+ * Slows guessing at one account without locking its owner out: after N failures each attempt
+ * waits, the wait doubling up to a cap (OWASP ASVS 2.2.1). A successful login forgets them.
+ */
+@Injectable()
+export class LoginBackoffService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(LoginBackoffService.name);
+  private readonly settings: LoginBackoffConfig;
+  private stopPruning?: () => void;
+
+  constructor(
+    @InjectRepository(LoginFailure) private readonly failures: Repository<LoginFailure>,
+    config: ConfigService<Configuration, true>,
+  ) {
+    this.settings = config.get('auth', { infer: true }).loginBackoff;
+  }
+
+  /**
+   * Counts an attempt as failed until `succeeded()` says otherwise.
+   * @returns whether a failure of this attempt starts a backoff
+   * @throws LoginBackoffError while the account is in backoff
+   */
+  async beginAttempt(usernameOrEmail: string): Promise<{ startsBackoff: boolean }> {
+    const attempt = await this.tryBegin(usernameOrEmail);
+    if (!attempt.allowed) throw new LoginBackoffError(attempt.retryAfterSeconds);
+    return attempt;
+  }
+
+  async tryBegin(usernameOrEmail: string): Promise<LoginAttempt> {
+    const { afterFailures, initialSeconds, maxSeconds } = this.settings;
+    if (afterFailures === 0) return { allowed: true, startsBackoff: false };
+    const key = loginKey(usernameOrEmail);
+    const counted = await this.failures.query<{ failures: number }[]>(BEGIN_ATTEMPT, [
+      key,
+      afterFailures,
+      initialSeconds,
+      maxSeconds,
+    ]);
+    const [attempt] = counted;
+    if (attempt) return { allowed: true, startsBackoff: attempt.failures >= afterFailures };
+    const [blocked] = await this.failures.query<{ seconds: number }[]>(SECONDS_BLOCKED, [key]);
+    // Unblocked between the two statements: let this one through uncounted.
+    if (!blocked || blocked.seconds <= 0) return { allowed: true, startsBackoff: false };
+    return { allowed: false, retryAfterSeconds: blocked.seconds };
+  }
+
+  async succeeded(usernameOrEmail: string): Promise<void> {
+    if (this.settings.afterFailures === 0) return;
+    await this.failures.delete({ loginKey: loginKey(usernameOrEmail) });
+  }
+
+  onApplicationBootstrap(): void {
+    this.stopPruning = runPeriodically(
+      'pruning login failures',
+      PRUNE_EVERY_MS,
+      () => this.pruneForgotten(),
+      this.logger,
+    );
+  }
+
+  onApplicationShutdown(): void {
+    this.stopPruning?.();
+  }
+
+  /** Rows whose failures are forgotten anyway. */
+  async pruneForgotten(): Promise<number> {
+    const result = await this.failures
+      .createQueryBuilder()
+      .delete()
+      .where(`last_failed_at < now() - interval '${FAILURES_FORGOTTEN_AFTER}'`)
+      .andWhere('(blocked_until IS NULL OR blocked_until < now())')
+      .execute();
+    return result.affected ?? 0;
+  }
+}

@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { Redis } from 'ioredis';
+import { createRedisClient } from '../common/redis-client.js';
+import type {
+  Configuration,
+  RateLimitConfig,
+  RateLimitName,
+  RateLimitPolicy,
+} from '../config/configuration.js';
+import {
+  MemoryRateLimitStore,
+  RedisRateLimitStore,
+  type RateLimitStore,
+} from './rate-limit.store.js';
+
+export interface RateLimitOutcome {
+  policy: RateLimitPolicy;
+  allowed: boolean;
+  remaining: number;
+  resetSeconds: number;
+}
+
+// A Redis that answers slower than this is treated as down for that request.
+const REDIS_COMMAND_TIMEOUT_MS = 250;
+
+/** Counts requests against the configured limits; in Redis when configured, else in memory. */
+@Injectable()
+export class RateLimitService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(RateLimitService.name);
+  private readonly policies: RateLimitConfig;
+  private readonly memory = new MemoryRateLimitStore();
+  private readonly redis?: Redis;
+  private readonly store: RateLimitStore;
+
+  constructor(config: ConfigService<Configuration, true>) {
+    this.policies = config.get('rateLimits', { infer: true });
+    const { url } = config.get('redis', { infer: true });
+    if (url) {
+      this.redis = createRedisClient(url, { commandTimeout: REDIS_COMMAND_TIMEOUT_MS });
+      this.redis.on('error', () => undefined); // Reported by the store when a request falls back.
+      this.store = new RedisRateLimitStore(this.redis, this.memory, this.logger);
+    } else {
+      this.store = this.memory;
+    }
+  }
+
+  /**
+   * Counts one request of `subject` (an address, an account) against the named limit.
+   * Undefined when that limit is off.
+   */
+  async consume(name: RateLimitName, subject: string): Promise<RateLimitOutcome | undefined> {
+    const policy = this.policies[name];
+    if (!policy) return undefined;
+    // Hashed: account names and addresses never sit in Redis as they were typed.
+    const key = `${name}:${createHash('sha256').update(subject).digest('base64url')}`;
+    const { count, resetSeconds } = await this.store.hit(key, policy.windowSeconds);
+    return {
+      policy,
+      allowed: count <= policy.limit,
+      remaining: Math.max(0, policy.limit - count),
+      resetSeconds,
+    };
+  }
+
+  /** Connected before the first request; if Redis is down, the service starts anyway. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.redis?.connect().catch((error: unknown) => {
+      this.logger.error(
+        `Redis unreachable at start (${String(error)}): rate limits are per instance until it is back`,
+      );
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis?.quit().catch(() => undefined);
+  }
+}

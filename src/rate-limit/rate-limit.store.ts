@@ -1,0 +1,115 @@
+import type { Logger } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+
+/** The state of one counter right after a request was counted. */
+export interface RateLimitHit {
+  count: number;
+  /** Seconds until the window ends and the count starts again (at least 1). */
+  resetSeconds: number;
+}
+
+/** Fixed windows that start at a key's first request. */
+export interface RateLimitStore {
+  hit(key: string, windowSeconds: number): Promise<RateLimitHit>;
+}
+
+interface Window {
+  count: number;
+  resetsAt: number;
+}
+
+const secondsUntil = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+/** One instance's counters: the embedded default, and the fallback while Redis is down. */
+export class MemoryRateLimitStore implements RateLimitStore {
+  private readonly windows = new Map<string, Window>();
+
+  /** `maxKeys` bounds memory against a flood of distinct addresses or accounts. */
+  constructor(
+    private readonly maxKeys = 100_000,
+    private readonly now = () => Date.now(),
+  ) {}
+
+  hit(key: string, windowSeconds: number): Promise<RateLimitHit> {
+    const now = this.now();
+    let window = this.windows.get(key);
+    if (!window || window.resetsAt <= now) {
+      // Deleted and set again, so the map's order stays oldest window first.
+      this.windows.delete(key);
+      if (this.windows.size >= this.maxKeys) this.evictOldest();
+      window = { count: 0, resetsAt: now + windowSeconds * 1000 };
+      this.windows.set(key, window);
+    }
+    window.count += 1;
+    return Promise.resolve({
+      count: window.count,
+      resetSeconds: secondsUntil(window.resetsAt - now),
+    });
+  }
+
+  get size(): number {
+    return this.windows.size;
+  }
+
+  /** The window that started first: ended by now, or the nearest to ending. */
+  private evictOldest(): void {
+    const oldest = this.windows.keys().next();
+    if (!oldest.done) this.windows.delete(oldest.value);
+  }
+}
+
+// INCR and PEXPIRE in one step, so a window can never be left without an expiry.
+const HIT_SCRIPT = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return {count, redis.call('PTTL', KEYS[1])}`;
+const KEY_PREFIX = 'whazz-auth:rate-limit:';
+const OUTAGE_REMINDER_MS = 60_000;
+
+/**
+ * Counters in Redis, shared by every instance. When Redis cannot answer, the request is
+ * counted in this instance's memory instead: limits loosen (one budget per instance) but
+ * the service keeps answering, and the log says so until Redis is back.
+ */
+export class RedisRateLimitStore implements RateLimitStore {
+  private lastOutageLog = 0;
+  private down = false;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly fallback: RateLimitStore,
+    private readonly logger: Logger,
+  ) {}
+
+  async hit(key: string, windowSeconds: number): Promise<RateLimitHit> {
+    const windowMs = windowSeconds * 1000;
+    try {
+      const [count, ttlMs] = (await this.redis.eval(HIT_SCRIPT, 1, KEY_PREFIX + key, windowMs)) as [
+        number,
+        number,
+      ];
+      this.recovered();
+      return { count, resetSeconds: secondsUntil(ttlMs > 0 ? ttlMs : windowMs) };
+    } catch (error) {
+      this.failed(error);
+      return this.fallback.hit(key, windowSeconds);
+    }
+  }
+
+  private failed(error: unknown): void {
+    this.down = true;
+    const now = Date.now();
+    if (now - this.lastOutageLog < OUTAGE_REMINDER_MS) return;
+    this.lastOutageLog = now;
+    this.logger.error(
+      `Redis unreachable for rate limits (${error instanceof Error ? error.message : String(error)}): each instance now counts on its own`,
+    );
+  }
+
+  private recovered(): void {
+    if (!this.down) return;
+    this.down = false;
+    this.lastOutageLog = 0;
+    this.logger.log('Redis reachable again: rate limits are shared across instances');
+  }
+}

@@ -1,0 +1,64 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+} from 'typeorm';
+import { User } from '../../users/entities/user.entity.js';
+
+export const SECURITY_EVENT_TYPES = [
+  'signup',
+  'login_succeeded',
+  'login_failed',
+  'login_backoff',
+  'refresh_token_reused',
+  'logout',
+  'logout_all',
+  'session_revoked',
+] as const;
+export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
+
+/**
+ * Something that happened to an account's security, kept for its owner and the operators.
+ * Append-only: a trigger refuses UPDATE; rows leave only by retention or with their user.
+ */
+@Entity({ name: 'security_events' })
+@Index('IDX_security_events_user_id_id', ['userId', 'id'])
+@Index('IDX_security_events_created_at', ['createdAt'])
+export class SecurityEvent {
+  @PrimaryGeneratedColumn('identity', {
+    type: 'bigint',
+    primaryKeyConstraintName: 'PK_security_events',
+  })
+  id: string;
+
+  @Column({ type: 'varchar', length: 40 })
+  type: SecurityEventType;
+
+  /** Null when no account matched (a failed login for an unknown name). */
+  @Column({ name: 'user_id', type: 'uuid', nullable: true })
+  userId: string | null;
+
+  @ManyToOne(() => User, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'FK_security_events_user' })
+  user?: User;
+
+  /** Why, for failures: `wrong_password`, `unknown_account`, `account_disabled`. */
+  @Column({ type: 'varchar', length: 40, nullable: true })
+  reason: string | null;
+
+  @Column({ name: 'ip_address', type: 'varchar', length: 45, nullable: true })
+  ipAddress: string | null;
+
+  @Column({ name: 'user_agent', type: 'varchar', length: 512, nullable: true })
+  userAgent: string | null;
+
+  @Column({ name: 'request_id', type: 'varchar', length: 128, nullable: true })
+  requestId: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+}

@@ -1,0 +1,99 @@
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectRepository } from '@nestjs/typeorm';
+import { LessThan, type Repository } from 'typeorm';
+import { requestContext } from '../common/logging/request-context.js';
+import { runPeriodically } from '../common/periodic-task.js';
+import type { Configuration } from '../config/configuration.js';
+import { SecurityEvent, type SecurityEventType } from './entities/security-event.entity.js';
+
+export interface SecurityEventInput {
+  type: SecurityEventType;
+  userId?: string | null;
+  reason?: string;
+}
+
+export interface SecurityEventPage {
+  events: SecurityEvent[];
+  /** Pass as `cursor` for the next (older) page; null on the last page. */
+  nextCursor: string | null;
+}
+
+const MAX_USER_AGENT_LENGTH = 512;
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+@Injectable()
+export class SecurityEventsService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(SecurityEventsService.name);
+  private readonly retentionMs: number;
+  private stopPruning?: () => void;
+
+  constructor(
+    @InjectRepository(SecurityEvent) private readonly events: Repository<SecurityEvent>,
+    config: ConfigService<Configuration, true>,
+  ) {
+    this.retentionMs = config.get('securityEvents', { infer: true }).retentionDays * DAY_MS;
+  }
+
+  /**
+   * Records an event with the current request's address, User-Agent and id. Never throws:
+   * a lost event is logged (the log is the second record), the request goes on.
+   */
+  async record({ type, userId = null, reason }: SecurityEventInput): Promise<void> {
+    const context = requestContext.getStore();
+    const event = {
+      type,
+      userId,
+      reason: reason ?? null,
+      ipAddress: context?.ipAddress ?? null,
+      userAgent: context?.userAgent?.slice(0, MAX_USER_AGENT_LENGTH) ?? null,
+      requestId: context?.requestId ?? null,
+    };
+    try {
+      await this.events.insert(event);
+    } catch (error) {
+      this.logger.warn({
+        msg: 'could not record a security event',
+        event: { type, user_id: userId, reason },
+        err: error,
+      });
+    }
+  }
+
+  /** Newest first; `cursor` is the last id of the previous page. */
+  async listForUser(userId: string, limit: number, cursor?: string): Promise<SecurityEventPage> {
+    const events = await this.events.find({
+      where: { userId, ...(cursor === undefined ? {} : { id: LessThan(cursor) }) },
+      order: { id: 'DESC' },
+      take: limit + 1,
+    });
+    const page = events.slice(0, limit);
+    return { events: page, nextCursor: events.length > limit ? (page.at(-1)?.id ?? null) : null };
+  }
+
+  async pruneOlderThanRetention(now = new Date()): Promise<number> {
+    const result = await this.events.delete({
+      createdAt: LessThan(new Date(now.getTime() - this.retentionMs)),
+    });
+    return result.affected ?? 0;
+  }
+
+  onApplicationBootstrap(): void {
+    this.stopPruning = runPeriodically(
+      'pruning security events',
+      PRUNE_EVERY_MS,
+      () => this.pruneOlderThanRetention(),
+      this.logger,
+    );
+  }
+
+  onApplicationShutdown(): void {
+    this.stopPruning?.();
+  }
+}
