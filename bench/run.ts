@@ -232,6 +232,8 @@ async function main(): Promise<void> {
     RATE_LIMIT_LOGIN_ACCOUNT: 'off',
     RATE_LIMIT_SIGNUP: 'off',
     RATE_LIMIT_REFRESH: 'off',
+    RATE_LIMIT_FORGOT_PASSWORD: 'off',
+    RATE_LIMIT_FORGOT_PASSWORD_ACCOUNT: 'off',
     LOGIN_BACKOFF_AFTER_FAILURES: '0',
     EMBEDDED_DATABASE_DIR:
       process.env.EMBEDDED_DATABASE_DIR ?? join(tmpdir(), `whazz-bench-${process.pid}`),

@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
@@ -21,6 +23,9 @@ const RATE_LIMITS_OFF = {
   RATE_LIMIT_LOGIN_ACCOUNT: 'off',
   RATE_LIMIT_SIGNUP: 'off',
   RATE_LIMIT_REFRESH: 'off',
+  RATE_LIMIT_FORGOT_PASSWORD: 'off',
+  RATE_LIMIT_FORGOT_PASSWORD_ACCOUNT: 'off',
+  RATE_LIMIT_VERIFY_EMAIL_RESEND: 'off',
 };
 
 export interface TestApp {
@@ -44,6 +49,8 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     DATABASE_POOL_SIZE: String(inject('databasePoolSize')),
     DATABASE_RUN_MIGRATIONS: 'false',
     ...RATE_LIMITS_OFF,
+    // Without SMTP_URL mail goes to an outbox folder: a throwaway one, not the repository's.
+    MAIL_OUTBOX_DIR: join(tmpdir(), `whazz-test-outbox-${process.pid}`),
     ...env,
   });
   const logs: string[] = [];

@@ -34,6 +34,18 @@ export interface AuthConfig {
   bcryptCost: number;
   passwordHashThreads: number;
   loginBackoff: LoginBackoffConfig;
+  requireVerifiedEmail: boolean;
+  emailVerificationTtlSeconds: number;
+  passwordResetTtlSeconds: number;
+}
+
+export interface MailConfig {
+  /** Undefined: mail goes to `outboxDirectory` (development). */
+  smtpUrl: string | undefined;
+  from: string;
+  /** Base of the links in mail, without a trailing slash. */
+  publicUrl: string;
+  outboxDirectory: string;
 }
 
 export interface LoginBackoffConfig {
@@ -49,7 +61,16 @@ export interface RateLimitPolicy {
   windowSeconds: number;
 }
 
-export const RATE_LIMIT_NAMES = ['default', 'login', 'login-account', 'signup', 'refresh'] as const;
+export const RATE_LIMIT_NAMES = [
+  'default',
+  'login',
+  'login-account',
+  'signup',
+  'refresh',
+  'forgot-password',
+  'forgot-password-account',
+  'verify-email-resend',
+] as const;
 export type RateLimitName = (typeof RATE_LIMIT_NAMES)[number];
 export type RateLimitConfig = Record<RateLimitName, RateLimitPolicy | null>;
 
@@ -77,6 +98,7 @@ export interface Configuration {
   redis: RedisConfig;
   rateLimits: RateLimitConfig;
   securityEvents: SecurityEventsConfig;
+  mail: MailConfig;
 }
 
 const MIN_SECRET_BYTES = 32;
@@ -195,6 +217,9 @@ export function buildConfiguration(source: Record<string, unknown>): Configurati
         initialSeconds: env.LOGIN_BACKOFF_INITIAL_SECONDS,
         maxSeconds: env.LOGIN_BACKOFF_MAX_SECONDS,
       },
+      requireVerifiedEmail: env.REQUIRE_VERIFIED_EMAIL,
+      emailVerificationTtlSeconds: env.EMAIL_VERIFICATION_TTL_HOURS * 3600,
+      passwordResetTtlSeconds: env.PASSWORD_RESET_TTL_MINUTES * 60,
     },
     database: {
       url: env.DATABASE_URL ?? postgresUrlFromParts(env),
@@ -209,6 +234,15 @@ export function buildConfiguration(source: Record<string, unknown>): Configurati
       'login-account': parseRateLimit(env.RATE_LIMIT_LOGIN_ACCOUNT),
       signup: parseRateLimit(env.RATE_LIMIT_SIGNUP),
       refresh: parseRateLimit(env.RATE_LIMIT_REFRESH),
+      'forgot-password': parseRateLimit(env.RATE_LIMIT_FORGOT_PASSWORD),
+      'forgot-password-account': parseRateLimit(env.RATE_LIMIT_FORGOT_PASSWORD_ACCOUNT),
+      'verify-email-resend': parseRateLimit(env.RATE_LIMIT_VERIFY_EMAIL_RESEND),
+    },
+    mail: {
+      smtpUrl: env.SMTP_URL,
+      from: env.MAIL_FROM,
+      publicUrl: env.APP_PUBLIC_URL.replace(/\/+$/, ''),
+      outboxDirectory: env.MAIL_OUTBOX_DIR,
     },
     securityEvents: { retentionDays: env.SECURITY_EVENTS_RETENTION_DAYS },
   };

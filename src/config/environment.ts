@@ -6,6 +6,7 @@ import {
   IsInt,
   IsOptional,
   IsString,
+  IsUrl,
   Matches,
   Max,
   Min,
@@ -183,6 +184,18 @@ export class EnvironmentVariables {
   @Matches(RATE_LIMIT_FORMAT, { message: RATE_LIMIT_MESSAGE })
   RATE_LIMIT_REFRESH = '60/1m';
 
+  /** Per client address. */
+  @Matches(RATE_LIMIT_FORMAT, { message: RATE_LIMIT_MESSAGE })
+  RATE_LIMIT_FORGOT_PASSWORD = '10/1h';
+
+  /** Per target email address, from any client address. */
+  @Matches(RATE_LIMIT_FORMAT, { message: RATE_LIMIT_MESSAGE })
+  RATE_LIMIT_FORGOT_PASSWORD_ACCOUNT = '3/1h';
+
+  /** Per signed-in user. */
+  @Matches(RATE_LIMIT_FORMAT, { message: RATE_LIMIT_MESSAGE })
+  RATE_LIMIT_VERIFY_EMAIL_RESEND = '3/1h';
+
   /** Failed logins for one account before each further attempt waits; 0 turns backoff off. */
   @Type(() => Number)
   @IsInt()
@@ -211,6 +224,42 @@ export class EnvironmentVariables {
   @Max(3650)
   SECURITY_EVENTS_RETENTION_DAYS = 180;
 
+  /** Login refuses accounts whose email address is not verified (403). */
+  @Transform(toBoolean)
+  @IsBoolean()
+  REQUIRE_VERIFIED_EMAIL = false;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 30)
+  EMAIL_VERIFICATION_TTL_HOURS = 24;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(5)
+  @Max(24 * 60)
+  PASSWORD_RESET_TTL_MINUTES = 30;
+
+  /** `smtp://user:password@host:587` (STARTTLS when offered) or `smtps://...:465`. Unset: outbox. */
+  @Transform(emptyAsUndefined)
+  @IsOptional()
+  @IsString()
+  SMTP_URL?: string;
+
+  @IsString()
+  @MinLength(3)
+  MAIL_FROM = 'Whazz Audio <no-reply@whazz.audio>';
+
+  /** Where the links in mail point: the app that shows the verify and reset pages. */
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  APP_PUBLIC_URL = 'http://localhost:8000';
+
+  /** Without SMTP_URL, mail is written here as text files a developer can open. */
+  @IsString()
+  @MinLength(1)
+  MAIL_OUTBOX_DIR = '.data/outbox';
+
   /** Shares revocations between instances; without it every bearer request asks the database. */
   @Transform(emptyAsUndefined)
   @IsOptional()
@@ -232,6 +281,7 @@ const SECRET_VARIABLES = new Set([
   'DATABASE_URL',
   'POSTGRES_PASSWORD',
   'REDIS_URL',
+  'SMTP_URL',
 ]);
 
 function describe(errors: ValidationError[]): string[] {
@@ -255,6 +305,7 @@ export function validateEnvironment(source: Record<string, unknown>): Environmen
         'POSTGRES_HOST',
         'POSTGRES_SERVER',
         'REDIS_URL',
+        'SMTP_URL',
       ])
       .filter((key) => source[key] !== undefined)
       .map((key) => [key, source[key]]),

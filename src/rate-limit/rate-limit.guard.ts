@@ -27,6 +27,10 @@ const SUBJECTS: Record<RateLimitName, SubjectOf> = {
   'login-account': accountIn('username_or_email'),
   signup: clientAddress,
   refresh: clientAddress,
+  'forgot-password': clientAddress,
+  'forgot-password-account': accountIn('email'),
+  // Counted by AccountService, which knows the signed-in user; never named on a route.
+  'verify-email-resend': () => undefined,
 };
 
 /** Headers of draft-ietf-httpapi-ratelimit-headers, for the limit closest to refusing. */

@@ -5,5 +5,6 @@ import { RateLimitService } from './rate-limit.service.js';
 
 @Module({
   providers: [RateLimitService, { provide: APP_GUARD, useClass: RateLimitGuard }],
+  exports: [RateLimitService],
 })
 export class RateLimitModule {}

@@ -14,6 +14,7 @@ import type {
   RateLimitName,
   RateLimitPolicy,
 } from '../config/configuration.js';
+import { RateLimitedError } from './rate-limit.errors.js';
 import {
   MemoryRateLimitStore,
   RedisRateLimitStore,
@@ -67,6 +68,12 @@ export class RateLimitService implements OnApplicationBootstrap, OnApplicationSh
       remaining: Math.max(0, policy.limit - count),
       resetSeconds,
     };
+  }
+
+  /** For limits whose subject only a service knows (the signed-in user); throws a 429. */
+  async enforce(name: RateLimitName, subject: string): Promise<void> {
+    const outcome = await this.consume(name, subject);
+    if (outcome && !outcome.allowed) throw new RateLimitedError(outcome.resetSeconds);
   }
 
   /** Connected before the first request; if Redis is down, the service starts anyway. */
