@@ -80,4 +80,52 @@ describe('migrations', () => {
     expect(await dataSource.runMigrations()).toHaveLength(MIGRATIONS.length);
     await dataSource.destroy();
   });
+
+  it('upgrades a first-release database holding users, and downgrades it again, keeping them', async () => {
+    const firstRelease = 3; // InitialSchema, IndexRevokedSessions, TrackUserChanges
+    const own = await emptyDatabase();
+    const open = (migrations: typeof MIGRATIONS) =>
+      new DataSource({
+        ...dataSourceOptions({ url: own.url, poolSize: 1 }),
+        migrations,
+        logger: undefined,
+      }).initialize();
+    try {
+      const old = await open(MIGRATIONS.slice(0, firstRelease));
+      await old.runMigrations();
+      await old.query(
+        `INSERT INTO users (id, email, username, username_normalized, password_hash)
+         VALUES (gen_random_uuid(), 'old@example.com', 'Old_User', 'old_user', '$2b$04$abcdefghijklmnopqrstuuMuBzT7VgaV4nN6Sg9LoMrVZWy5wX1Yu')`,
+      );
+      await old.destroy();
+
+      const current = await open(MIGRATIONS);
+      expect(await current.runMigrations()).toHaveLength(MIGRATIONS.length - firstRelease);
+      expect(
+        await current.query(
+          `SELECT username, email_verified FROM users WHERE email = 'old@example.com'`,
+        ),
+      ).toEqual([{ username: 'Old_User', email_verified: false }]);
+      const [{ id }] = await current.query<[{ id: string }]>(`SELECT id FROM users`);
+      await current.query(
+        `INSERT INTO account_tokens (id, user_id, purpose, token_hash, email, expires_at)
+         VALUES (gen_random_uuid(), $1, 'verify_email', repeat('a', 64), 'old@example.com', now())`,
+        [id],
+      );
+      await current.query(`INSERT INTO security_events (type, user_id) VALUES ('signup', $1)`, [
+        id,
+      ]);
+
+      for (let step = firstRelease; step < MIGRATIONS.length; step += 1) {
+        await current.undoLastMigration();
+      }
+      expect(await current.query(`SELECT count(*)::int AS users FROM users`)).toEqual([
+        { users: 1 },
+      ]);
+      expect(await current.runMigrations()).toHaveLength(MIGRATIONS.length - firstRelease);
+      await current.destroy();
+    } finally {
+      await own.drop();
+    }
+  });
 });

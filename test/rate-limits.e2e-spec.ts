@@ -92,10 +92,27 @@ describe('rate limits behind a trusted proxy', () => {
       RATE_LIMIT_LOGIN: '3/1m',
       RATE_LIMIT_LOGIN_ACCOUNT: '2/1m',
       RATE_LIMIT_REFRESH: '2/2s',
+      RATE_LIMIT_FORGOT_PASSWORD: '3/1m',
+      RATE_LIMIT_FORGOT_PASSWORD_ACCOUNT: '2/1m',
       LOGIN_BACKOFF_AFTER_FAILURES: '0',
     });
   });
   afterAll(() => t.close());
+
+  it('limits password-reset mails per address and per target email, so nobody is mail-bombed', async () => {
+    const forgot = (email: string, address: string) =>
+      t.http.post('/auth/forgot-password').set('X-Forwarded-For', address).send({ email });
+    const email = `${newAccountName()}@example.com`;
+    expect((await forgot(email, newClientAddress())).status).toBe(202);
+    expect((await forgot(email.toUpperCase(), newClientAddress())).status).toBe(202);
+    expect((await forgot(email, newClientAddress())).status).toBe(429);
+
+    const address = newClientAddress();
+    for (let n = 0; n < 3; n += 1) {
+      expect((await forgot(`${newAccountName()}@example.com`, address)).status).toBe(202);
+    }
+    expect((await forgot(`${newAccountName()}@example.com`, address)).status).toBe(429);
+  });
 
   it('takes the client address from the proxy hop, so each client has its own budget', async () => {
     const first = newClientAddress();

@@ -14,6 +14,9 @@ const PUBLIC_ROUTES = [
   'POST /auth/signup',
   'POST /auth/login',
   'POST /auth/refresh',
+  'POST /auth/verify-email',
+  'POST /auth/forgot-password',
+  'POST /auth/reset-password',
 ];
 const BEARER_ROUTES = [
   'GET /auth/me',
@@ -22,6 +25,10 @@ const BEARER_ROUTES = [
   'GET /auth/sessions',
   'GET /auth/events',
   'DELETE /auth/sessions/{id}',
+  'POST /auth/verify-email/resend',
+  'POST /auth/change-password',
+  'POST /auth/change-email',
+  'DELETE /auth/me',
 ];
 
 describe('service endpoints, documentation and HTTP hygiene', () => {

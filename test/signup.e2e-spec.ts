@@ -20,6 +20,7 @@ describe('POST /auth/signup', () => {
     expect(Object.keys(response.body).sort()).toEqual([
       'created_at',
       'email',
+      'email_verified',
       'id',
       'is_active',
       'updated_at',
@@ -29,6 +30,7 @@ describe('POST /auth/signup', () => {
       email: 'mixed.case@example.com',
       username: input.username,
       is_active: true,
+      email_verified: false,
     });
     expect(response.body.id).toMatch(/^[0-9a-f-]{36}$/);
 

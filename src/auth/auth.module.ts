@@ -4,11 +4,16 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import type { Configuration } from '../config/configuration.js';
+import { AccountTokensModule } from '../account-tokens/account-tokens.module.js';
+import { MailModule } from '../mail/mail.module.js';
+import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { LoginBackoffModule } from '../login-backoff/login-backoff.module.js';
 import { SecurityEventsModule } from '../security-events/security-events.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { ACCESS_TOKEN_ALGORITHM, accessTokenKey } from './access-token.js';
+import { AccountController } from './account.controller.js';
+import { AccountService } from './account.service.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { JwtAuthGuard } from './guards/jwt-auth.guard.js';
@@ -23,6 +28,9 @@ import { TokenService } from './token.service.js';
     SessionsModule,
     LoginBackoffModule,
     SecurityEventsModule,
+    AccountTokensModule,
+    MailModule,
+    RateLimitModule,
     PassportModule,
     JwtModule.registerAsync({
       inject: [ConfigService],
@@ -40,9 +48,10 @@ import { TokenService } from './token.service.js';
       },
     }),
   ],
-  controllers: [AuthController],
+  controllers: [AuthController, AccountController],
   providers: [
     AuthService,
+    AccountService,
     TokenService,
     PasswordHasherService,
     LocalStrategy,

@@ -1,4 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { Configuration } from '../config/configuration.js';
 import { LoginBackoffService } from '../login-backoff/login-backoff.service.js';
 import { SecurityEventsService } from '../security-events/security-events.service.js';
 import type { ClientInfo } from '../sessions/sessions.service.js';
@@ -13,6 +15,8 @@ import {
   InvalidRefreshTokenError,
   RefreshTokenReusedError,
 } from './auth.errors.js';
+import { EmailNotVerifiedError } from './account.errors.js';
+import { AccountService } from './account.service.js';
 import { PasswordHasherService } from './password-hasher.service.js';
 import { assertPasswordPolicy } from './password-policy.js';
 import { TokenService } from './token.service.js';
@@ -35,6 +39,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 @Injectable()
 export class AuthService {
   private readonly logger = new Logger(AuthService.name);
+  private readonly requireVerifiedEmail: boolean;
 
   constructor(
     private readonly users: UsersService,
@@ -43,13 +48,18 @@ export class AuthService {
     private readonly tokens: TokenService,
     private readonly backoff: LoginBackoffService,
     private readonly events: SecurityEventsService,
-  ) {}
+    private readonly account: AccountService,
+    config: ConfigService<Configuration, true>,
+  ) {
+    this.requireVerifiedEmail = config.get('auth', { infer: true }).requireVerifiedEmail;
+  }
 
   async signup({ email, username, password }: NewAccount): Promise<User> {
     assertPasswordPolicy(password, { username, email });
     const passwordHash = await this.passwords.hash(password);
     const user = await this.users.create({ email, username, passwordHash });
     await this.events.record({ type: 'signup', userId: user.id });
+    await this.account.sendVerification(user);
     return user;
   }
 
@@ -79,6 +89,14 @@ export class AuthService {
         reason: 'account_disabled',
       });
       throw new AccountDisabledError();
+    }
+    if (this.requireVerifiedEmail && !user.emailVerified) {
+      await this.events.record({
+        type: 'login_failed',
+        userId: user.id,
+        reason: 'email_not_verified',
+      });
+      throw new EmailNotVerifiedError();
     }
     return user;
   }

@@ -4,6 +4,9 @@ import { IndexRevokedSessions1795561950444 } from '../../migrations/179556195044
 import { TrackUserChanges1795562624429 } from '../../migrations/1795562624429-TrackUserChanges.js';
 import { AddLoginFailures1795566744464 } from '../../migrations/1795566744464-AddLoginFailures.js';
 import { AddSecurityEvents1795566744465 } from '../../migrations/1795566744465-AddSecurityEvents.js';
+import { AddEmailVerified1795567948490 } from '../../migrations/1795567948490-AddEmailVerified.js';
+import { AddAccountTokens1795567948491 } from '../../migrations/1795567948491-AddAccountTokens.js';
+import { AccountToken } from '../account-tokens/entities/account-token.entity.js';
 import { LoginFailure } from '../login-backoff/entities/login-failure.entity.js';
 import { SecurityEvent } from '../security-events/entities/security-event.entity.js';
 import { RefreshToken } from '../sessions/entities/refresh-token.entity.js';
@@ -11,7 +14,7 @@ import { Session } from '../sessions/entities/session.entity.js';
 import { User } from '../users/entities/user.entity.js';
 import { QuietTypeOrmLogger } from './quiet-typeorm.logger.js';
 
-export const ENTITIES = [User, Session, RefreshToken, LoginFailure, SecurityEvent];
+export const ENTITIES = [User, Session, RefreshToken, LoginFailure, SecurityEvent, AccountToken];
 
 /**
  * Listed, not globbed: the TypeORM CLI, the built app and the test runner load the same
@@ -23,6 +26,8 @@ export const MIGRATIONS = [
   TrackUserChanges1795562624429,
   AddLoginFailures1795566744464,
   AddSecurityEvents1795566744465,
+  AddEmailVerified1795567948490,
+  AddAccountTokens1795567948491,
 ];
 
 export interface ConnectionSettings {

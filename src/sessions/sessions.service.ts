@@ -13,6 +13,7 @@ import {
   IsNull,
   MoreThan,
   MoreThanOrEqual,
+  Not,
   type EntityManager,
   type FindOptionsWhere,
   type Repository,
@@ -181,8 +182,14 @@ export class SessionsService
     this.announce(revoked);
   }
 
-  async revokeAllForUser(userId: string, reason: SessionRevocationReason): Promise<number> {
-    const revoked = await this.markRevoked(this.dataSource.manager, { userId }, reason);
+  /** Every session of the user, except `keepSessionId` (the one changing the password). */
+  async revokeAllForUser(
+    userId: string,
+    reason: SessionRevocationReason,
+    keepSessionId?: string,
+  ): Promise<number> {
+    const criteria = keepSessionId ? { userId, id: Not(keepSessionId) } : { userId };
+    const revoked = await this.markRevoked(this.dataSource.manager, criteria, reason);
     this.announce(revoked);
     return revoked.length;
   }

@@ -95,6 +95,57 @@ export class UsersService implements OnModuleInit {
     return this.users.findOneBy({ id });
   }
 
+  findByEmail(email: string): Promise<User | null> {
+    return this.users.findOneBy({ email: loginLookupKey(email) });
+  }
+
+  findByIdWithPasswordHash(id: string): Promise<User | null> {
+    return this.users
+      .createQueryBuilder('user')
+      .addSelect('user.passwordHash')
+      .where('user.id = :id', { id })
+      .getOne();
+  }
+
+  async isEmailTaken(email: string): Promise<boolean> {
+    return this.users.existsBy({ email: loginLookupKey(email) });
+  }
+
+  async setPasswordHash(id: string, passwordHash: string): Promise<void> {
+    await this.users.update({ id }, { passwordHash });
+    this.announce(id);
+  }
+
+  /** Only while the account still has `email`: a link to an old address verifies nothing. */
+  async markEmailVerified(id: string, email: string): Promise<boolean> {
+    const result = await this.users.update({ id, email }, { emailVerified: true });
+    this.announce(id);
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** The new address was proven by following a link sent to it, so it is verified. */
+  async changeEmail(id: string, email: string): Promise<void> {
+    try {
+      await this.users.update({ id }, { email: loginLookupKey(email), emailVerified: true });
+    } catch (error) {
+      const field = takenField(error);
+      if (field) throw new AccountFieldTakenError(field);
+      throw error;
+    }
+    this.announce(id);
+  }
+
+  /** Sessions, tokens and events go with the user (foreign keys cascade). */
+  async delete(id: string): Promise<void> {
+    await this.users.delete({ id });
+    this.announce(id);
+  }
+
+  /** Every instance drops the user from its cache at once. */
+  private announce(id: string): void {
+    this.feed.publish(USERS_TOPIC, [id]);
+  }
+
   private forget(...ids: string[]): void {
     this.generation += 1;
     for (const id of ids) this.cache.delete(id);

@@ -1,5 +1,6 @@
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { NoNulCharacter } from '../../common/validation/no-nul-character.decorator.js';
+import { CurrentPassword } from './current-password.decorator.js';
 
 export class LoginDto {
   /**
@@ -13,9 +14,6 @@ export class LoginDto {
   username_or_email: string;
 
   /** @example "correct horse battery staple" */
-  @NoNulCharacter()
-  @MaxLength(1024)
-  @IsNotEmpty()
-  @IsString()
+  @CurrentPassword()
   password: string;
 }

@@ -1,20 +1,13 @@
-import { Transform } from 'class-transformer';
-import { IsEmail, IsString, Matches, MaxLength } from 'class-validator';
+import { IsString, Matches } from 'class-validator';
+import { AccountEmail } from './account-email.decorator.js';
 import { IsNewPassword } from './is-new-password.decorator.js';
-
-const trimmedLowerCase = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? value.trim().toLowerCase() : value;
 
 export class SignupDto {
   /**
    * Stored trimmed and lower-cased; at most 254 characters.
    * @example "alice@example.com"
    */
-  // class-validator runs these bottom-up: type, then length, then format.
-  @Transform(trimmedLowerCase)
-  @IsEmail({}, { message: 'must be a valid email address' })
-  @MaxLength(254, { message: 'must be at most 254 characters' })
-  @IsString()
+  @AccountEmail()
   email: string;
 
   /**

@@ -18,6 +18,12 @@ export const SECURITY_EVENT_TYPES = [
   'logout',
   'logout_all',
   'session_revoked',
+  'email_verified',
+  'email_change_requested',
+  'email_changed',
+  'password_changed',
+  'password_reset_requested',
+  'password_reset',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 

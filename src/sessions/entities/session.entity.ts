@@ -14,6 +14,9 @@ export const SESSION_REVOCATION_REASONS = [
   'logout_all',
   'revoked_by_user',
   'refresh_token_reuse',
+  'password_changed',
+  'password_reset',
+  'account_deleted',
 ] as const;
 export type SessionRevocationReason = (typeof SESSION_REVOCATION_REASONS)[number];
 

@@ -14,6 +14,9 @@ export class UserResponseDto {
   /** False when the account has been disabled; it cannot log in. */
   is_active: boolean;
 
+  /** True once the link mailed to `email` was followed. */
+  email_verified: boolean;
+
   created_at: Date;
 
   updated_at: Date;
@@ -24,6 +27,7 @@ export class UserResponseDto {
       email: user.email,
       username: user.username,
       is_active: user.isActive,
+      email_verified: user.emailVerified,
       created_at: user.createdAt,
       updated_at: user.updatedAt,
     };

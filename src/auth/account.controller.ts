@@ -1,0 +1,102 @@
+import { Body, Controller, Delete, HttpCode, Post } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { ApiProblemResponses, BearerAuth } from '../common/api-problem-responses.decorator.js';
+import { Public } from '../common/public.decorator.js';
+import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
+import type { Principal } from './access-token.js';
+import { AccountService } from './account.service.js';
+import {
+  ChangeEmailDto,
+  ChangePasswordDto,
+  DeleteAccountDto,
+  ForgotPasswordDto,
+  ResetPasswordDto,
+  VerifyEmailDto,
+} from './dto/account.dto.js';
+import { MessageResponseDto } from './dto/message-response.dto.js';
+import { CurrentPrincipal } from './request-context.decorators.js';
+
+/** Email verification, password reset, and the signed-in user's own changes (issue #4). */
+@ApiTags('account')
+@Controller('auth')
+export class AccountController {
+  constructor(private readonly account: AccountService) {}
+
+  /** Follows the link of a verification mail, or of a new-address confirmation. */
+  @Public()
+  @Post('verify-email')
+  @HttpCode(200)
+  @ApiProblemResponses(400, 409)
+  async verifyEmail(@Body() dto: VerifyEmailDto): Promise<MessageResponseDto> {
+    await this.account.verifyEmail(dto.token);
+    return { message: 'Email address confirmed' };
+  }
+
+  /** Mails a new verification link; does nothing if the address is already verified. */
+  @Post('verify-email/resend')
+  @HttpCode(202)
+  @BearerAuth()
+  async resendVerification(@CurrentPrincipal() principal: Principal): Promise<MessageResponseDto> {
+    await this.account.resendVerification(principal);
+    return { message: 'If the address needs confirming, a new link is on its way' };
+  }
+
+  /** Mails a reset link if an account has this address. The answer is the same either way. */
+  @Public()
+  @RateLimit('forgot-password', 'forgot-password-account')
+  @Post('forgot-password')
+  @HttpCode(202)
+  @ApiProblemResponses()
+  forgotPassword(@Body() dto: ForgotPasswordDto): MessageResponseDto {
+    this.account.requestPasswordReset(dto.email);
+    return { message: 'If an account has this address, a reset link is on its way' };
+  }
+
+  /** Sets a new password with the token from the reset mail; every session is signed out. */
+  @Public()
+  @Post('reset-password')
+  @HttpCode(200)
+  @ApiProblemResponses(400)
+  async resetPassword(@Body() dto: ResetPasswordDto): Promise<MessageResponseDto> {
+    await this.account.resetPassword(dto.token, dto.new_password);
+    return { message: 'Password changed; sign in with the new one' };
+  }
+
+  /** Changes the password; every other session is signed out, this one stays. */
+  @Post('change-password')
+  @HttpCode(200)
+  @BearerAuth()
+  @ApiProblemResponses(403)
+  async changePassword(
+    @CurrentPrincipal() principal: Principal,
+    @Body() dto: ChangePasswordDto,
+  ): Promise<MessageResponseDto> {
+    await this.account.changePassword(principal, dto.current_password, dto.new_password);
+    return { message: 'Password changed; other sessions were signed out' };
+  }
+
+  /** Mails a confirmation link to the new address; the email changes once it is followed. */
+  @Post('change-email')
+  @HttpCode(202)
+  @BearerAuth()
+  @ApiProblemResponses(403, 409)
+  async changeEmail(
+    @CurrentPrincipal() principal: Principal,
+    @Body() dto: ChangeEmailDto,
+  ): Promise<MessageResponseDto> {
+    await this.account.requestEmailChange(principal, dto.new_email, dto.password);
+    return { message: 'Follow the link mailed to the new address to finish the change' };
+  }
+
+  /** Deletes the account with its sessions and history; the email and username become free. */
+  @Delete('me')
+  @HttpCode(204)
+  @BearerAuth()
+  @ApiProblemResponses(403)
+  async deleteAccount(
+    @CurrentPrincipal() principal: Principal,
+    @Body() dto: DeleteAccountDto,
+  ): Promise<void> {
+    await this.account.deleteAccount(principal, dto.password);
+  }
+}

@@ -1,0 +1,38 @@
+import { ProblemException } from '../common/problem.exception.js';
+
+/** One answer for unknown, expired, used, replaced and wrong-purpose tokens: nothing to probe. */
+export class InvalidAccountTokenError extends ProblemException {
+  constructor() {
+    super({
+      status: 400,
+      code: 'invalid-account-token',
+      title: 'Bad Request',
+      detail: 'This link is invalid, has expired or was already used. Ask for a new one.',
+    });
+  }
+}
+
+/** 403, not 401: the access token is fine, and a 401 would make clients sign the user out. */
+export class WrongPasswordError extends ProblemException {
+  constructor(field: string) {
+    super({
+      status: 403,
+      code: 'wrong-password',
+      title: 'Forbidden',
+      detail: 'The password is incorrect.',
+      errors: [{ field, message: 'is incorrect' }],
+    });
+  }
+}
+
+export class EmailNotVerifiedError extends ProblemException {
+  constructor() {
+    super({
+      status: 403,
+      code: 'email-not-verified',
+      title: 'Forbidden',
+      detail:
+        'Confirm your email address first: follow the link we mailed you, or ask for a new one.',
+    });
+  }
+}

@@ -1,0 +1,187 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { AccountTokensService } from '../account-tokens/account-tokens.service.js';
+import { RequestValidationError } from '../common/problem.exception.js';
+import type { AuthConfig, Configuration } from '../config/configuration.js';
+import { LoginBackoffService } from '../login-backoff/login-backoff.service.js';
+import { MailService } from '../mail/mail.service.js';
+import { RateLimitService } from '../rate-limit/rate-limit.service.js';
+import { SecurityEventsService } from '../security-events/security-events.service.js';
+import { SessionsService } from '../sessions/sessions.service.js';
+import type { User } from '../users/entities/user.entity.js';
+import { loginLookupKey } from '../users/login-lookup-key.js';
+import { AccountFieldTakenError } from '../users/users.errors.js';
+import { UsersService } from '../users/users.service.js';
+import type { Principal } from './access-token.js';
+import { accountMails } from './account-mails.js';
+import { InvalidAccountTokenError, WrongPasswordError } from './account.errors.js';
+import { InvalidAccessTokenError } from './auth.errors.js';
+import { PasswordHasherService } from './password-hasher.service.js';
+import { assertPasswordPolicy } from './password-policy.js';
+
+/** The account lifecycle after signup: verification, reset, changes, deletion (issue #4). */
+@Injectable()
+export class AccountService {
+  private readonly logger = new Logger(AccountService.name);
+  private readonly settings: AuthConfig;
+
+  constructor(
+    private readonly users: UsersService,
+    private readonly sessions: SessionsService,
+    private readonly passwords: PasswordHasherService,
+    private readonly tokens: AccountTokensService,
+    private readonly mail: MailService,
+    private readonly events: SecurityEventsService,
+    private readonly rateLimits: RateLimitService,
+    private readonly backoff: LoginBackoffService,
+    config: ConfigService<Configuration, true>,
+  ) {
+    this.settings = config.get('auth', { infer: true });
+  }
+
+  async sendVerification(user: User): Promise<void> {
+    const ttlSeconds = this.settings.emailVerificationTtlSeconds;
+    const token = await this.tokens.issue({
+      userId: user.id,
+      purpose: 'verify_email',
+      email: user.email,
+      ttlSeconds,
+    });
+    const url = this.mail.link('/verify-email', token);
+    this.mail.send(accountMails.verifyEmail(user.email, url, ttlSeconds / 3600));
+  }
+
+  async resendVerification(principal: Principal): Promise<void> {
+    await this.rateLimits.enforce('verify-email-resend', principal.userId);
+    if (principal.user.emailVerified) return;
+    await this.sendVerification(principal.user);
+  }
+
+  /** Follows a verification link, or the confirmation of a new address. */
+  async verifyEmail(token: string): Promise<void> {
+    const used = await this.tokens.consume(token, ['verify_email', 'change_email']);
+    if (!used) throw new InvalidAccountTokenError();
+    if (used.purpose === 'verify_email') {
+      // Bound to the address it was sent to: after an email change it verifies nothing.
+      if (!(await this.users.markEmailVerified(used.userId, used.email))) {
+        throw new InvalidAccountTokenError();
+      }
+      await this.events.record({ type: 'email_verified', userId: used.userId });
+      return;
+    }
+    const user = await this.users.findById(used.userId);
+    if (!user) throw new InvalidAccountTokenError();
+    await this.users.changeEmail(user.id, used.email);
+    // Links mailed to the old address must not act on the account any more.
+    await this.tokens.voidAll(user.id, ['verify_email', 'reset_password']);
+    await this.events.record({ type: 'email_changed', userId: user.id });
+    this.mail.send(accountMails.emailChanged(user.email, used.email));
+  }
+
+  /**
+   * Answers at once and does the work afterwards, the same way for a known and an unknown
+   * address, so neither the answer nor its timing tells whether an account exists.
+   */
+  requestPasswordReset(email: string): void {
+    this.mailPasswordReset(email).catch((error: unknown) =>
+      this.logger.warn({ msg: 'could not start a password reset', err: error }),
+    );
+  }
+
+  async resetPassword(token: string, newPassword: string): Promise<void> {
+    // Checked before the token is used up, so a refused password leaves the link working.
+    const found = await this.tokens.findUsable(token, ['reset_password']);
+    const user = found && (await this.users.findById(found.userId));
+    if (!found || !user || user.email !== found.email) throw new InvalidAccountTokenError();
+    assertPasswordPolicy(newPassword, user, 'new_password');
+    const passwordHash = await this.passwords.hash(newPassword);
+    if (!(await this.tokens.consume(token, ['reset_password']))) {
+      throw new InvalidAccountTokenError();
+    }
+    await this.users.setPasswordHash(user.id, passwordHash);
+    // Whoever had the old password (or a stolen session) is signed out everywhere.
+    await this.sessions.revokeAllForUser(user.id, 'password_reset');
+    await Promise.all([this.backoff.succeeded(user.username), this.backoff.succeeded(user.email)]);
+    await this.events.record({ type: 'password_reset', userId: user.id });
+    this.mail.send(accountMails.passwordChanged(user.email));
+  }
+
+  async changePassword(principal: Principal, current: string, newPassword: string): Promise<void> {
+    const user = await this.checkPassword(principal, current, 'current_password');
+    assertPasswordPolicy(newPassword, user, 'new_password');
+    await this.users.setPasswordHash(user.id, await this.passwords.hash(newPassword));
+    await this.sessions.revokeAllForUser(user.id, 'password_changed', principal.sessionId);
+    await this.tokens.voidAll(user.id, ['reset_password']);
+    await this.events.record({ type: 'password_changed', userId: user.id });
+    this.mail.send(accountMails.passwordChanged(user.email));
+  }
+
+  async requestEmailChange(
+    principal: Principal,
+    newEmail: string,
+    password: string,
+  ): Promise<void> {
+    const user = await this.checkPassword(principal, password, 'password');
+    const email = loginLookupKey(newEmail);
+    if (email === user.email) {
+      throw new RequestValidationError([
+        { field: 'new_email', message: 'is already the email address of this account' },
+      ]);
+    }
+    if (await this.users.isEmailTaken(email)) throw new AccountFieldTakenError('email');
+    const ttlSeconds = this.settings.emailVerificationTtlSeconds;
+    const token = await this.tokens.issue({
+      userId: user.id,
+      purpose: 'change_email',
+      email,
+      ttlSeconds,
+    });
+    const url = this.mail.link('/verify-email', token);
+    this.mail.send(accountMails.confirmNewEmail(email, url, ttlSeconds / 3600));
+    this.mail.send(accountMails.emailChangeRequested(user.email, email));
+    await this.events.record({ type: 'email_change_requested', userId: user.id });
+  }
+
+  async deleteAccount(principal: Principal, password: string): Promise<void> {
+    const user = await this.checkPassword(principal, password, 'password');
+    // Revoked first, so every instance hears of it before the rows vanish.
+    await this.sessions.revokeAllForUser(user.id, 'account_deleted');
+    await this.users.delete(user.id);
+    await Promise.all([this.backoff.succeeded(user.username), this.backoff.succeeded(user.email)]);
+    this.logger.log({ msg: 'account deleted', user_id: user.id });
+    this.mail.send(accountMails.accountDeleted(user.email));
+  }
+
+  private async mailPasswordReset(email: string): Promise<void> {
+    const user = await this.users.findByEmail(email);
+    if (!user?.isActive) return;
+    const ttlSeconds = this.settings.passwordResetTtlSeconds;
+    const token = await this.tokens.issue({
+      userId: user.id,
+      purpose: 'reset_password',
+      email: user.email,
+      ttlSeconds,
+    });
+    const url = this.mail.link('/reset-password', token);
+    this.mail.send(accountMails.passwordReset(user.email, url, ttlSeconds / 60));
+    await this.events.record({ type: 'password_reset_requested', userId: user.id });
+  }
+
+  /**
+   * The signed-in user's password, for changes that a stolen access token alone must not
+   * make. Guesses count towards the login backoff of the account's username.
+   */
+  private async checkPassword(
+    principal: Principal,
+    password: string,
+    field: string,
+  ): Promise<User> {
+    const user = await this.users.findByIdWithPasswordHash(principal.userId);
+    if (!user) throw new InvalidAccessTokenError('The account no longer exists.');
+    await this.backoff.beginAttempt(user.username);
+    if (!(await this.passwords.verify(password, user.passwordHash)))
+      throw new WrongPasswordError(field);
+    await this.backoff.succeeded(user.username);
+    return user;
+  }
+}
