@@ -245,6 +245,22 @@ describe('POST /auth/signup', () => {
     expect(response.body.detail).toBe('The request body nests deeper than 32 levels.');
   });
 
+  it('refuses text with an unpaired surrogate with 400 instead of crashing the email validator', async () => {
+    // Found by the OpenAPI fuzzer: validator.js's isEmail threw a URIError on "\ud800".
+    for (const body of [
+      '{"email":"\\ud800","username":"surrogate","password":"a fine pass phrase"}',
+      '{"email":"a@example.com","username":"surrogate","password":"pass\\udfffphrase!"}',
+      '{"\\ud800":"x"}',
+    ]) {
+      const response = await t.http
+        .post('/auth/signup')
+        .set('Content-Type', 'application/json')
+        .send(body);
+      expect(response.status, body).toBe(400);
+      expect(response.body.detail).toMatch(/not valid Unicode/);
+    }
+  });
+
   it('refuses prototype-poisoning keys with 400', async () => {
     const response = await t.http
       .post('/auth/signup')
