@@ -8,6 +8,7 @@ import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
 import type { Logger as PinoLogger } from 'pino';
 import { AppModule } from './app.module.js';
+import { clientAddressOf } from './common/http/client-address.js';
 import { useJsonBodyParser } from './common/http/json-body.parser.js';
 import { AppLogger } from './common/logging/app-logger.js';
 import { requestContext } from './common/logging/request-context.js';
@@ -133,7 +134,8 @@ async function configureApp(
   // right before Nest's guards, pipes and handler, which then all see the request id.
   fastify.addHook('preHandler', (request, _reply, done) => {
     const userAgent = request.headers['user-agent'];
-    requestContext.run({ requestId: request.id, ipAddress: request.ip, userAgent }, done);
+    const ipAddress = clientAddressOf(request);
+    requestContext.run({ requestId: request.id, ipAddress, userAgent }, done);
   });
 
   const { corsOrigins } = configuration.app;

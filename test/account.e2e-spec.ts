@@ -263,6 +263,31 @@ describe('account lifecycle over real SMTP', () => {
       user.email = newEmail;
     });
 
+    it('voids a pending email change when the password is reset: it would hand the account over', async () => {
+      // An attacker who knows the password starts a change to their own address...
+      const victim = await signUp(t.http);
+      const attacker = await logIn(t.http, victim);
+      const attackerEmail = newSignup().email;
+      await t.http
+        .post('/auth/change-email')
+        .set(bearer(attacker.accessToken))
+        .send({ new_email: attackerEmail, password: victim.password });
+      const { token: takeover } = await linkToken(attackerEmail, /Confirm your new email/);
+      // ...the owner resets the password, which must end the attacker's hold entirely.
+      await t.http.post('/auth/forgot-password').send({ email: victim.email });
+      const { token: resetToken } = await linkToken(victim.email, /Reset your password/);
+      const reset = await t.http
+        .post('/auth/reset-password')
+        .send({ token: resetToken, new_password: 'a brand new pass phrase' });
+      expect(reset.status).toBe(200);
+      expect((await verify(takeover)).status).toBe(400);
+      const [row] = await t.dataSource.query<[{ email: string }]>(
+        'SELECT email FROM users WHERE id = $1',
+        [victim.id],
+      );
+      expect(row.email).toBe(victim.email);
+    });
+
     it('voids a verification link sent to the previous address', async () => {
       const other = await signUp(t.http);
       const { token: oldLink } = await linkToken(other.email, /Confirm your email/);
@@ -338,6 +363,23 @@ describe('account lifecycle settings and mail faults', () => {
     } finally {
       await t.close();
       await smtp.close();
+    }
+  });
+
+  it('limits email-change requests per user', async () => {
+    const t = await createTestApp({ RATE_LIMIT_CHANGE_EMAIL: '1/1h' });
+    try {
+      const user = await signUp(t.http);
+      const session = await logIn(t.http, user);
+      const change = () =>
+        t.http
+          .post('/auth/change-email')
+          .set('Authorization', `Bearer ${session.accessToken}`)
+          .send({ new_email: newSignup().email, password: user.password });
+      expect((await change()).status).toBe(202);
+      expect((await change()).status).toBe(429);
+    } finally {
+      await t.close();
     }
   });
 

@@ -10,8 +10,10 @@ const redisUrl = inject('redisUrl');
  * A client address of its own per test (IPv6 documentation range), so tests, test runs and
  * instances sharing one Redis never share a budget by chance. Needs TRUST_PROXY.
  */
-const newClientAddress = () =>
-  `2001:db8:${randomBytes(8).toString('hex').match(/.{4}/g)!.join(':')}`;
+const newClientAddress = () => {
+  const [a, b, c, d] = randomBytes(8).toString('hex').match(/.{4}/g)!;
+  return `2001:db8:${a}:${b}::${c}:${d}`;
+};
 const newAccountName = () => `nobody_${randomBytes(5).toString('hex')}`;
 
 const login = (t: TestApp, usernameOrEmail: string, forwardedFor?: string) => {
@@ -130,7 +132,10 @@ describe('rate limits behind a trusted proxy', () => {
     expect((await login(t, ` ${account.toUpperCase()}`, newClientAddress())).status).toBe(401);
     const third = await login(t, account, newClientAddress());
     expect(third.status).toBe(429);
-    expect(third.headers['ratelimit-limit']).toBe('2');
+    // The headers show the caller's own address budget, never the account's: that would
+    // tell anyone how often its owner logs in.
+    expect(third.headers['ratelimit-limit']).toBe('3');
+    expect(third.headers['ratelimit-remaining']).toBe('2');
   });
 
   it('lets a refused client in again once Retry-After has passed', async () => {
@@ -149,6 +154,28 @@ describe('rate limits behind a trusted proxy', () => {
     expect(waitSeconds).toBeLessThanOrEqual(2);
     await new Promise((resolve) => setTimeout(resolve, waitSeconds * 1000 + 50));
     expect((await refresh()).status).toBe(401);
+  });
+
+  it('counts a whole IPv6 /64 as one client, since one host usually owns it', async () => {
+    const prefix = newClientAddress().split(':').slice(0, 4).join(':');
+    for (let n = 1; n <= 3; n += 1) {
+      expect((await login(t, newAccountName(), `${prefix}::${n}`)).status).toBe(401);
+    }
+    expect((await login(t, newAccountName(), `${prefix}:ffff:1:2:3`)).status).toBe(429);
+  });
+
+  it('falls back to the socket address when the forwarded one is not an address', async () => {
+    const user = await signUp(t.http);
+    const response = await t.http
+      .post('/auth/login')
+      .set('X-Forwarded-For', 'x'.repeat(100))
+      .send({ username_or_email: user.username, password: user.password });
+    expect(response.status).toBe(200);
+    const sessions = await t.http
+      .get('/auth/sessions')
+      .set('Authorization', `Bearer ${response.body.access_token as string}`);
+    expect(sessions.body[0].ip_address).toMatch(/127\.0\.0\.1$/);
+    expect(t.logs.some((line) => line.includes('could not record a security event'))).toBe(false);
   });
 
   it('records the proxied client address on the session', async () => {

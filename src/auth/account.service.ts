@@ -70,10 +70,10 @@ export class AccountService {
       return;
     }
     const user = await this.users.findById(used.userId);
-    if (!user) throw new InvalidAccountTokenError();
+    if (!user?.isActive) throw new InvalidAccountTokenError();
     await this.users.changeEmail(user.id, used.email);
     // Links mailed to the old address must not act on the account any more.
-    await this.tokens.voidAll(user.id, ['verify_email', 'reset_password']);
+    await this.tokens.voidAll(user.id, ['verify_email', 'reset_password', 'change_email']);
     await this.events.record({ type: 'email_changed', userId: user.id });
     this.mail.send(accountMails.emailChanged(user.email, used.email));
   }
@@ -92,15 +92,19 @@ export class AccountService {
     // Checked before the token is used up, so a refused password leaves the link working.
     const found = await this.tokens.findUsable(token, ['reset_password']);
     const user = found && (await this.users.findById(found.userId));
-    if (!found || !user || user.email !== found.email) throw new InvalidAccountTokenError();
+    if (!found || !user?.isActive || user.email !== found.email) {
+      throw new InvalidAccountTokenError();
+    }
     assertPasswordPolicy(newPassword, user, 'new_password');
     const passwordHash = await this.passwords.hash(newPassword);
     if (!(await this.tokens.consume(token, ['reset_password']))) {
       throw new InvalidAccountTokenError();
     }
     await this.users.setPasswordHash(user.id, passwordHash);
-    // Whoever had the old password (or a stolen session) is signed out everywhere.
+    // Whoever had the old password (or a stolen session) is signed out everywhere, and any
+    // email change they started dies with it: else its link would hand them the account.
     await this.sessions.revokeAllForUser(user.id, 'password_reset');
+    await this.tokens.voidAll(user.id, ['change_email', 'reset_password']);
     await Promise.all([this.backoff.succeeded(user.username), this.backoff.succeeded(user.email)]);
     await this.events.record({ type: 'password_reset', userId: user.id });
     this.mail.send(accountMails.passwordChanged(user.email));
@@ -111,7 +115,7 @@ export class AccountService {
     assertPasswordPolicy(newPassword, user, 'new_password');
     await this.users.setPasswordHash(user.id, await this.passwords.hash(newPassword));
     await this.sessions.revokeAllForUser(user.id, 'password_changed', principal.sessionId);
-    await this.tokens.voidAll(user.id, ['reset_password']);
+    await this.tokens.voidAll(user.id, ['reset_password', 'change_email']);
     await this.events.record({ type: 'password_changed', userId: user.id });
     this.mail.send(accountMails.passwordChanged(user.email));
   }
@@ -121,6 +125,7 @@ export class AccountService {
     newEmail: string,
     password: string,
   ): Promise<void> {
+    await this.rateLimits.enforce('change-email', principal.userId);
     const user = await this.checkPassword(principal, password, 'password');
     const email = loginLookupKey(newEmail);
     if (email === user.email) {

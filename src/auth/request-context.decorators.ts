@@ -1,5 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import { clientAddressOf } from '../common/http/client-address.js';
 import type { ClientInfo } from '../sessions/sessions.service.js';
 import type { User } from '../users/entities/user.entity.js';
 import type { Principal } from './access-token.js';
@@ -27,7 +28,7 @@ export const RequestClient = createParamDecorator(
     const userAgent = request.headers['user-agent'];
     return {
       userAgent: typeof userAgent === 'string' ? userAgent.slice(0, MAX_USER_AGENT_LENGTH) : null,
-      ipAddress: request.ip || null,
+      ipAddress: clientAddressOf(request),
     };
   },
 );

@@ -70,6 +70,7 @@ export const RATE_LIMIT_NAMES = [
   'forgot-password',
   'forgot-password-account',
   'verify-email-resend',
+  'change-email',
 ] as const;
 export type RateLimitName = (typeof RATE_LIMIT_NAMES)[number];
 export type RateLimitConfig = Record<RateLimitName, RateLimitPolicy | null>;
@@ -237,6 +238,7 @@ export function buildConfiguration(source: Record<string, unknown>): Configurati
       'forgot-password': parseRateLimit(env.RATE_LIMIT_FORGOT_PASSWORD),
       'forgot-password-account': parseRateLimit(env.RATE_LIMIT_FORGOT_PASSWORD_ACCOUNT),
       'verify-email-resend': parseRateLimit(env.RATE_LIMIT_VERIFY_EMAIL_RESEND),
+      'change-email': parseRateLimit(env.RATE_LIMIT_CHANGE_EMAIL),
     },
     mail: {
       smtpUrl: env.SMTP_URL,

@@ -196,6 +196,10 @@ export class EnvironmentVariables {
   @Matches(RATE_LIMIT_FORMAT, { message: RATE_LIMIT_MESSAGE })
   RATE_LIMIT_VERIFY_EMAIL_RESEND = '3/1h';
 
+  /** Per signed-in user: each request mails two addresses, and a 409 says an address is taken. */
+  @Matches(RATE_LIMIT_FORMAT, { message: RATE_LIMIT_MESSAGE })
+  RATE_LIMIT_CHANGE_EMAIL = '5/1h';
+
   /** Failed logins for one account before each further attempt waits; 0 turns backoff off. */
   @Type(() => Number)
   @IsInt()
@@ -210,7 +214,7 @@ export class EnvironmentVariables {
   @Max(24 * 60 * 60)
   LOGIN_BACKOFF_INITIAL_SECONDS = 30;
 
-  /** The longest wait, so an attacker can slow an account's owner down but never lock them out. */
+  /** The longest single wait (README: what an attacker who keeps guessing can still do). */
   @Type(() => Number)
   @IsInt()
   @Min(1)

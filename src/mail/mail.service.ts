@@ -103,7 +103,11 @@ export class MailService implements OnApplicationBootstrap, OnApplicationShutdow
 
   private retryLater(message: MailMessage, failures: number, error: unknown): void {
     const delay = RETRY_DELAYS_MS[failures];
-    const reason = error instanceof Error ? error.message : String(error);
+    // SMTP replies often quote the recipient ("550 <alice@…> rejected"): masked too.
+    const reason = (error instanceof Error ? error.message : String(error)).replace(
+      /[^\s<>"'@]+@[^\s<>"']+/g,
+      maskAddress,
+    );
     const to = maskAddress(message.to);
     if (delay === undefined) {
       this.logger.error({

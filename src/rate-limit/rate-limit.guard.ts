@@ -2,38 +2,56 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RateLimitName } from '../config/configuration.js';
+import { clientAddressOf } from '../common/http/client-address.js';
 import { loginLookupKey } from '../users/login-lookup-key.js';
+import { addressBucket } from './address-bucket.js';
 import { RATE_LIMITS_KEY } from './rate-limit.decorator.js';
 import { RateLimitedError } from './rate-limit.errors.js';
 import { RateLimitService, type RateLimitOutcome } from './rate-limit.service.js';
 
 type SubjectOf = (request: FastifyRequest) => string | undefined;
 
-const clientAddress: SubjectOf = (request) => request.ip;
+interface Subject {
+  of: SubjectOf;
+  /**
+   * Whether the RateLimit-* headers may show this count. A caller's own address budget is
+   * theirs to see; an account's is not: it would tell anyone when its owner logs in.
+   */
+  shown: boolean;
+}
+
+const byAddress: Subject = {
+  of: (request) => addressBucket(clientAddressOf(request)),
+  shown: true,
+};
 
 /** The account a credential request targets, folded as the login lookup folds it. */
-const accountIn =
-  (field: string): SubjectOf =>
-  (request) => {
+const byAccountIn = (field: string): Subject => ({
+  of: (request) => {
     const body = request.body as Record<string, unknown> | null | undefined;
     const value = typeof body === 'object' && body !== null ? body[field] : undefined;
     return typeof value === 'string' ? loginLookupKey(value) : undefined;
-  };
+  },
+  shown: false,
+});
+
+// Counted by AccountService, which knows the signed-in user; never named on a route.
+const byService: Subject = { of: () => undefined, shown: false };
 
 /** Who each limit counts: an address, or the account named in the body. */
-const SUBJECTS: Record<RateLimitName, SubjectOf> = {
-  default: clientAddress,
-  login: clientAddress,
-  'login-account': accountIn('username_or_email'),
-  signup: clientAddress,
-  refresh: clientAddress,
-  'forgot-password': clientAddress,
-  'forgot-password-account': accountIn('email'),
-  // Counted by AccountService, which knows the signed-in user; never named on a route.
-  'verify-email-resend': () => undefined,
+const SUBJECTS: Record<RateLimitName, Subject> = {
+  default: byAddress,
+  login: byAddress,
+  'login-account': byAccountIn('username_or_email'),
+  signup: byAddress,
+  refresh: byAddress,
+  'forgot-password': byAddress,
+  'forgot-password-account': byAccountIn('email'),
+  'verify-email-resend': byService,
+  'change-email': byService,
 };
 
-/** Headers of draft-ietf-httpapi-ratelimit-headers, for the limit closest to refusing. */
+/** Headers of draft-ietf-httpapi-ratelimit-headers, for the shown limit closest to refusing. */
 function rateLimitHeaders({ policy, remaining, resetSeconds }: RateLimitOutcome) {
   return {
     'RateLimit-Limit': String(policy.limit),
@@ -64,21 +82,20 @@ export class RateLimitGuard implements CanActivate {
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const counted = await Promise.all(
-      names.map((name) => {
-        const subject = SUBJECTS[name](request);
-        return subject === undefined
-          ? Promise.resolve(undefined)
-          : this.rateLimits.consume(name, subject);
+      names.map(async (name) => {
+        const { of, shown } = SUBJECTS[name];
+        const subject = of(request);
+        const outcome =
+          subject === undefined ? undefined : await this.rateLimits.consume(name, subject);
+        return outcome && { ...outcome, shown };
       }),
     );
-    const outcomes = counted.filter((outcome) => outcome !== undefined).sort(closestToRefusing);
-    const [closest] = outcomes;
-    if (!closest) return true;
-    void http.getResponse<FastifyReply>().headers(rateLimitHeaders(closest));
-    if (!closest.allowed) {
-      throw new RateLimitedError(
-        Math.max(...outcomes.filter((o) => !o.allowed).map((o) => o.resetSeconds)),
-      );
+    const outcomes = counted.filter((outcome) => outcome !== undefined);
+    const [closestShown] = outcomes.filter(({ shown }) => shown).sort(closestToRefusing);
+    if (closestShown) void http.getResponse<FastifyReply>().headers(rateLimitHeaders(closestShown));
+    const refused = outcomes.filter(({ allowed }) => !allowed);
+    if (refused.length > 0) {
+      throw new RateLimitedError(Math.max(...refused.map(({ resetSeconds }) => resetSeconds)));
     }
     return true;
   }
