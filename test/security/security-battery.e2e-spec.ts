@@ -1,0 +1,307 @@
+/**
+ * The security battery (issue #6): black-box rules over HTTP against the real app and
+ * database, drawn from OWASP ASVS 4 (V2 authentication, V3 sessions, V13 API), RFC 8725
+ * (JWT best current practice) and RFC 9700 (OAuth 2.0 security: refresh-token rotation).
+ * Every response and every log line of the suite is scanned at the end for secrets.
+ */
+import { createHmac, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
+import type { Response } from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, TEST_JWT_SECRET, type TestApp } from '../create-test-app.js';
+import { logIn, newSignup, signUp, signUpAndLogIn } from '../factories/user.factory.js';
+
+const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+function hs256(header: object, claims: object, secret: string | Buffer = TEST_JWT_SECRET): string {
+  const unsigned = `${b64(header)}.${b64(claims)}`;
+  return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
+}
+
+const decode = (token: string) =>
+  JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+
+/** Published example secrets an attacker tries first (jwt.io, framework templates, ours). */
+const EXAMPLE_SECRETS = [
+  'secret',
+  'your-256-bit-secret',
+  'your-secret-key',
+  'changeme',
+  '09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7',
+  'replace-with-at-least-32-random-bytes-from-openssl-rand',
+];
+
+describe('security battery', () => {
+  let t: TestApp;
+  const responses: Response[] = [];
+  const passwordsUsed: string[] = [];
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => {
+    // V7.1 / V13: nothing secret leaves in a response or reaches a log line.
+    const hash = /\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}/;
+    const stack = /\n\s+at |node_modules|\.ts:\d+/;
+    for (const response of responses) {
+      expect(response.text).not.toMatch(hash);
+      expect(response.text).not.toMatch(stack);
+      expect(response.text).not.toContain(TEST_JWT_SECRET);
+      for (const password of passwordsUsed) expect(response.text).not.toContain(password);
+    }
+    for (const line of t.logs) {
+      expect(line).not.toMatch(hash);
+      expect(line).not.toContain(TEST_JWT_SECRET);
+      for (const password of passwordsUsed) expect(line).not.toContain(password);
+    }
+    await t.close();
+  });
+
+  const keep = (response: Response) => (responses.push(response), response);
+  const me = async (token: string) =>
+    keep(await t.http.get('/auth/me').set('Authorization', `Bearer ${token}`));
+  const user = async () => {
+    const created = await signUpAndLogIn(t.http);
+    passwordsUsed.push(created.password);
+    return created;
+  };
+
+  describe('self-contained tokens (RFC 8725, ASVS V3.5)', () => {
+    it('refuses alg: none', async () => {
+      const u = await user();
+      const claims = decode(u.accessToken);
+      for (const alg of ['none', 'None', 'NONE']) {
+        const token = `${b64({ alg, typ: 'JWT' })}.${b64(claims)}.`;
+        expect((await me(token)).status).toBe(401);
+      }
+    });
+
+    it('refuses algorithm confusion: HS512, and RS256/ES256 headers over our key', async () => {
+      const u = await user();
+      const claims = decode(u.accessToken);
+      const unsigned = (alg: string) => `${b64({ alg, typ: 'JWT' })}.${b64(claims)}`;
+      const hs512 = `${unsigned('HS512')}.${createHmac('sha512', TEST_JWT_SECRET).update(unsigned('HS512')).digest('base64url')}`;
+      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const rs256 = `${unsigned('RS256')}.${sign('sha256', Buffer.from(unsigned('RS256')), privateKey).toString('base64url')}`;
+      const asHmacKey = `${unsigned('RS256')}.${createHmac('sha256', TEST_JWT_SECRET).update(unsigned('RS256')).digest('base64url')}`;
+      for (const token of [hs512, rs256, asHmacKey]) expect((await me(token)).status).toBe(401);
+    });
+
+    it('refuses a tampered payload (another user’s sub under the original signature)', async () => {
+      const [a, b] = [await user(), await user()];
+      const [header, , signature] = a.accessToken.split('.');
+      const forged = `${header}.${b64({ ...decode(a.accessToken), sub: b.id })}.${signature}`;
+      expect((await me(forged)).status).toBe(401);
+    });
+
+    it('refuses a wrong issuer or audience, even correctly signed', async () => {
+      const u = await user();
+      const claims = decode(u.accessToken);
+      for (const change of [{ iss: 'someone-else' }, { aud: 'another-api' }, { aud: undefined }]) {
+        expect(
+          (await me(hs256({ alg: 'HS256', typ: 'JWT' }, { ...claims, ...change }))).status,
+        ).toBe(401);
+      }
+    });
+
+    it('refuses expired and not-yet-valid tokens', async () => {
+      const u = await user();
+      const claims = decode(u.accessToken);
+      const now = Math.floor(Date.now() / 1000);
+      const expired = hs256({ alg: 'HS256' }, { ...claims, iat: now - 3600, exp: now - 60 });
+      const early = hs256({ alg: 'HS256' }, { ...claims, nbf: now + 3600 });
+      expect((await me(expired)).body.detail).toMatch(/expired/);
+      expect((await me(early)).status).toBe(401);
+    });
+
+    it('refuses tokens signed with published example secrets', async () => {
+      const u = await user();
+      const claims = decode(u.accessToken);
+      for (const secret of EXAMPLE_SECRETS) {
+        expect((await me(hs256({ alg: 'HS256', typ: 'JWT' }, claims, secret))).status).toBe(401);
+      }
+    });
+
+    it('does not let access and refresh tokens stand in for each other', async () => {
+      const u = await user();
+      expect((await me(u.refreshToken)).status).toBe(401);
+      const swapped = keep(
+        await t.http.post('/auth/refresh').send({ refresh_token: u.accessToken }),
+      );
+      expect(swapped.status).toBe(401);
+    });
+
+    it('refuses a validly signed token for a session that never existed', async () => {
+      const u = await user();
+      const claims = { ...decode(u.accessToken), sid: randomUUID(), jti: randomUUID() };
+      expect((await me(hs256({ alg: 'HS256', typ: 'JWT' }, claims))).status).toBe(401);
+    });
+  });
+
+  describe('sessions (RFC 9700 §4.14, ASVS V3.3)', () => {
+    it('a replayed refresh token revokes the whole session', async () => {
+      const u = await user();
+      const first = keep(
+        await t.http.post('/auth/refresh').send({ refresh_token: u.refreshToken }),
+      );
+      expect(first.status).toBe(200);
+      const replay = keep(
+        await t.http.post('/auth/refresh').send({ refresh_token: u.refreshToken }),
+      );
+      expect(replay.status).toBe(401);
+      expect((await me(first.body.access_token as string)).status).toBe(401);
+      const next = keep(
+        await t.http.post('/auth/refresh').send({ refresh_token: first.body.refresh_token }),
+      );
+      expect(next.status).toBe(401);
+    });
+
+    it('logout kills the access token and the refresh token', async () => {
+      const u = await user();
+      keep(await t.http.post('/auth/logout').set('Authorization', `Bearer ${u.accessToken}`));
+      expect((await me(u.accessToken)).status).toBe(401);
+      const refresh = keep(
+        await t.http.post('/auth/refresh').send({ refresh_token: u.refreshToken }),
+      );
+      expect(refresh.status).toBe(401);
+    });
+
+    it('logout-all kills both tokens of every session', async () => {
+      const u = await user();
+      const other = await logIn(t.http, u, 'other-device');
+      keep(await t.http.post('/auth/logout-all').set('Authorization', `Bearer ${u.accessToken}`));
+      for (const session of [u, other]) {
+        expect((await me(session.accessToken)).status).toBe(401);
+        const refresh = keep(
+          await t.http.post('/auth/refresh').send({ refresh_token: session.refreshToken }),
+        );
+        expect(refresh.status).toBe(401);
+      }
+    });
+  });
+
+  describe('authentication (ASVS V2)', () => {
+    it('answers an unknown user and a wrong password identically, in comparable time', async () => {
+      const u = await user();
+      const attempt = async (name: string) => {
+        const started = performance.now();
+        const response = keep(
+          await t.http
+            .post('/auth/login')
+            .send({ username_or_email: name, password: 'wrong guess 1' }),
+        );
+        return { response, ms: performance.now() - started };
+      };
+      const wrong = await attempt(u.username);
+      const unknown = await attempt(`nobody_${randomUUID().slice(0, 8)}`);
+      const strip = ({ request_id: _, ...rest }: Record<string, unknown>) => rest;
+      expect(strip(wrong.response.body)).toEqual(strip(unknown.response.body));
+      expect(wrong.response.headers['www-authenticate']).toBe(
+        unknown.response.headers['www-authenticate'],
+      );
+      // At cost 4 both take a few ms; the login suite measures this at cost 10.
+      expect(unknown.ms).toBeLessThan(wrong.ms * 5 + 20);
+    });
+
+    it('refuses mass-assignment fields at signup', async () => {
+      for (const extra of [
+        { is_active: false },
+        { id: randomUUID() },
+        { email_verified: true },
+        { role: 'admin' },
+      ]) {
+        const response = keep(await t.http.post('/auth/signup').send({ ...newSignup(), ...extra }));
+        expect(response.status).toBe(422);
+        expect(response.body.errors[0].message).toBe('is not an accepted field');
+      }
+    });
+
+    it('keeps usernames and emails unique ignoring case', async () => {
+      const u = await signUp(t.http);
+      const sameName = keep(
+        await t.http.post('/auth/signup').send(newSignup({ username: u.username.toUpperCase() })),
+      );
+      const sameEmail = keep(
+        await t.http.post('/auth/signup').send(newSignup({ email: u.email.toUpperCase() })),
+      );
+      expect([sameName.status, sameEmail.status]).toEqual([409, 409]);
+    });
+
+    it('never lets SQL or LIKE metacharacters match another row or raise a 5xx', async () => {
+      await user();
+      const hostile = [
+        "' OR '1'='1",
+        '%',
+        '_%',
+        '*',
+        "admin'--",
+        '\\',
+        '%_%',
+        "'; DROP TABLE users; --",
+      ];
+      for (const value of hostile) {
+        const login = keep(
+          await t.http.post('/auth/login').send({ username_or_email: value, password: value }),
+        );
+        expect([401, 422]).toContain(login.status);
+        const forgot = keep(await t.http.post('/auth/forgot-password').send({ email: value }));
+        expect(forgot.status).toBeLessThan(500);
+        const signup = keep(
+          await t.http
+            .post('/auth/signup')
+            .send({ email: value, username: value, password: value }),
+        );
+        expect(signup.status).toBe(422);
+      }
+    });
+
+    it('cannot make two passwords equal through bcrypt’s 72-byte limit', async () => {
+      const prefix = 'p'.repeat(72);
+      const long = keep(
+        await t.http.post('/auth/signup').send(newSignup({ password: `${prefix}A` })),
+      );
+      expect(long.status).toBe(422);
+      const u = await signUp(t.http, { password: prefix });
+      const extended = keep(
+        await t.http
+          .post('/auth/login')
+          .send({ username_or_email: u.username, password: `${prefix}B` }),
+      );
+      expect(extended.status).toBe(401);
+    });
+  });
+
+  describe('HTTP surface (ASVS V13, V14)', () => {
+    it('answers oversized, malformed and wrongly typed bodies with 4xx problem details', async () => {
+      const cases = [
+        t.http
+          .post('/auth/login')
+          .set('Content-Type', 'application/json')
+          .send('{"username_or_email":'),
+        t.http.post('/auth/login').set('Content-Type', 'application/json').send('[]'),
+        t.http.post('/auth/login').set('Content-Type', 'application/json').send('null'),
+        t.http.post('/auth/login').send({ username_or_email: ['a'], password: { $gt: '' } }),
+        t.http
+          .post('/auth/signup')
+          .send({ email: 'x@example.com', username: 'x'.repeat(200_000), password: 'p' }),
+        t.http.post('/auth/refresh').set('Content-Type', 'text/plain').send('token'),
+        t.http.post('/auth/reset-password').send({ token: 42, new_password: null }),
+      ];
+      for (const pending of cases) {
+        const response = keep(await pending);
+        expect(response.status).toBeGreaterThanOrEqual(400);
+        expect(response.status).toBeLessThan(500);
+        expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      }
+    });
+
+    it('sends the security headers on every answer', async () => {
+      for (const path of ['/', '/auth/me', '/health', '/docs', '/nowhere']) {
+        const response = keep(await t.http.get(path));
+        expect(response.headers['x-content-type-options'], path).toBe('nosniff');
+        expect(response.headers['content-security-policy'], path).toContain("default-src 'self'");
+        expect(response.headers['strict-transport-security'], path).toBeDefined();
+        expect(response.headers['x-frame-options'], path).toBeDefined();
+        expect(response.headers['x-powered-by'], path).toBeUndefined();
+      }
+    });
+  });
+});
