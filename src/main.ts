@@ -1,5 +1,8 @@
 import 'reflect-metadata';
 import cluster from 'node:cluster';
+import type { INestApplication } from '@nestjs/common';
+import type { Server } from 'node:http';
+import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { createApp } from './app.setup.js';
 import { runClusterPrimary } from './cluster/cluster-primary.js';
@@ -20,7 +23,9 @@ function configurationOrExit(): Configuration {
 async function serve(configuration: Configuration, rootLogger: PinoLogger): Promise<void> {
   const logger = new AppLogger(rootLogger);
   const app = await createApp(configuration, rootLogger);
-  app.enableShutdownHooks();
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => void shutDown(app, logger, signal));
+  }
 
   if (configuration.auth.jwtSecretGenerated) {
     logger.warn(
@@ -31,6 +36,29 @@ async function serve(configuration: Configuration, rootLogger: PinoLogger): Prom
   const { host, port, name, version } = configuration.app;
   await app.listen({ host, port });
   logger.log(`${name} ${version} listening on http://${host}:${port} (docs at /docs)`, 'Bootstrap');
+}
+
+/**
+ * Not Nest's enableShutdownHooks(): it shuts the modules down (the hashing pool, the
+ * database) before the HTTP server stops, so requests in flight never finished, and then
+ * re-raises the signal, so the exit code was 143. Here the server stops taking connections
+ * and drains the requests in flight first, then the modules shut down, then exit 0.
+ */
+async function shutDown(app: INestApplication, logger: AppLogger, signal: string): Promise<void> {
+  logger.log(`${signal}: finishing the requests in flight, then exiting`, 'Bootstrap');
+  try {
+    const closing = (app.getHttpAdapter().getInstance() as FastifyInstance).close();
+    // A keep-alive connection busy when closing began goes idle once its answer is sent;
+    // Node would hold it open for keepAliveTimeout (72 s), and the close would wait for it.
+    const server = app.getHttpServer() as Server;
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    await closing.finally(() => clearInterval(sweep));
+    await app.close();
+    process.exit(0);
+  } catch (error) {
+    logger.error(`shutdown failed: ${String(error)}`, undefined, 'Bootstrap');
+    process.exit(1);
+  }
 }
 
 const configuration = configurationOrExit();
