@@ -96,4 +96,26 @@ describe('login backoff after repeated failures', () => {
     expect(statuses.filter((status) => status === 401)).toHaveLength(3);
     expect(statuses.filter((status) => status === 429)).toHaveLength(9);
   });
+
+  it('holds a burst split across two instances to one extra guess per instance', async () => {
+    const victim = await signUp(t.http);
+    const responses = await Promise.all(
+      Array.from({ length: 12 }, (_, n) =>
+        attempt(n % 2 ? other : t, victim.username, 'parallel guess'),
+      ),
+    );
+    const wrong = responses.filter((response) => response.status === 401).length;
+    expect(wrong).toBeGreaterThanOrEqual(3);
+    expect(wrong).toBeLessThanOrEqual(4);
+  });
+
+  it('never lets parallel right passwords push their own account into backoff', async () => {
+    // A service account whose workers all log in at once: each attempt is counted before its
+    // check, so unless attempts at one name take turns, the right ones would trip the backoff.
+    const owner = await signUp(t.http);
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () => attempt(t, owner.username, owner.password)),
+    );
+    expect(responses.map((response) => response.status)).toEqual(Array(10).fill(200));
+  });
 });

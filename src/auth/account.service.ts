@@ -183,10 +183,13 @@ export class AccountService {
   ): Promise<User> {
     const user = await this.users.findByIdWithPasswordHash(principal.userId);
     if (!user) throw new InvalidAccessTokenError('The account no longer exists.');
-    await this.backoff.beginAttempt(user.username);
-    if (!(await this.passwords.verify(password, user.passwordHash)))
-      throw new WrongPasswordError(field);
-    await this.backoff.succeeded(user.username);
+    await this.backoff.serialise(user.username, async () => {
+      await this.backoff.beginAttempt(user.username);
+      if (!(await this.passwords.verify(password, user.passwordHash))) {
+        throw new WrongPasswordError(field);
+      }
+      await this.backoff.succeeded(user.username);
+    });
     return user;
   }
 }

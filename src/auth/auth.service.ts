@@ -67,7 +67,13 @@ export class AuthService {
    * Unknown account and wrong password fail the same way and take the same time. A disabled
    * account is reported only to someone who knows its password.
    */
-  async verifyCredentials(usernameOrEmail: string, password: string): Promise<User> {
+  verifyCredentials(usernameOrEmail: string, password: string): Promise<User> {
+    return this.backoff.serialise(usernameOrEmail, () =>
+      this.checkCredentials(usernameOrEmail, password),
+    );
+  }
+
+  private async checkCredentials(usernameOrEmail: string, password: string): Promise<User> {
     // During backoff this throws before the password is looked at: same answer either way.
     const { startsBackoff } = await this.backoff.beginAttempt(usernameOrEmail);
     const user = await this.users.findByLoginWithPasswordHash(usernameOrEmail);

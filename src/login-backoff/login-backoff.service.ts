@@ -52,21 +52,50 @@ function loginKey(usernameOrEmail: string): string {
   return createHash('sha256').update(loginLookupKey(usernameOrEmail)).digest('hex');
 }
 
+// More attempts than this waiting on one name in one process are refused outright.
+const MAX_QUEUED_ATTEMPTS = 16;
+
 /**
- * Slows guessing at one account without locking its owner out: after N failures each attempt
- * waits, the wait doubling up to a cap (OWASP ASVS 2.2.1). A successful login forgets them.
+ * Slows guessing at one account: after N failures each attempt waits, the wait doubling up to
+ * a cap (OWASP ASVS 2.2.1). A successful login forgets them.
+ *
+ * Attempts at one name run one at a time in each process (`serialise`). Each is counted
+ * before its password is checked, so without that, parallel right passwords would count as
+ * failures until the first of them finished, and push their own account into backoff.
  */
 @Injectable()
 export class LoginBackoffService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(LoginBackoffService.name);
   private readonly settings: LoginBackoffConfig;
   private stopPruning?: () => void;
+  /** Per login key: the tail of the chain of attempts, and how many are in it. */
+  private readonly queues = new Map<string, { tail: Promise<void>; size: number }>();
 
   constructor(
     @InjectRepository(LoginFailure) private readonly failures: Repository<LoginFailure>,
     config: ConfigService<Configuration, true>,
   ) {
     this.settings = config.get('auth', { infer: true }).loginBackoff;
+  }
+
+  /** Runs `attempt` once the earlier attempts at this name in this process have finished. */
+  async serialise<T>(usernameOrEmail: string, attempt: () => Promise<T>): Promise<T> {
+    const key = loginKey(usernameOrEmail);
+    const queue = this.queues.get(key) ?? { tail: Promise.resolve(), size: 0 };
+    if (queue.size >= MAX_QUEUED_ATTEMPTS) throw new LoginBackoffError(1);
+    const result = queue.tail.then(attempt);
+    queue.size += 1;
+    queue.tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.queues.set(key, queue);
+    try {
+      return await result;
+    } finally {
+      queue.size -= 1;
+      if (queue.size === 0) this.queues.delete(key);
+    }
   }
 
   /**
