@@ -154,6 +154,19 @@ describe('account lifecycle over real SMTP', () => {
       expect(notice.text).not.toContain('a brand new pass phrase');
     });
 
+    it('lets exactly one of many concurrent uses of a reset link win', async () => {
+      const user = await signUp(t.http);
+      await forgot(user.email);
+      const { token } = await linkToken(user.email, /Reset your password/);
+      const statuses = (
+        await Promise.all(
+          Array.from({ length: 6 }, (_, n) => reset(token, `parallel pass phrase ${n}`)),
+        )
+      ).map((response) => response.status);
+      expect(statuses.filter((status) => status === 200)).toHaveLength(1);
+      expect(statuses.filter((status) => status === 400)).toHaveLength(5);
+    });
+
     it('keeps only the newest link working', async () => {
       const user = await signUp(t.http);
       await forgot(user.email);

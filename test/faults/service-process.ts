@@ -1,0 +1,90 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { TEST_JWT_SECRET } from '../create-test-app.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const BUILT_MAIN = join(ROOT, 'dist/src/main.js');
+
+function newestSourceChange(directory: string): number {
+  return Math.max(
+    ...readdirSync(directory, { withFileTypes: true, recursive: true })
+      .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
+      .map((entry) => statSync(join(entry.parentPath, entry.name)).mtimeMs),
+  );
+}
+
+/** The production build, rebuilt when a source file is newer (CI has just built it). */
+export function ensureBuilt(): void {
+  const builtAt = (() => {
+    try {
+      return statSync(BUILT_MAIN).mtimeMs;
+    } catch {
+      return 0;
+    }
+  })();
+  const changedAt = Math.max(
+    newestSourceChange(join(ROOT, 'src')),
+    newestSourceChange(join(ROOT, 'migrations')),
+  );
+  if (changedAt > builtAt) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export interface ServiceProcess {
+  baseUrl: string;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  output: () => string;
+}
+
+/** The built service as `npm run start:prod` runs it, on a port of its own. */
+export async function startService(env: Record<string, string>): Promise<ServiceProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [BUILT_MAIN], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'test',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      JWT_SECRET: TEST_JWT_SECRET,
+      BCRYPT_COST: '4',
+      DATABASE_RUN_MIGRATIONS: 'false',
+      DATABASE_POOL_SIZE: '4',
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_DEFAULT: 'off',
+      RATE_LIMIT_LOGIN: 'off',
+      RATE_LIMIT_LOGIN_ACCOUNT: 'off',
+      RATE_LIMIT_SIGNUP: 'off',
+      RATE_LIMIT_REFRESH: 'off',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      if ((await fetch(`${baseUrl}/health/live`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (child.exitCode !== null || attempt > 150) {
+      throw new Error(`the service did not start:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { baseUrl, child, exited, output: () => output };
+}
