@@ -52,6 +52,20 @@ describe('account lifecycle over real SMTP', () => {
       expect(again.body.type).toBe('https://whazz.audio/problems/invalid-account-token');
     });
 
+    it('acts only on the account a token was issued for, whoever presents it', async () => {
+      const [alice, bob] = [await signUp(t.http), await signUp(t.http)];
+      const { token } = await linkToken(alice.email, /Confirm your email/);
+      const bobSession = await logIn(t.http, bob);
+      const presented = await t.http
+        .post('/auth/verify-email')
+        .set(bearer(bobSession.accessToken))
+        .send({ token });
+      expect(presented.status).toBe(200);
+      expect((await me(bobSession.accessToken)).body.email_verified).toBe(false);
+      const aliceSession = await logIn(t.http, alice);
+      expect((await me(aliceSession.accessToken)).body.email_verified).toBe(true);
+    });
+
     it('refuses an unknown token with 400 and a malformed one with 422', async () => {
       expect((await verify('A'.repeat(43))).status).toBe(400);
       const malformed = await verify("x' OR '1'='1");
