@@ -15,6 +15,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon, { type Options, type Result } from 'autocannon';
+import { RATE_LIMIT_VARIABLES } from '../src/config/environment.js';
 import { measureBcryptRate } from './bcrypt-rate.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -227,13 +228,7 @@ async function main(): Promise<void> {
     BCRYPT_COST: String(BCRYPT_COST),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     // All load comes from one address and hits few accounts: limits would measure themselves.
-    RATE_LIMIT_DEFAULT: 'off',
-    RATE_LIMIT_LOGIN: 'off',
-    RATE_LIMIT_LOGIN_ACCOUNT: 'off',
-    RATE_LIMIT_SIGNUP: 'off',
-    RATE_LIMIT_REFRESH: 'off',
-    RATE_LIMIT_FORGOT_PASSWORD: 'off',
-    RATE_LIMIT_FORGOT_PASSWORD_ACCOUNT: 'off',
+    ...Object.fromEntries(RATE_LIMIT_VARIABLES.map((name) => [name, 'off'])),
     LOGIN_BACKOFF_AFTER_FAILURES: '0',
     EMBEDDED_DATABASE_DIR:
       process.env.EMBEDDED_DATABASE_DIR ?? join(tmpdir(), `whazz-bench-${process.pid}`),

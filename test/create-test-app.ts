@@ -10,6 +10,7 @@ import { inject } from 'vitest';
 import { createApp } from '../src/app.setup.js';
 import { createRootLogger } from '../src/common/logging/app-logger.js';
 import { buildConfiguration, type Configuration } from '../src/config/configuration.js';
+import { RATE_LIMIT_VARIABLES } from '../src/config/environment.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 
@@ -17,17 +18,7 @@ export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-012345
  * Every test request comes from 127.0.0.1, so per-address limits would make suites depend
  * on each other; the rate-limit suite turns them back on.
  */
-const RATE_LIMITS_OFF = {
-  RATE_LIMIT_DEFAULT: 'off',
-  RATE_LIMIT_LOGIN: 'off',
-  RATE_LIMIT_LOGIN_ACCOUNT: 'off',
-  RATE_LIMIT_SIGNUP: 'off',
-  RATE_LIMIT_REFRESH: 'off',
-  RATE_LIMIT_FORGOT_PASSWORD: 'off',
-  RATE_LIMIT_FORGOT_PASSWORD_ACCOUNT: 'off',
-  RATE_LIMIT_VERIFY_EMAIL_RESEND: 'off',
-  RATE_LIMIT_CHANGE_EMAIL: 'off',
-};
+const RATE_LIMITS_OFF = Object.fromEntries(RATE_LIMIT_VARIABLES.map((name) => [name, 'off']));
 
 export interface TestApp {
   app: NestFastifyApplication;

@@ -271,6 +271,11 @@ export class EnvironmentVariables {
   REDIS_URL?: string;
 }
 
+/** Every per-route limit's variable, for the bench and the test suites that turn them all off. */
+export const RATE_LIMIT_VARIABLES = Object.keys(new EnvironmentVariables()).filter((name) =>
+  name.startsWith('RATE_LIMIT_'),
+);
+
 export class InvalidEnvironmentError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);

@@ -2,6 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { RATE_LIMIT_VARIABLES } from '../../src/config/environment.js';
 import { TEST_JWT_SECRET } from '../create-test-app.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -61,11 +62,7 @@ export async function startService(env: Record<string, string>): Promise<Service
       DATABASE_RUN_MIGRATIONS: 'false',
       DATABASE_POOL_SIZE: '4',
       LOG_LEVEL: 'warn',
-      RATE_LIMIT_DEFAULT: 'off',
-      RATE_LIMIT_LOGIN: 'off',
-      RATE_LIMIT_LOGIN_ACCOUNT: 'off',
-      RATE_LIMIT_SIGNUP: 'off',
-      RATE_LIMIT_REFRESH: 'off',
+      ...Object.fromEntries(RATE_LIMIT_VARIABLES.map((name) => [name, 'off'])),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
