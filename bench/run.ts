@@ -230,6 +230,8 @@ async function main(): Promise<void> {
     // All load comes from one address and hits few accounts: limits would measure themselves.
     ...Object.fromEntries(RATE_LIMIT_VARIABLES.map((name) => [name, 'off'])),
     LOGIN_BACKOFF_AFTER_FAILURES: '0',
+    // Signups mail a verification link: to a throwaway outbox, not the repository's.
+    MAIL_OUTBOX_DIR: join(tmpdir(), `whazz-bench-outbox-${process.pid}`),
     EMBEDDED_DATABASE_DIR:
       process.env.EMBEDDED_DATABASE_DIR ?? join(tmpdir(), `whazz-bench-${process.pid}`),
   };
