@@ -1,6 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RATE_LIMIT_VARIABLES } from '../../src/config/environment.js';
 import { TEST_JWT_SECRET } from '../create-test-app.js';
@@ -62,6 +63,7 @@ export async function startService(env: Record<string, string>): Promise<Service
       DATABASE_RUN_MIGRATIONS: 'false',
       DATABASE_POOL_SIZE: '4',
       LOG_LEVEL: 'warn',
+      MAIL_OUTBOX_DIR: join(tmpdir(), `whazz-faults-outbox-${process.pid}`),
       ...Object.fromEntries(RATE_LIMIT_VARIABLES.map((name) => [name, 'off'])),
       ...env,
     },
