@@ -8,7 +8,7 @@ import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
 import type { Logger as PinoLogger } from 'pino';
 import { AppModule } from './app.module.js';
-import { clientAddressOf } from './common/http/client-address.js';
+import { clientOf } from './common/http/client-address.js';
 import { useJsonBodyParser } from './common/http/json-body.parser.js';
 import { AppLogger } from './common/logging/app-logger.js';
 import { requestContext } from './common/logging/request-context.js';
@@ -133,9 +133,7 @@ async function configureApp(
   // Entered after the body is read (socket events run outside any request's async context),
   // right before Nest's guards, pipes and handler, which then all see the request id.
   fastify.addHook('preHandler', (request, _reply, done) => {
-    const userAgent = request.headers['user-agent'];
-    const ipAddress = clientAddressOf(request);
-    requestContext.run({ requestId: request.id, ipAddress, userAgent }, done);
+    requestContext.run({ requestId: request.id, ...clientOf(request) }, done);
   });
 
   const { corsOrigins } = configuration.app;

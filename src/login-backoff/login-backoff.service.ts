@@ -109,7 +109,7 @@ export class LoginBackoffService implements OnApplicationBootstrap, OnApplicatio
     return attempt;
   }
 
-  async tryBegin(usernameOrEmail: string): Promise<LoginAttempt> {
+  private async tryBegin(usernameOrEmail: string): Promise<LoginAttempt> {
     const { afterFailures, initialSeconds, maxSeconds } = this.settings;
     if (afterFailures === 0) return { allowed: true, startsBackoff: false };
     const key = loginKey(usernameOrEmail);

@@ -18,7 +18,7 @@ export interface MailMessage {
 }
 
 /** Waits before each retry; the last failure is logged as lost. About 12 minutes in all. */
-export const RETRY_DELAYS_MS = [1_000, 5_000, 30_000, 120_000, 600_000];
+const RETRY_DELAYS_MS = [1_000, 5_000, 30_000, 120_000, 600_000];
 // A mail server that accepts the connection and then says nothing must not hold a send forever.
 const SMTP_TIMEOUT_MS = 15_000;
 

@@ -24,7 +24,6 @@ export interface SecurityEventPage {
   nextCursor: string | null;
 }
 
-const MAX_USER_AGENT_LENGTH = 512;
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -52,7 +51,7 @@ export class SecurityEventsService implements OnApplicationBootstrap, OnApplicat
       userId,
       reason: reason ?? null,
       ipAddress: context?.ipAddress ?? null,
-      userAgent: context?.userAgent?.slice(0, MAX_USER_AGENT_LENGTH) ?? null,
+      userAgent: context?.userAgent ?? null,
       requestId: context?.requestId ?? null,
     };
     try {

@@ -10,3 +10,15 @@ export function clientAddressOf(request: FastifyRequest): string {
   if (isIP(request.ip)) return request.ip;
   return request.socket.remoteAddress ?? 'unknown';
 }
+
+// The column size of sessions.user_agent and security_events.user_agent.
+const MAX_USER_AGENT_LENGTH = 512;
+
+/** Who is calling, as sessions and security events record it. */
+export function clientOf(request: FastifyRequest): { ipAddress: string; userAgent: string | null } {
+  const userAgent = request.headers['user-agent'];
+  return {
+    ipAddress: clientAddressOf(request),
+    userAgent: typeof userAgent === 'string' ? userAgent.slice(0, MAX_USER_AGENT_LENGTH) : null,
+  };
+}
