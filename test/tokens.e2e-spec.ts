@@ -127,9 +127,38 @@ describe('access tokens, refresh tokens and sessions', () => {
       const expired = craftToken({ alg: 'HS256' }, { ...validClaims(user), iat: 1000, exp: 2000 });
       const response = await me(expired);
       expect(response.body.detail).toBe('The access token has expired.');
-      expect(response.headers['www-authenticate']).toBe(
+            expect(response.headers['www-authenticate']).toBe(
         'Bearer realm="whazz-audio", error="invalid_token"',
       );
+    });
+
+    // The guard reuses a token's earlier verification (issue #3); that must end with the token.
+    it('refuses a token that worked a moment ago once its exp passes', async () => {
+      const user = await signUpAndLogIn(t.http);
+      const exp = Math.floor(Date.now() / 1000) + 2;
+      const shortLived = craftToken({ alg: 'HS256', typ: 'JWT' }, { ...validClaims(user), exp });
+      expect((await me(shortLived)).status).toBe(200);
+      expect((await me(shortLived)).status).toBe(200);
+
+      await new Promise((resolve) => setTimeout(resolve, exp * 1000 + 50 - Date.now()));
+      const response = await me(shortLived);
+      expect(response.status).toBe(401);
+      expect(response.body.detail).toBe('The access token has expired.');
+    });
+
+        it('refuses a token that worked a moment ago once its session ends, here or from another', async () => {
+      const user = await signUpAndLogIn(t.http);
+      const otherDevice = await logIn(t.http, user);
+      expect((await me(user.accessToken)).status).toBe(200);
+      expect((await me(otherDevice.accessToken)).status).toBe(200);
+
+      await t.http.post('/auth/logout').set('Authorization', `Bearer ${user.accessToken}`);
+      expect((await me(user.accessToken)).status).toBe(401);
+      expect((await me(otherDevice.accessToken)).status).toBe(200);
+
+      const third = await logIn(t.http, user);
+      await t.http.post('/auth/logout-all').set('Authorization', `Bearer ${third.accessToken}`);
+      expect((await me(otherDevice.accessToken)).status).toBe(401);
     });
   });
 

@@ -1,4 +1,5 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
+import { ExtractJwt } from 'passport-jwt';
 import type { AuthConfig } from '../config/configuration.js';
 import type { User } from '../users/entities/user.entity.js';
 
@@ -29,3 +30,6 @@ export interface Principal {
 export function accessTokenKey(auth: AuthConfig): KeyObject {
   return createSecretKey(Buffer.from(auth.jwtSecret, 'utf8'));
 }
+
+/** The token of an `Authorization: Bearer …` header: one reading for the strategy and the guard. */
+export const bearerTokenOf = ExtractJwt.fromAuthHeaderAsBearerToken();

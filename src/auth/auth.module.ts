@@ -21,6 +21,7 @@ import { PasswordHasherService } from './password-hasher.service.js';
 import { JwtStrategy } from './strategies/jwt.strategy.js';
 import { LocalStrategy } from './strategies/local.strategy.js';
 import { TokenService } from './token.service.js';
+import { VerifiedAccessTokens } from './verified-access-tokens.js';
 
 @Module({
   imports: [
@@ -56,6 +57,7 @@ import { TokenService } from './token.service.js';
     PasswordHasherService,
     LocalStrategy,
     JwtStrategy,
+    VerifiedAccessTokens,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
   ],
 })

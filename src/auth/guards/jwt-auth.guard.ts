@@ -1,22 +1,41 @@
 import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
 import { IS_PUBLIC_KEY } from '../../common/public.decorator.js';
+import { bearerTokenOf } from '../access-token.js';
 import { AuthenticationRequiredError, InvalidAccessTokenError } from '../auth.errors.js';
+import { AuthService } from '../auth.service.js';
+import { VerifiedAccessTokens } from '../verified-access-tokens.js';
 
-/** Global (APP_GUARD): every route needs a valid access token unless marked @Public(). */
+/**
+ * Global (APP_GUARD): every route needs a valid access token unless marked @Public().
+ * A token is verified by Passport's JWT strategy the first time; while it stays unexpired,
+ * later requests with it reuse that verification and go straight to the checks that can
+ * change (session revoked, account disabled), which run on every request.
+ */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly auth: AuthService,
+    private readonly verifiedTokens: VerifiedAccessTokens,
+  ) {
     super();
   }
 
-  override canActivate(context: ExecutionContext) {
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [
       context.getHandler(),
       context.getClass(),
     ]);
-    return isPublic ? true : super.canActivate(context);
+    if (isPublic) return true;
+    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: unknown }>();
+    const token = bearerTokenOf(request);
+    const verified = token ? this.verifiedTokens.recall(token) : undefined;
+    if (!verified) return (await super.canActivate(context)) as boolean;
+    request.user = await this.auth.authenticate(verified);
+    return true;
   }
 
   override handleRequest<TUser>(error: unknown, principal: TUser | false, info: unknown): TUser {

@@ -1,35 +1,50 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { PassportStrategy } from '@nestjs/passport';
-import { ExtractJwt, Strategy } from 'passport-jwt';
+import type { FastifyRequest } from 'fastify';
+import { Strategy } from 'passport-jwt';
 import type { Configuration } from '../../config/configuration.js';
 import {
   ACCESS_TOKEN_ALGORITHM,
   accessTokenKey,
+  bearerTokenOf,
   type AccessTokenClaims,
   type Principal,
 } from '../access-token.js';
 import { AuthService } from '../auth.service.js';
+import { VerifiedAccessTokens, type VerifiedClaims } from '../verified-access-tokens.js';
 
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(
     private readonly auth: AuthService,
+    private readonly verifiedTokens: VerifiedAccessTokens,
     config: ConfigService<Configuration, true>,
   ) {
     const authConfig = config.get('auth', { infer: true });
     super({
-      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      jwtFromRequest: bearerTokenOf,
       // passport-jwt hands the key to jsonwebtoken, which takes a KeyObject; its types lag.
       secretOrKey: accessTokenKey(authConfig) as unknown as Buffer,
       // Pinned: a token naming another algorithm (none, RS256 with our secret as key) fails.
       algorithms: [ACCESS_TOKEN_ALGORITHM],
       issuer: authConfig.issuer,
       audience: authConfig.audience,
+      passReqToCallback: true,
     });
   }
 
-  validate(claims: Partial<AccessTokenClaims>): Promise<Principal> {
-    return this.auth.authenticate(claims);
+  /** Runs once the token verified; the guard reuses that verification until the token expires. */
+  async validate(
+    request: FastifyRequest,
+    claims: Partial<AccessTokenClaims> & { exp?: number },
+  ): Promise<Principal> {
+    const principal = await this.auth.authenticate(claims);
+    const token = bearerTokenOf(request);
+    // jsonwebtoken accepts a token without exp; such a token is never remembered.
+    if (token && typeof claims.exp === 'number') {
+      this.verifiedTokens.remember(token, claims as VerifiedClaims);
+    }
+    return principal;
   }
 }
