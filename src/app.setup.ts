@@ -8,10 +8,10 @@ import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
 import type { Logger as PinoLogger } from 'pino';
 import { AppModule } from './app.module.js';
-import { clientOf } from './common/http/client-address.js';
+
 import { useJsonBodyParser } from './common/http/json-body.parser.js';
 import { AppLogger } from './common/logging/app-logger.js';
-import { requestContext } from './common/logging/request-context.js';
+
 import { PROBLEM_CONTENT_TYPE } from './common/problem-details.js';
 import { ProblemDetailsFilter, sendProblem } from './common/problem-details.filter.js';
 import { createValidationPipe } from './common/request-validation.js';
@@ -129,11 +129,6 @@ async function configureApp(
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.headers(staticHeaders).header(REQUEST_ID_HEADER, request.id);
     done();
-  });
-  // Entered after the body is read (socket events run outside any request's async context),
-  // right before Nest's guards, pipes and handler, which then all see the request id.
-  fastify.addHook('preHandler', (request, _reply, done) => {
-    requestContext.run({ requestId: request.id, ...clientOf(request) }, done);
   });
 
   const { corsOrigins } = configuration.app;

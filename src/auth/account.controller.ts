@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, HttpCode, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import type { ClientInfo } from '../common/http/client-address.js';
 import { ApiProblemResponses, BearerAuth } from '../common/api-problem-responses.decorator.js';
 import { Public } from '../common/public.decorator.js';
 import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
@@ -14,7 +15,7 @@ import {
   VerifyEmailDto,
 } from './dto/account.dto.js';
 import { MessageResponseDto } from './dto/message-response.dto.js';
-import { CurrentPrincipal } from './request-context.decorators.js';
+import { CurrentPrincipal, RequestClient } from './request-context.decorators.js';
 
 /** Email verification, password reset, and the signed-in user's own changes (issue #4). */
 @ApiTags('account')
@@ -27,8 +28,11 @@ export class AccountController {
   @Post('verify-email')
   @HttpCode(200)
   @ApiProblemResponses(400, 409)
-  async verifyEmail(@Body() dto: VerifyEmailDto): Promise<MessageResponseDto> {
-    await this.account.verifyEmail(dto.token);
+  async verifyEmail(
+    @Body() dto: VerifyEmailDto,
+    @RequestClient() client: ClientInfo,
+  ): Promise<MessageResponseDto> {
+    await this.account.verifyEmail(dto.token, client);
     return { message: 'Email address confirmed' };
   }
 
@@ -47,8 +51,11 @@ export class AccountController {
   @Post('forgot-password')
   @HttpCode(202)
   @ApiProblemResponses()
-  forgotPassword(@Body() dto: ForgotPasswordDto): MessageResponseDto {
-    this.account.requestPasswordReset(dto.email);
+  forgotPassword(
+    @Body() dto: ForgotPasswordDto,
+    @RequestClient() client: ClientInfo,
+  ): MessageResponseDto {
+    this.account.requestPasswordReset(dto.email, client);
     return { message: 'If an account has this address, a reset link is on its way' };
   }
 
@@ -57,8 +64,11 @@ export class AccountController {
   @Post('reset-password')
   @HttpCode(200)
   @ApiProblemResponses(400)
-  async resetPassword(@Body() dto: ResetPasswordDto): Promise<MessageResponseDto> {
-    await this.account.resetPassword(dto.token, dto.new_password);
+  async resetPassword(
+    @Body() dto: ResetPasswordDto,
+    @RequestClient() client: ClientInfo,
+  ): Promise<MessageResponseDto> {
+    await this.account.resetPassword(dto.token, dto.new_password, client);
     return { message: 'Password changed; sign in with the new one' };
   }
 
@@ -70,8 +80,9 @@ export class AccountController {
   async changePassword(
     @CurrentPrincipal() principal: Principal,
     @Body() dto: ChangePasswordDto,
+    @RequestClient() client: ClientInfo,
   ): Promise<MessageResponseDto> {
-    await this.account.changePassword(principal, dto.current_password, dto.new_password);
+    await this.account.changePassword(principal, dto.current_password, dto.new_password, client);
     return { message: 'Password changed; other sessions were signed out' };
   }
 
@@ -83,8 +94,9 @@ export class AccountController {
   async changeEmail(
     @CurrentPrincipal() principal: Principal,
     @Body() dto: ChangeEmailDto,
+    @RequestClient() client: ClientInfo,
   ): Promise<MessageResponseDto> {
-    await this.account.requestEmailChange(principal, dto.new_email, dto.password);
+    await this.account.requestEmailChange(principal, dto.new_email, dto.password, client);
     return { message: 'Follow the link mailed to the new address to finish the change' };
   }
 

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AccountTokensService } from '../account-tokens/account-tokens.service.js';
+import type { ClientInfo } from '../common/http/client-address.js';
 import { RequestValidationError } from '../common/problem.exception.js';
 import type { AuthConfig, Configuration } from '../config/configuration.js';
 import { LoginBackoffService } from '../login-backoff/login-backoff.service.js';
@@ -58,7 +59,7 @@ export class AccountService {
   }
 
   /** Follows a verification link, or the confirmation of a new address. */
-  async verifyEmail(token: string): Promise<void> {
+  async verifyEmail(token: string, client: ClientInfo): Promise<void> {
     const used = await this.tokens.consume(token, ['verify_email', 'change_email']);
     if (!used) throw new InvalidAccountTokenError();
     if (used.purpose === 'verify_email') {
@@ -66,7 +67,7 @@ export class AccountService {
       if (!(await this.users.markEmailVerified(used.userId, used.email))) {
         throw new InvalidAccountTokenError();
       }
-      await this.events.record({ type: 'email_verified', userId: used.userId });
+      await this.events.record({ type: 'email_verified', userId: used.userId, client });
       return;
     }
     const user = await this.users.findById(used.userId);
@@ -74,7 +75,7 @@ export class AccountService {
     await this.users.changeEmail(user.id, used.email);
     // Links mailed to the old address must not act on the account any more.
     await this.tokens.voidAll(user.id, ['verify_email', 'reset_password', 'change_email']);
-    await this.events.record({ type: 'email_changed', userId: user.id });
+    await this.events.record({ type: 'email_changed', userId: user.id, client });
     this.mail.send(accountMails.emailChanged(user.email, used.email));
   }
 
@@ -82,13 +83,17 @@ export class AccountService {
    * Answers at once and does the work afterwards, the same way for a known and an unknown
    * address, so neither the answer nor its timing tells whether an account exists.
    */
-  requestPasswordReset(email: string): void {
-    this.mailPasswordReset(email).catch((error: unknown) =>
-      this.logger.warn({ msg: 'could not start a password reset', err: error }),
+  requestPasswordReset(email: string, client: ClientInfo): void {
+    this.mailPasswordReset(email, client).catch((error: unknown) =>
+      this.logger.warn({
+        msg: 'could not start a password reset',
+        request_id: client.requestId,
+        err: error,
+      }),
     );
   }
 
-  async resetPassword(token: string, newPassword: string): Promise<void> {
+  async resetPassword(token: string, newPassword: string, client: ClientInfo): Promise<void> {
     // Checked before the token is used up, so a refused password leaves the link working.
     const found = await this.tokens.findUsable(token, ['reset_password']);
     const user = found && (await this.users.findById(found.userId));
@@ -106,17 +111,22 @@ export class AccountService {
     await this.sessions.revokeAllForUser(user.id, 'password_reset');
     await this.tokens.voidAll(user.id, ['change_email', 'reset_password']);
     await Promise.all([this.backoff.succeeded(user.username), this.backoff.succeeded(user.email)]);
-    await this.events.record({ type: 'password_reset', userId: user.id });
+    await this.events.record({ type: 'password_reset', userId: user.id, client });
     this.mail.send(accountMails.passwordChanged(user.email));
   }
 
-  async changePassword(principal: Principal, current: string, newPassword: string): Promise<void> {
+  async changePassword(
+    principal: Principal,
+    current: string,
+    newPassword: string,
+    client: ClientInfo,
+  ): Promise<void> {
     const user = await this.checkPassword(principal, current, 'current_password');
     assertPasswordPolicy(newPassword, user, 'new_password');
     await this.users.setPasswordHash(user.id, await this.passwords.hash(newPassword));
     await this.sessions.revokeAllForUser(user.id, 'password_changed', principal.sessionId);
     await this.tokens.voidAll(user.id, ['reset_password', 'change_email']);
-    await this.events.record({ type: 'password_changed', userId: user.id });
+    await this.events.record({ type: 'password_changed', userId: user.id, client });
     this.mail.send(accountMails.passwordChanged(user.email));
   }
 
@@ -124,6 +134,7 @@ export class AccountService {
     principal: Principal,
     newEmail: string,
     password: string,
+    client: ClientInfo,
   ): Promise<void> {
     await this.rateLimits.enforce('change-email', principal.userId);
     const user = await this.checkPassword(principal, password, 'password');
@@ -144,7 +155,7 @@ export class AccountService {
     const url = this.mail.link('/verify-email', token);
     this.mail.send(accountMails.confirmNewEmail(email, url, ttlSeconds / 3600));
     this.mail.send(accountMails.emailChangeRequested(user.email, email));
-    await this.events.record({ type: 'email_change_requested', userId: user.id });
+    await this.events.record({ type: 'email_change_requested', userId: user.id, client });
   }
 
   async deleteAccount(principal: Principal, password: string): Promise<void> {
@@ -157,7 +168,7 @@ export class AccountService {
     this.mail.send(accountMails.accountDeleted(user.email));
   }
 
-  private async mailPasswordReset(email: string): Promise<void> {
+  private async mailPasswordReset(email: string, client: ClientInfo): Promise<void> {
     const user = await this.users.findByEmail(email);
     if (!user?.isActive) return;
     const ttlSeconds = this.settings.passwordResetTtlSeconds;
@@ -169,7 +180,7 @@ export class AccountService {
     });
     const url = this.mail.link('/reset-password', token);
     this.mail.send(accountMails.passwordReset(user.email, url, ttlSeconds / 60));
-    await this.events.record({ type: 'password_reset_requested', userId: user.id });
+    await this.events.record({ type: 'password_reset_requested', userId: user.id, client });
   }
 
   /**

@@ -22,7 +22,8 @@ import {
 import { SecurityEventsService } from '../security-events/security-events.service.js';
 import { RequestValidationError } from '../common/problem.exception.js';
 import { SessionResponseDto } from '../sessions/dto/session-response.dto.js';
-import { SessionsService, type ClientInfo } from '../sessions/sessions.service.js';
+import type { ClientInfo } from '../common/http/client-address.js';
+import { SessionsService } from '../sessions/sessions.service.js';
 import { UserResponseDto } from '../users/dto/user-response.dto.js';
 import type { User } from '../users/entities/user.entity.js';
 import type { Principal } from './access-token.js';
@@ -56,8 +57,11 @@ export class AuthController {
   @RateLimit('signup')
   @Post('signup')
   @ApiProblemResponses(409)
-  async signup(@Body() dto: SignupDto): Promise<UserResponseDto> {
-    return UserResponseDto.from(await this.auth.signup(dto));
+  async signup(
+    @Body() dto: SignupDto,
+    @RequestClient() client: ClientInfo,
+  ): Promise<UserResponseDto> {
+    return UserResponseDto.from(await this.auth.signup(dto, client));
   }
 
   /** Exchanges a username or email and a password for an access token and a refresh token. */
@@ -103,8 +107,11 @@ export class AuthController {
   @Post('logout')
   @HttpCode(200)
   @BearerAuth()
-  async logout(@CurrentPrincipal() principal: Principal): Promise<MessageResponseDto> {
-    await this.auth.logout(principal);
+  async logout(
+    @CurrentPrincipal() principal: Principal,
+    @RequestClient() client: ClientInfo,
+  ): Promise<MessageResponseDto> {
+    await this.auth.logout(principal, client);
     return { message: 'Successfully logged out' };
   }
 
@@ -112,8 +119,11 @@ export class AuthController {
   @Post('logout-all')
   @HttpCode(200)
   @BearerAuth()
-  async logoutAll(@CurrentPrincipal() principal: Principal): Promise<LogoutAllResponseDto> {
-    const revoked = await this.auth.logoutAll(principal);
+  async logoutAll(
+    @CurrentPrincipal() principal: Principal,
+    @RequestClient() client: ClientInfo,
+  ): Promise<LogoutAllResponseDto> {
+    const revoked = await this.auth.logoutAll(principal, client);
     return { message: 'Logged out of all sessions', revoked_sessions: revoked };
   }
 
@@ -140,8 +150,9 @@ export class AuthController {
       }),
     )
     id: string,
+    @RequestClient() client: ClientInfo,
   ): Promise<void> {
-    await this.auth.revokeSession(principal, id);
+    await this.auth.revokeSession(principal, id, client);
   }
 
   /** The signed-in user's security events (logins, failures, logouts...), newest first. */

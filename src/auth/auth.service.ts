@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { Configuration } from '../config/configuration.js';
 import { LoginBackoffService } from '../login-backoff/login-backoff.service.js';
 import { SecurityEventsService } from '../security-events/security-events.service.js';
-import type { ClientInfo } from '../sessions/sessions.service.js';
+import type { ClientInfo } from '../common/http/client-address.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import type { User } from '../users/entities/user.entity.js';
 import { UsersService } from '../users/users.service.js';
@@ -54,11 +54,11 @@ export class AuthService {
     this.requireVerifiedEmail = config.get('auth', { infer: true }).requireVerifiedEmail;
   }
 
-  async signup({ email, username, password }: NewAccount): Promise<User> {
+  async signup({ email, username, password }: NewAccount, client: ClientInfo): Promise<User> {
     assertPasswordPolicy(password, { username, email });
     const passwordHash = await this.passwords.hash(password);
     const user = await this.users.create({ email, username, passwordHash });
-    await this.events.record({ type: 'signup', userId: user.id });
+    await this.events.record({ type: 'signup', userId: user.id, client });
     await this.account.sendVerification(user);
     return user;
   }
@@ -67,13 +67,17 @@ export class AuthService {
    * Unknown account and wrong password fail the same way and take the same time. A disabled
    * account is reported only to someone who knows its password.
    */
-  verifyCredentials(usernameOrEmail: string, password: string): Promise<User> {
+  verifyCredentials(usernameOrEmail: string, password: string, client: ClientInfo): Promise<User> {
     return this.backoff.serialise(usernameOrEmail, () =>
-      this.checkCredentials(usernameOrEmail, password),
+      this.checkCredentials(usernameOrEmail, password, client),
     );
   }
 
-  private async checkCredentials(usernameOrEmail: string, password: string): Promise<User> {
+  private async checkCredentials(
+    usernameOrEmail: string,
+    password: string,
+    client: ClientInfo,
+  ): Promise<User> {
     // During backoff this throws before the password is looked at: same answer either way.
     const { startsBackoff } = await this.backoff.beginAttempt(usernameOrEmail);
     const user = await this.users.findByLoginWithPasswordHash(usernameOrEmail);
@@ -83,8 +87,8 @@ export class AuthService {
     if (!user || !matches) {
       const userId = user?.id ?? null;
       const reason = user ? 'wrong_password' : 'unknown_account';
-      await this.events.record({ type: 'login_failed', userId, reason });
-      if (startsBackoff) await this.events.record({ type: 'login_backoff', userId });
+      await this.events.record({ type: 'login_failed', userId, reason, client });
+      if (startsBackoff) await this.events.record({ type: 'login_backoff', userId, client });
       throw new InvalidCredentialsError();
     }
     await this.backoff.succeeded(usernameOrEmail);
@@ -93,6 +97,7 @@ export class AuthService {
         type: 'login_failed',
         userId: user.id,
         reason: 'account_disabled',
+        client,
       });
       throw new AccountDisabledError();
     }
@@ -101,6 +106,7 @@ export class AuthService {
         type: 'login_failed',
         userId: user.id,
         reason: 'email_not_verified',
+        client,
       });
       throw new EmailNotVerifiedError();
     }
@@ -109,7 +115,7 @@ export class AuthService {
 
   async login(user: User, client: ClientInfo): Promise<TokenPair> {
     const { session, refreshToken } = await this.sessions.start(user.id, client);
-    await this.events.record({ type: 'login_succeeded', userId: user.id });
+    await this.events.record({ type: 'login_succeeded', userId: user.id, client });
     return this.tokenPair(user.id, session.id, refreshToken);
   }
 
@@ -124,8 +130,12 @@ export class AuthService {
       case 'account-disabled':
         throw new AccountDisabledError();
       case 'reused':
-        this.logger.warn({ event: 'refresh_token_reuse', session_id: outcome.sessionId });
-        await this.events.record({ type: 'refresh_token_reused', userId: outcome.userId });
+        this.logger.warn({
+          event: 'refresh_token_reuse',
+          session_id: outcome.sessionId,
+          request_id: client.requestId,
+        });
+        await this.events.record({ type: 'refresh_token_reused', userId: outcome.userId, client });
         throw new RefreshTokenReusedError();
       case 'unknown':
       case 'ended':
@@ -154,21 +164,21 @@ export class AuthService {
   }
 
   /** The FastAPI service blacklisted the token; ending its session kills it and its refresh token. */
-  async logout(principal: Principal): Promise<void> {
+  async logout(principal: Principal, client: ClientInfo): Promise<void> {
     await this.sessions.revoke(principal.sessionId, 'logout');
-    await this.events.record({ type: 'logout', userId: principal.userId });
+    await this.events.record({ type: 'logout', userId: principal.userId, client });
   }
 
-  async logoutAll(principal: Principal): Promise<number> {
+  async logoutAll(principal: Principal, client: ClientInfo): Promise<number> {
     const revoked = await this.sessions.revokeAllForUser(principal.userId, 'logout_all');
-    await this.events.record({ type: 'logout_all', userId: principal.userId });
+    await this.events.record({ type: 'logout_all', userId: principal.userId, client });
     return revoked;
   }
 
   /** Ends one of the user's own sessions (a lost phone); 404 for anyone else's. */
-  async revokeSession(principal: Principal, sessionId: string): Promise<void> {
+  async revokeSession(principal: Principal, sessionId: string, client: ClientInfo): Promise<void> {
     await this.sessions.revokeOwned(principal.userId, sessionId);
-    await this.events.record({ type: 'session_revoked', userId: principal.userId });
+    await this.events.record({ type: 'session_revoked', userId: principal.userId, client });
   }
 
   private tokenPair(userId: string, sessionId: string, refreshToken: string): TokenPair {

@@ -1,7 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { clientOf } from '../common/http/client-address.js';
-import type { ClientInfo } from '../sessions/sessions.service.js';
+import { clientOf, type ClientInfo } from '../common/http/client-address.js';
 import type { User } from '../users/entities/user.entity.js';
 import type { Principal } from './access-token.js';
 
@@ -19,7 +18,7 @@ export const LoggedInUser = createParamDecorator(
     context.switchToHttp().getRequest<AuthenticatedRequest>().user as User,
 );
 
-/** Device and address, recorded on the session for the user's session list. */
+/** Device, address and request id, recorded on sessions and security events. */
 export const RequestClient = createParamDecorator(
   (_: unknown, context: ExecutionContext): ClientInfo =>
     clientOf(context.switchToHttp().getRequest<FastifyRequest>()),

@@ -7,7 +7,7 @@ import {
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LessThan, type Repository } from 'typeorm';
-import { requestContext } from '../common/logging/request-context.js';
+import type { ClientInfo } from '../common/http/client-address.js';
 import { runPeriodically } from '../common/periodic-task.js';
 import type { Configuration } from '../config/configuration.js';
 import { SecurityEvent, type SecurityEventType } from './entities/security-event.entity.js';
@@ -16,6 +16,8 @@ export interface SecurityEventInput {
   type: SecurityEventType;
   userId?: string | null;
   reason?: string;
+  /** Who made the request that caused it. */
+  client: ClientInfo;
 }
 
 export interface SecurityEventPage {
@@ -41,18 +43,17 @@ export class SecurityEventsService implements OnApplicationBootstrap, OnApplicat
   }
 
   /**
-   * Records an event with the current request's address, User-Agent and id. Never throws:
-   * a lost event is logged (the log is the second record), the request goes on.
+   * Records an event with its request's address, User-Agent and id. Never throws: a lost
+   * event is logged (the log is the second record), the request goes on.
    */
-  async record({ type, userId = null, reason }: SecurityEventInput): Promise<void> {
-    const context = requestContext.getStore();
+  async record({ type, userId = null, reason, client }: SecurityEventInput): Promise<void> {
     const event = {
       type,
       userId,
       reason: reason ?? null,
-      ipAddress: context?.ipAddress ?? null,
-      userAgent: context?.userAgent ?? null,
-      requestId: context?.requestId ?? null,
+      ipAddress: client.ipAddress,
+      userAgent: client.userAgent,
+      requestId: client.requestId,
     };
     try {
       await this.events.insert(event);
@@ -60,6 +61,7 @@ export class SecurityEventsService implements OnApplicationBootstrap, OnApplicat
       this.logger.warn({
         msg: 'could not record a security event',
         event: { type, user_id: userId, reason },
+        request_id: client.requestId,
         err: error,
       });
     }

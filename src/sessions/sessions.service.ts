@@ -28,7 +28,8 @@ import { hashRefreshToken } from './refresh-token.js';
 import { claimRefreshToken, issueRefreshToken, lockSessionWithUser } from './rotation-steps.js';
 import { SessionNotFoundError } from './sessions.errors.js';
 
-export interface ClientInfo {
+/** What a session records of its client; a request's ClientInfo fits. */
+export interface SessionClient {
   userAgent: string | null;
   ipAddress: string | null;
 }
@@ -89,7 +90,7 @@ export class SessionsService
     });
   }
 
-  start(userId: string, client: ClientInfo): Promise<IssuedSession> {
+  start(userId: string, client: SessionClient): Promise<IssuedSession> {
     return this.dataSource.transaction(async (manager) => {
       const now = new Date();
       const session = manager.create(Session, {
@@ -111,7 +112,7 @@ export class SessionsService
    * concurrent rotations (or a rotation and a logout) one waits for the other: the token is
    * claimed at most once, and the loser sees it as reused.
    */
-  async rotate(presentedToken: string, client: ClientInfo): Promise<RotationOutcome> {
+  async rotate(presentedToken: string, client: SessionClient): Promise<RotationOutcome> {
     const tokenHash = hashRefreshToken(presentedToken);
     const outcome = await this.dataSource.transaction(async (manager): Promise<RotationOutcome> => {
       const token = await manager.findOneBy(RefreshToken, { tokenHash });
@@ -222,7 +223,11 @@ export class SessionsService
   }
 
   /** Refreshing keeps a session alive: its expiry slides, its device details follow the client. */
-  private async slide(manager: EntityManager, session: Session, client: ClientInfo): Promise<void> {
+  private async slide(
+    manager: EntityManager,
+    session: Session,
+    client: SessionClient,
+  ): Promise<void> {
     session.lastUsedAt = new Date();
     session.expiresAt = this.expiryFrom(session.lastUsedAt);
     session.userAgent = client.userAgent ?? session.userAgent;

@@ -1,27 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
-import { requestContext } from './request-context.js';
-
-/** Paths pino blanks out wherever they appear in a log object. */
-const REDACTED_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'headers.authorization',
-  'password',
-  'new_password',
-  'current_password',
-  'refresh_token',
-  'access_token',
-  'token',
-  '*.password',
-  '*.new_password',
-  '*.current_password',
-  '*.refresh_token',
-  '*.access_token',
-  '*.token',
-  '*.password_hash',
-  '*.passwordHash',
-];
+import { redactSecrets } from './redact-secrets.js';
 
 /**
  * Name, message, code and stack only. pino's default copies every enumerable property, and
@@ -48,7 +27,9 @@ export function createRootLogger(
     level,
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    formatters: {
+      log: (line: Record<string, unknown>) => redactSecrets(line) as Record<string, unknown>,
+    },
     serializers: { err: serializeError },
   };
   return destination ? pino(options, destination) : pino(options);
@@ -65,10 +46,7 @@ export class AppLogger implements LoggerService {
     // Nest passes (message, stack?, context?)
     const context = typeof rest.at(-1) === 'string' ? (rest.at(-1) as string) : undefined;
     const stack = rest.length > 1 && typeof rest[0] === 'string' ? rest[0] : undefined;
-    this.root.error(
-      { context, stack, request_id: requestContext.getStore()?.requestId },
-      String(message),
-    );
+    this.root.error({ context, stack }, String(message));
   }
   warn(message: unknown, context?: string): void {
     this.write('warn', message, context);
@@ -88,11 +66,10 @@ export class AppLogger implements LoggerService {
     message: unknown,
     context?: string,
   ): void {
-    const request_id = requestContext.getStore()?.requestId;
     if (typeof message === 'object' && message !== null) {
-      this.root[level]({ context, request_id, ...message });
+      this.root[level]({ context, ...message });
     } else {
-      this.root[level]({ context, request_id }, String(message));
+      this.root[level]({ context }, String(message));
     }
   }
 }
