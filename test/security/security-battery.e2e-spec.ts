@@ -294,13 +294,32 @@ describe('security battery', () => {
     });
 
     it('sends the security headers on every answer', async () => {
-      for (const path of ['/', '/auth/me', '/health', '/docs', '/nowhere']) {
+      for (const path of ['/', '/auth/me', '/health', '/nowhere', '/docs', '/redoc']) {
         const response = keep(await t.http.get(path));
         expect(response.headers['x-content-type-options'], path).toBe('nosniff');
-        expect(response.headers['content-security-policy'], path).toContain("default-src 'self'");
         expect(response.headers['strict-transport-security'], path).toBeDefined();
         expect(response.headers['x-frame-options'], path).toBeDefined();
         expect(response.headers['x-powered-by'], path).toBeUndefined();
+      }
+    });
+
+    it('lets no API answer be cached or load anything; the docs pages get their own policy', async () => {
+      const signedIn = await signUpAndLogIn(t.http);
+      const answers = [
+        await t.http.get('/auth/me').set('Authorization', `Bearer ${signedIn.accessToken}`),
+        await t.http.post('/auth/refresh').send({ refresh_token: signedIn.refreshToken }),
+        await t.http.get('/nowhere'),
+      ];
+      for (const response of answers.map(keep)) {
+        expect(response.headers['cache-control']).toBe('no-store');
+        expect(response.headers['content-security-policy']).toBe(
+          "default-src 'none'; frame-ancestors 'none'",
+        );
+      }
+      for (const path of ['/docs', '/redoc']) {
+        const page = keep(await t.http.get(path));
+        expect(page.headers['content-security-policy'], path).toContain("default-src 'self'");
+        expect(page.headers['cache-control'], path).not.toBe('no-store');
       }
     });
   });
