@@ -127,7 +127,7 @@ describe('access tokens, refresh tokens and sessions', () => {
       const expired = craftToken({ alg: 'HS256' }, { ...validClaims(user), iat: 1000, exp: 2000 });
       const response = await me(expired);
       expect(response.body.detail).toBe('The access token has expired.');
-            expect(response.headers['www-authenticate']).toBe(
+      expect(response.headers['www-authenticate']).toBe(
         'Bearer realm="whazz-audio", error="invalid_token"',
       );
     });
@@ -146,7 +146,7 @@ describe('access tokens, refresh tokens and sessions', () => {
       expect(response.body.detail).toBe('The access token has expired.');
     });
 
-        it('refuses a token that worked a moment ago once its session ends, here or from another', async () => {
+    it('refuses a token that worked a moment ago once its session ends, here or from another', async () => {
       const user = await signUpAndLogIn(t.http);
       const otherDevice = await logIn(t.http, user);
       expect((await me(user.accessToken)).status).toBe(200);

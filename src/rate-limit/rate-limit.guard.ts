@@ -69,16 +69,17 @@ const closestToRefusing = (a: RateLimitOutcome, b: RateLimitOutcome) =>
 /** Global (APP_GUARD), before authentication: a refused request costs no token check. */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
+  /** The limits each route counts, minus those configured off; worked out once a route. */
+  private readonly limitsByHandler = new WeakMap<object, RateLimitName[]>();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly rateLimits: RateLimitService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const names = this.reflector.getAllAndOverride<RateLimitName[] | undefined>(RATE_LIMITS_KEY, [
-      context.getHandler(),
-      context.getClass(),
-    ]) ?? ['default'];
+    const names = this.limitsOf(context);
+    if (names.length === 0) return true;
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const counted = await Promise.all(
@@ -98,5 +99,19 @@ export class RateLimitGuard implements CanActivate {
       throw new RateLimitedError(Math.max(...refused.map(({ resetSeconds }) => resetSeconds)));
     }
     return true;
+  }
+
+  private limitsOf(context: ExecutionContext): RateLimitName[] {
+    const handler = context.getHandler();
+    let names = this.limitsByHandler.get(handler);
+    if (!names) {
+      const declared = this.reflector.getAllAndOverride<RateLimitName[] | undefined>(
+        RATE_LIMITS_KEY,
+        [handler, context.getClass()],
+      );
+      names = (declared ?? ['default']).filter((name) => this.rateLimits.isOn(name));
+      this.limitsByHandler.set(handler, names);
+    }
+    return names;
   }
 }

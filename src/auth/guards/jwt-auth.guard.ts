@@ -16,6 +16,9 @@ import { VerifiedAccessTokens } from '../verified-access-tokens.js';
  */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
+  /** Whether each route is @Public(); worked out once a route. */
+  private readonly publicByHandler = new WeakMap<object, boolean>();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly auth: AuthService,
@@ -25,17 +28,25 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    if (isPublic) return true;
+    if (this.isPublic(context)) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: unknown }>();
     const token = bearerTokenOf(request);
     const verified = token ? this.verifiedTokens.recall(token) : undefined;
     if (!verified) return (await super.canActivate(context)) as boolean;
     request.user = await this.auth.authenticate(verified);
     return true;
+  }
+
+  private isPublic(context: ExecutionContext): boolean {
+    const handler = context.getHandler();
+    let isPublic = this.publicByHandler.get(handler);
+    if (isPublic === undefined) {
+      isPublic = Boolean(
+        this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [handler, context.getClass()]),
+      );
+      this.publicByHandler.set(handler, isPublic);
+    }
+    return isPublic;
   }
 
   override handleRequest<TUser>(error: unknown, principal: TUser | false, info: unknown): TUser {
