@@ -215,9 +215,14 @@ function table(): string {
 async function main(): Promise<void> {
   const ceilingPort = 18_000 + Math.floor(Math.random() * 1000);
   const servicePort = ceilingPort + 1000;
+  const helloPort = ceilingPort + 500;
   const ceiling = startProcess(['-e', CEILING_SERVER], {
     ...process.env,
     PORT: String(ceilingPort),
+  });
+  const hello = startProcess(['--import', 'tsx', 'bench/nest-hello.ts'], {
+    ...process.env,
+    PORT: String(helloPort),
   });
   const serviceEnv = {
     ...process.env,
@@ -262,18 +267,30 @@ async function main(): Promise<void> {
     ceiling.kill('SIGTERM');
     const ratio = (row: Row) => (row.ratio = row.rps / ceilingRow.rps);
 
+    // The framework's floor: what NestJS on Fastify costs before the service adds anything.
+    await waitFor(`http://127.0.0.1:${helloPort}/auth/me`);
+    const helloRow = record(
+      'floor: NestJS 12 + Fastify, fixed GET /auth/me',
+      await load({
+        url: `http://127.0.0.1:${helloPort}`,
+        requests: meRequests([`${'x'.repeat(40)}.${'y'.repeat(200)}.${'z'.repeat(43)}`]),
+      }),
+      'no guards, logging, headers or data',
+    );
+    ratio(helloRow);
+    hello.kill('SIGTERM');
+
     console.log('preparing users and tokens…');
     const { users, accessTokens, refreshTokens, tag } = await prepare(base);
     const sampler = sampleRss();
 
     ratio(record('GET /health', await load({ url: `${base}/health` })));
-    ratio(
-      record(
-        'GET /auth/me',
-        await load({ url: base, requests: meRequests(accessTokens) }),
-        `${accessTokens.length} users`,
-      ),
+    const meRow = record(
+      'GET /auth/me',
+      await load({ url: base, requests: meRequests(accessTokens) }),
     );
+    ratio(meRow);
+    meRow.note = `${accessTokens.length} users; ${(meRow.rps / helloRow.rps).toFixed(2)} of the floor`;
 
     // A request takes a token from the pool and its response puts the successor back:
     // every chain keeps rotating. (autocannon's context lives for one request sequence only.)
@@ -371,6 +388,7 @@ async function main(): Promise<void> {
     console.log(`written to ${file}`);
   } finally {
     ceiling.kill('SIGTERM');
+    hello.kill('SIGTERM');
     service.kill('SIGTERM');
   }
 }

@@ -56,7 +56,7 @@ export class RateLimitService implements OnApplicationBootstrap, OnApplicationSh
    * Counts one request of `subject` (an address, an account) against the named limit.
    * Undefined when that limit is off.
    */
-    /** False for a limit configured `off`. */
+  /** False for a limit configured `off`. */
   isOn(name: RateLimitName): boolean {
     return this.policies[name] !== null;
   }

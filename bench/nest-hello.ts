@@ -1,0 +1,32 @@
+/**
+ * The framework's floor, for `npm run bench`: NestJS 12 on the Fastify adapter answering
+ * GET /auth/me with a fixed user, with no guards, logging, headers or database. The ratio of
+ * the real `/auth/me` to this one is what the service adds on top of the framework.
+ */
+import 'reflect-metadata';
+import { Controller, Get, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+
+@Controller('auth')
+class HelloController {
+  @Get('me')
+  me() {
+    return {
+      id: '5f0c6a0e-8b1a-4f3e-9d2c-0a1b2c3d4e5f',
+      email: 'alice@example.com',
+      username: 'alice',
+      is_active: true,
+      email_verified: true,
+      created_at: '2026-11-25T00:00:00.000Z',
+    };
+  }
+}
+
+@Module({ controllers: [HelloController] })
+class HelloModule {}
+
+const app = await NestFactory.create<NestFastifyApplication>(HelloModule, new FastifyAdapter(), {
+  logger: false,
+});
+await app.listen(Number(process.env.PORT), '127.0.0.1');
