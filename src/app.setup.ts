@@ -8,10 +8,8 @@ import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
 import type { Logger as PinoLogger } from 'pino';
 import { AppModule } from './app.module.js';
-
 import { useJsonBodyParser } from './common/http/json-body.parser.js';
 import { AppLogger } from './common/logging/app-logger.js';
-
 import { PROBLEM_CONTENT_TYPE } from './common/problem-details.js';
 import { ProblemDetailsFilter, sendProblem } from './common/problem-details.filter.js';
 import { createValidationPipe } from './common/request-validation.js';
