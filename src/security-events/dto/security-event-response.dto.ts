@@ -1,3 +1,4 @@
+import { ApiTimestamp, isoTimestamp } from '../../common/dto/timestamp.js';
 import { SECURITY_EVENT_TYPES, type SecurityEvent } from '../entities/security-event.entity.js';
 
 /** One thing that happened to the account's security. */
@@ -18,7 +19,8 @@ export class SecurityEventResponseDto {
   /** The X-Request-Id of the request that caused it. */
   request_id: string | null;
 
-  created_at: Date;
+  @ApiTimestamp()
+  created_at: string;
 
   static from(event: SecurityEvent): SecurityEventResponseDto {
     return {
@@ -28,7 +30,7 @@ export class SecurityEventResponseDto {
       ip_address: event.ipAddress,
       user_agent: event.userAgent,
       request_id: event.requestId,
-      created_at: event.createdAt,
+      created_at: isoTimestamp(event.createdAt),
     };
   }
 }

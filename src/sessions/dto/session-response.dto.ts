@@ -1,3 +1,4 @@
+import { ApiTimestamp, isoTimestamp } from '../../common/dto/timestamp.js';
 import type { Session } from '../entities/session.entity.js';
 
 /** One signed-in device. */
@@ -10,13 +11,16 @@ export class SessionResponseDto {
   /** The client address that last used this session. */
   ip_address: string | null;
 
-  created_at: Date;
+  @ApiTimestamp()
+  created_at: string;
 
   /** When its refresh token was last exchanged (or the login, if never). */
-  last_used_at: Date;
+  @ApiTimestamp()
+  last_used_at: string;
 
   /** When it ends unless refreshed again. */
-  expires_at: Date;
+  @ApiTimestamp()
+  expires_at: string;
 
   /** True for the session of the access token that made this request. */
   current: boolean;
@@ -26,9 +30,9 @@ export class SessionResponseDto {
       id: session.id,
       user_agent: session.userAgent,
       ip_address: session.ipAddress,
-      created_at: session.createdAt,
-      last_used_at: session.lastUsedAt,
-      expires_at: session.expiresAt,
+      created_at: isoTimestamp(session.createdAt),
+      last_used_at: isoTimestamp(session.lastUsedAt),
+      expires_at: isoTimestamp(session.expiresAt),
       current: session.id === currentSessionId,
     };
   }

@@ -1,3 +1,4 @@
+import { ApiTimestamp, isoTimestamp } from '../../common/dto/timestamp.js';
 import type { User } from '../entities/user.entity.js';
 
 /** The public view of an account. Nothing else about a user leaves the service. */
@@ -17,9 +18,11 @@ export class UserResponseDto {
   /** True once the link mailed to `email` was followed. */
   email_verified: boolean;
 
-  created_at: Date;
+  @ApiTimestamp()
+  created_at: string;
 
-  updated_at: Date;
+  @ApiTimestamp()
+  updated_at: string;
 
   static from(user: User): UserResponseDto {
     return {
@@ -28,8 +31,8 @@ export class UserResponseDto {
       username: user.username,
       is_active: user.isActive,
       email_verified: user.emailVerified,
-      created_at: user.createdAt,
-      updated_at: user.updatedAt,
+      created_at: isoTimestamp(user.createdAt),
+      updated_at: isoTimestamp(user.updatedAt),
     };
   }
 }
