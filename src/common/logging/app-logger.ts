@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
+import { isoTimeField } from './log-time.js';
 import { redactSecrets } from './redact-secrets.js';
 
 /**
@@ -26,7 +27,7 @@ export function createRootLogger(
   const options = {
     level,
     base: { service },
-    timestamp: pino.stdTimeFunctions.isoTime,
+    timestamp: isoTimeField,
     formatters: {
       log: (line: Record<string, unknown>) => redactSecrets(line) as Record<string, unknown>,
     },
