@@ -1,5 +1,5 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
-import { ExtractJwt } from 'passport-jwt';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { AuthConfig } from '../config/configuration.js';
 import type { User } from '../users/entities/user.entity.js';
 
@@ -31,5 +31,15 @@ export function accessTokenKey(auth: AuthConfig): KeyObject {
   return createSecretKey(Buffer.from(auth.jwtSecret, 'utf8'));
 }
 
-/** The token of an `Authorization: Bearer …` header: one reading for the strategy and the guard. */
-export const bearerTokenOf = ExtractJwt.fromAuthHeaderAsBearerToken();
+/**
+ * The token of an `Authorization: Bearer <token>` header (RFC 6750 2.1, the scheme in any case),
+ * or null: one reading for the strategy and the guard. passport-jwt's extractor runs a regular
+ * expression over the whole token, about 1.5 µs of every authenticated request (issue #3).
+ */
+export function bearerTokenOf(request: { headers: IncomingHttpHeaders }): string | null {
+  const header = request.headers.authorization;
+  if (header === undefined || header.length < 8 || header.charCodeAt(6) !== 0x20) return null;
+  if (header.slice(0, 6).toLowerCase() !== 'bearer') return null;
+  const token = header.slice(7).trimStart();
+  return token !== '' && !token.includes(' ') ? token : null;
+}
