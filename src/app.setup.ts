@@ -4,12 +4,18 @@ import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
-import type { Logger as PinoLogger } from 'pino';
+import type { Bindings, ChildLoggerOptions, Logger as PinoLogger } from 'pino';
 import { AppModule } from './app.module.js';
 import { useJsonBodyParser } from './common/http/json-body.parser.js';
 import { AppLogger } from './common/logging/app-logger.js';
+import { RequestLogger } from './common/logging/request-logger.js';
 import { PROBLEM_CONTENT_TYPE } from './common/problem-details.js';
 import { ProblemDetailsFilter, sendProblem } from './common/problem-details.filter.js';
 import { createValidationPipe } from './common/request-validation.js';
@@ -19,6 +25,7 @@ import { setupApiDocs } from './docs/api-docs.js';
 export const BODY_LIMIT_BYTES = 100 * 1024;
 const REQUEST_ID_HEADER = 'x-request-id';
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const REQUEST_ID_LOG_LABEL = 'request_id';
 
 /** A caller's X-Request-Id is kept when it is safe to log; otherwise we make one. */
 function requestIdFor(request: IncomingMessage): string {
@@ -28,21 +35,23 @@ function requestIdFor(request: IncomingMessage): string {
 
 /** One line per request, after it is answered, instead of Fastify's two; no headers, no body. */
 class RequestLogController extends LogController {
-  constructor() {
-    super({ requestIdLogLabel: 'request_id' });
+  constructor(private readonly logger: PinoLogger) {
+    super({ requestIdLogLabel: REQUEST_ID_LOG_LABEL });
   }
 
   override incomingRequest(): void {}
 
   override requestCompleted(_error: unknown, request: FastifyRequest, reply: FastifyReply): void {
     const line = {
+      [REQUEST_ID_LOG_LABEL]: request.id,
       method: request.method,
       path: request.url.split('?')[0],
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime),
     };
-    if (reply.statusCode >= 500) request.log.warn(line, 'request completed');
-    else request.log.info(line, 'request completed');
+    // The root logger, with the id in the line: request.log would make the request a child.
+    if (reply.statusCode >= 500) this.logger.warn(line, 'request completed');
+    else this.logger.info(line, 'request completed');
   }
 }
 
@@ -72,7 +81,12 @@ function createHttpAdapter(logger: PinoLogger, trustProxyHops: number): FastifyA
     bodyLimit: BODY_LIMIT_BYTES,
     loggerInstance: logger,
     genReqId: requestIdFor,
-    logController: new RequestLogController(),
+    logController: new RequestLogController(logger),
+    childLoggerFactory: (
+      parent: FastifyBaseLogger,
+      bindings: Bindings,
+      options: ChildLoggerOptions,
+    ) => new RequestLogger(parent as PinoLogger, bindings, options),
     // Bad URLs and over-long path parameters, rejected by Fastify's router before Nest.
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) =>
       sendProblem(error, request, reply),
