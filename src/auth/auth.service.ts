@@ -143,13 +143,21 @@ export class AuthService {
     }
   }
 
-  /** Runs for every bearer request once the JWT's signature, iss, aud and exp have passed. */
+  /** Runs once the JWT's signature, iss, aud and exp have passed, the first time it is seen. */
   async authenticate(claims: Partial<AccessTokenClaims>): Promise<Principal> {
     const { sub, sid, jti } = claims;
     if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string') {
       throw new InvalidAccessTokenError();
     }
     if (!UUID.test(sub) || !UUID.test(sid)) throw new InvalidAccessTokenError();
+    return this.authenticateAgain({ sub, sid, jti });
+  }
+
+  /**
+   * For claims that passed `authenticate` before (a token remembered by the guard): only what
+   * can change since, on every request: the session and the account.
+   */
+  async authenticateAgain({ sub, sid, jti }: AccessTokenClaims): Promise<Principal> {
     const [sessionActive, user] = await Promise.all([
       this.sessions.isActive(sid, sub),
       this.users.findForRequest(sub),

@@ -26,6 +26,13 @@ describe('VerifiedAccessTokens', () => {
     expect(tokens.recall('a.b.c ')).toBeUndefined();
   });
 
+  it('does not take another payload under a copied signature for the token that verified', () => {
+    const tokens = new VerifiedAccessTokens();
+    tokens.remember('header.alice.signature', claims(nowSeconds() + 60));
+    expect(tokens.recall('header.mallory.signature')).toBeUndefined();
+    expect(tokens.recall('header.alice.signature')).toBeDefined();
+  });
+
   it('stays bounded, forgetting the oldest first', () => {
     const tokens = new VerifiedAccessTokens();
     const exp = nowSeconds() + 60;

@@ -33,7 +33,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     const token = bearerTokenOf(request);
     const verified = token ? this.verifiedTokens.recall(token) : undefined;
     if (!verified) return (await super.canActivate(context)) as boolean;
-    request.user = await this.auth.authenticate(verified);
+    request.user = await this.auth.authenticateAgain(verified);
     return true;
   }
 
