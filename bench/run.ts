@@ -134,7 +134,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[(values.l
 
 /**
  * The scenarios that are quoted against the ceiling, measured in turns: this machine's speed
- * drifts by a third within minutes (other tenants of the host), so a ratio is only meaningful
+ * drifts by a third within minutes (the bare ceiling alone does), so a ratio is only meaningful
  * between measurements taken side by side. Each round measures every scenario once; a
  * scenario's row is its median round, and its ratio the median of its per-round ratios.
  */
