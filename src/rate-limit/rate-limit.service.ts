@@ -52,15 +52,15 @@ export class RateLimitService implements OnApplicationBootstrap, OnApplicationSh
     }
   }
 
-  /**
-   * Counts one request of `subject` (an address, an account) against the named limit.
-   * Undefined when that limit is off.
-   */
   /** False for a limit configured `off`. */
   isOn(name: RateLimitName): boolean {
     return this.policies[name] !== null;
   }
 
+  /**
+   * Counts one request of `subject` (an address, an account) against the named limit.
+   * Undefined when that limit is off.
+   */
   async consume(name: RateLimitName, subject: string): Promise<RateLimitOutcome | undefined> {
     const policy = this.policies[name];
     if (!policy) return undefined;
