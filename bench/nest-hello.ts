@@ -4,6 +4,7 @@
  * the real `/auth/me` to this one is what the service adds on top of the framework.
  */
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import { Controller, Get, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -26,7 +27,13 @@ class HelloController {
 @Module({ controllers: [HelloController] })
 class HelloModule {}
 
-const app = await NestFactory.create<NestFastifyApplication>(HelloModule, new FastifyAdapter(), {
-  logger: false,
-});
-await app.listen(Number(process.env.PORT), '127.0.0.1');
+const workers = Number(process.env.WORKERS ?? 1);
+if (workers > 1 && cluster.isPrimary) {
+  // As many workers as the service runs, so the two are compared like for like.
+  for (let i = 0; i < workers; i++) cluster.fork();
+} else {
+  const app = await NestFactory.create<NestFastifyApplication>(HelloModule, new FastifyAdapter(), {
+    logger: false,
+  });
+  await app.listen(Number(process.env.PORT), '127.0.0.1');
+}

@@ -8,11 +8,12 @@
  *   BENCH_CONNECTIONS=50       connections for the cheap scenarios
  *   BENCH_USERS=50             users prepared for /auth/me
  *   BCRYPT_COST=12             passed to the service and used for the raw bcrypt rate
- *   WEB_CONCURRENCY=1          passed to the service
+ *   WEB_CONCURRENCY=auto       passed to the service (default here: one worker per core, as the
+ *                              service would run on this machine; 1 measures a single process)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon, { type Options, type Result } from 'autocannon';
@@ -25,6 +26,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const USERS = Number(process.env.BENCH_USERS ?? 50);
 const BCRYPT_COST = Number(process.env.BCRYPT_COST ?? 12);
 const CORES = availableParallelism();
+const WEB_CONCURRENCY = process.env.WEB_CONCURRENCY ?? 'auto';
+const SERVICE_WORKERS = WEB_CONCURRENCY === 'auto' ? CORES : Number(WEB_CONCURRENCY);
 /** Enough concurrent logins to keep every hashing thread busy, few enough not to time out. */
 const HASHING_CONNECTIONS = CORES * 4;
 
@@ -98,11 +101,18 @@ function startProcess(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
   return child;
 }
 
+/** Run from a file: node:cluster forks its workers from a script, not from `node -e`. */
 const CEILING_SERVER = `
+const cluster = require('node:cluster');
 const http = require('node:http');
-const body = JSON.stringify({ status: 'ok' });
-http.createServer((req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end(body); })
-  .listen(Number(process.env.PORT), '127.0.0.1');
+const workers = Number(process.env.WORKERS);
+if (workers > 1 && cluster.isPrimary) {
+  for (let i = 0; i < workers; i++) cluster.fork();
+} else {
+  const body = JSON.stringify({ status: 'ok' });
+  http.createServer((req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end(body); })
+    .listen(Number(process.env.PORT), '127.0.0.1');
+}
 `;
 
 async function load(options: Options): Promise<Result> {
@@ -137,9 +147,11 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[(values.l
  * drifts by a third within minutes (the bare ceiling alone does), so a ratio is only meaningful
  * between measurements taken side by side. Each round measures every scenario once; a
  * scenario's row is its median round, and its ratio the median of its per-round ratios.
+ * The first `ceilings` scenarios are ceilings: a round's ratios are to the fastest of them.
  */
 async function measureInRounds(
   scenarios: { name: string; options: Options; note?: string }[],
+  ceilings = 1,
 ): Promise<Row[]> {
   const results = scenarios.map(() => [] as Result[]);
   // Warmed first: the JIT, the connections and the caches of each.
@@ -153,7 +165,9 @@ async function measureInRounds(
       `  round ${round}: ${scenarios.map((s, i) => `${s.name.split(':')[0]} ${rates[i]}`).join(', ')}`,
     );
   }
-  const ceilingRuns = results[0]!;
+  const ceilingRates = Array.from({ length: ROUNDS }, (_, round) =>
+    Math.max(...results.slice(0, ceilings).map((runs) => runs[round]!.requests.average)),
+  );
   return scenarios.map((scenario, index) => {
     const runs = results[index]!;
     const middle = runs.find(
@@ -162,9 +176,7 @@ async function measureInRounds(
     const row = rowOf(scenario.name, middle, scenario.note);
     row.errors = runs.reduce((sum, run) => sum + run.errors + run.timeouts, 0);
     row.non2xx = runs.reduce((sum, run) => sum + run.non2xx, 0);
-    row.ratio = median(
-      runs.map((run, round) => run.requests.average / ceilingRuns[round]!.requests.average),
-    );
+    row.ratio = median(runs.map((run, round) => run.requests.average / ceilingRates[round]!));
     rows.push(row);
     return row;
   });
@@ -258,17 +270,23 @@ async function main(): Promise<void> {
   const ceilingPort = 18_000 + Math.floor(Math.random() * 1000);
   const servicePort = ceilingPort + 1000;
   const helloPort = ceilingPort + 500;
-  const ceiling = startProcess(['-e', CEILING_SERVER], {
-    ...process.env,
-    PORT: String(ceilingPort),
-  });
+  const ceilingWorkersPort = ceilingPort + 250;
+  const ceilingScript = join(tmpdir(), `whazz-bench-ceiling-${process.pid}.cjs`);
+  writeFileSync(ceilingScript, CEILING_SERVER);
+  const startCeiling = (port: number, workers: number) =>
+    startProcess([ceilingScript], { ...process.env, PORT: String(port), WORKERS: String(workers) });
+  const ceilings = [startCeiling(ceilingPort, 1)];
+  // The service's workers share the cores with the load generator; so may the ceiling's.
+  if (SERVICE_WORKERS > 1) ceilings.push(startCeiling(ceilingWorkersPort, SERVICE_WORKERS));
   const hello = startProcess(['--import', 'tsx', 'bench/nest-hello.ts'], {
     ...process.env,
     PORT: String(helloPort),
+    WORKERS: String(SERVICE_WORKERS),
   });
   const serviceEnv = {
     ...process.env,
     NODE_ENV: 'production',
+    WEB_CONCURRENCY,
     PORT: String(servicePort),
     HOST: '127.0.0.1',
     JWT_SECRET: process.env.JWT_SECRET ?? randomBytes(48).toString('base64'),
@@ -290,13 +308,17 @@ async function main(): Promise<void> {
   servicePid = service.pid!;
   const base = `http://127.0.0.1:${servicePort}`;
   try {
-    await Promise.all([waitFor(`http://127.0.0.1:${ceilingPort}/`), waitFor(`${base}/health`)]);
+    await Promise.all([
+      waitFor(`http://127.0.0.1:${ceilingPort}/`),
+      ...(ceilings.length > 1 ? [waitFor(`http://127.0.0.1:${ceilingWorkersPort}/`)] : []),
+      waitFor(`${base}/health`),
+    ]);
     const database = process.env.DATABASE_URL ? 'PostgreSQL server' : 'embedded PostgreSQL';
     console.log(
       `machine: ${CORES} cores (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}`,
     );
     console.log(
-      `service: ${database}, redis ${process.env.REDIS_URL ? 'on' : 'off'}, WEB_CONCURRENCY=${process.env.WEB_CONCURRENCY ?? 1}, bcrypt cost ${BCRYPT_COST}`,
+      `service: ${database}, redis ${process.env.REDIS_URL ? 'on' : 'off'}, WEB_CONCURRENCY=${WEB_CONCURRENCY} (${SERVICE_WORKERS} worker${SERVICE_WORKERS > 1 ? 's' : ''}), bcrypt cost ${BCRYPT_COST}`,
     );
 
     const rawBcrypt = await measureBcryptRate(BCRYPT_COST, 5, CORES);
@@ -308,24 +330,37 @@ async function main(): Promise<void> {
     const sampler = sampleRss();
 
     console.log(`ceiling, floor and GET /auth/me, ${ROUNDS} rounds:`);
-    const [ceilingRow, floorRow, meRow] = await measureInRounds([
+    const workersCeiling = {
+      name: `ceiling, ${SERVICE_WORKERS} workers: bare node:http`,
+      options: { url: `http://127.0.0.1:${ceilingWorkersPort}/` },
+    };
+    const ceilingScenarios = [
       { name: 'ceiling: bare node:http', options: { url: `http://127.0.0.1:${ceilingPort}/` } },
-      {
-        // The framework's floor: what NestJS on Fastify costs before the service adds anything.
-        name: 'floor: NestJS 12 + Fastify, fixed GET /auth/me',
-        options: {
-          url: `http://127.0.0.1:${helloPort}`,
-          requests: meRequests([`${'x'.repeat(40)}.${'y'.repeat(200)}.${'z'.repeat(43)}`]),
+      ...(ceilings.length > 1 ? [workersCeiling] : []),
+    ];
+    const measured = await measureInRounds(
+      [
+        ...ceilingScenarios,
+        {
+          // The framework's floor: what NestJS on Fastify costs before the service adds anything.
+          name: 'floor: NestJS 12 + Fastify, fixed GET /auth/me',
+          options: {
+            url: `http://127.0.0.1:${helloPort}`,
+            requests: meRequests([`${'x'.repeat(40)}.${'y'.repeat(200)}.${'z'.repeat(43)}`]),
+          },
+          note: `no guards, logging, headers or data; ${SERVICE_WORKERS} worker(s) like the service`,
         },
-        note: 'no guards, logging, headers or data',
-      },
-      { name: 'GET /auth/me', options: { url: base, requests: meRequests(accessTokens) } },
-    ]);
-    ceiling.kill('SIGTERM');
+        { name: 'GET /auth/me', options: { url: base, requests: meRequests(accessTokens) } },
+      ],
+      ceilingScenarios.length,
+    );
+    const [floorRow, meRow] = measured.slice(ceilingScenarios.length);
+    const ceilingRps = Math.max(...measured.slice(0, ceilingScenarios.length).map((r) => r.rps));
+    for (const ceiling of ceilings) ceiling.kill('SIGTERM');
     hello.kill('SIGTERM');
     meRow!.note = `${accessTokens.length} users; ${(meRow!.ratio! / floorRow!.ratio!).toFixed(2)} of the floor`;
-    // The rest, once each, against the ceiling's median round.
-    const ratio = (row: Row) => (row.ratio = row.rps / ceilingRow!.rps);
+    // The rest, once each, against the faster ceiling's median round.
+    const ratio = (row: Row) => (row.ratio = row.rps / ceilingRps);
     ratio(record('GET /health', await load({ url: `${base}/health` })));
 
     // A request takes a token from the pool and its response puts the successor back:
@@ -408,7 +443,7 @@ async function main(): Promise<void> {
       service: {
         database,
         redis: Boolean(process.env.REDIS_URL),
-        webConcurrency: process.env.WEB_CONCURRENCY ?? '1',
+        webConcurrency: WEB_CONCURRENCY,
         bcryptCost: BCRYPT_COST,
       },
       rawBcryptPerSecond: rawBcrypt,
@@ -423,9 +458,10 @@ async function main(): Promise<void> {
     writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
     console.log(`written to ${file}`);
   } finally {
-    ceiling.kill('SIGTERM');
+    for (const ceiling of ceilings) ceiling.kill('SIGTERM');
     hello.kill('SIGTERM');
     service.kill('SIGTERM');
+    rmSync(ceilingScript, { force: true });
   }
 }
 
