@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestApp, type TestApp } from './create-test-app.js';
 import { logIn, signUpAndLogIn } from './factories/user.factory.js';
@@ -22,6 +23,9 @@ async function untilFeedLive(t: TestApp): Promise<void> {
   await within(5000, () => Promise.resolve(feed.live));
 }
 
+const me = (t: TestApp, token: string) =>
+  t.http.get('/auth/me').set('Authorization', `Bearer ${token}`);
+
 describe.runIf(redisUrl)('two instances sharing PostgreSQL and Redis', () => {
   let a: TestApp;
   let b: TestApp;
@@ -35,9 +39,6 @@ describe.runIf(redisUrl)('two instances sharing PostgreSQL and Redis', () => {
   afterAll(async () => {
     await Promise.all([a.close(), b.close()]);
   });
-
-  const me = (t: TestApp, token: string) =>
-    t.http.get('/auth/me').set('Authorization', `Bearer ${token}`);
 
   it('a token from a login on A works on B', async () => {
     const user = await signUpAndLogIn(a.http);
@@ -123,5 +124,27 @@ describe.runIf(redisUrl)('when Redis goes away', () => {
     expect(
       (await a.http.get('/auth/me').set('Authorization', `Bearer ${user.accessToken}`)).status,
     ).toBe(401);
+  });
+  it('an instance that starts while Redis is unreachable subscribes once Redis is back', async () => {
+    await proxy.cut();
+    const c = await createTestApp({ REDIS_URL: proxy.url.replace('postgres://', 'redis://') });
+    const redis = new Redis(redisUrl!);
+    try {
+      const user = await signUpAndLogIn(c.http);
+      await proxy.restore();
+      await untilFeedLive(c);
+      expect((await me(c, user.accessToken)).status).toBe(200);
+
+      // Announced on Redis only: the database still has the session, so no poll revokes it.
+      // Only a subscribed instance can refuse the token.
+      const { sid } = JSON.parse(
+        Buffer.from(user.accessToken.split('.')[1]!, 'base64url').toString(),
+      ) as { sid: string };
+      await redis.publish('whazz-auth:sessions-revoked', JSON.stringify([[sid, Date.now()]]));
+      await within(1000, async () => (await me(c, user.accessToken)).status === 401);
+    } finally {
+      redis.disconnect();
+      await c.close();
+    }
   });
 });

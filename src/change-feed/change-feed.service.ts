@@ -42,6 +42,8 @@ export class ChangeFeedService implements OnApplicationBootstrap, OnApplicationS
   private subscriber?: Redis;
   private publisher?: Redis;
   private seeded = false;
+  /** Bumped by every resync and interruption: a seed that finishes late must not count. */
+  private generation = 0;
   private polledUpTo = 0;
   private pollTimer?: NodeJS.Timeout;
 
@@ -77,20 +79,16 @@ export class ChangeFeedService implements OnApplicationBootstrap, OnApplicationS
     this.subscriber.on('message', (channel: string, message: string) =>
       this.receive(channel, message),
     );
-    // After any reconnect, messages may have been missed: trust memory only once reseeded.
-    this.subscriber.on('ready', () => void this.seed());
+    // After any (re)connect, messages may have been missed: trust memory only once resynced.
+    this.subscriber.on('ready', () => void this.resync());
     this.subscriber.on('close', () => this.distrust('connection closed'));
     for (const client of [this.subscriber, this.publisher]) {
       client.on('error', (error: Error) => this.logger.warn(`Redis: ${error.message}`));
     }
     try {
       await Promise.all([this.subscriber.connect(), this.publisher.connect()]);
-      await this.subscriber.subscribe(
-        ...[...this.topics.keys()].map((name) => CHANNEL_PREFIX + name),
-      );
-      // Seed again now that messages flow: a change between the first seed and the
-      // subscription would otherwise wait for the next poll.
-      await this.seed();
+      // The 'ready' handler has started a resync too; the start waits for one of its own.
+      await this.resync();
     } catch (error) {
       this.logger.error(`Redis unreachable (${String(error)}); answering from the database`);
     }
@@ -114,15 +112,25 @@ export class ChangeFeedService implements OnApplicationBootstrap, OnApplicationS
     }
   }
 
-  private async seed(): Promise<void> {
+  /**
+   * Subscribes (again: a client that first connected while Redis was down never did, and
+   * SUBSCRIBE to a channel already subscribed is harmless), then seeds every topic, so that
+   * nothing published from then on is missed. Only the latest resync may make memory trusted.
+   */
+  private async resync(): Promise<void> {
+    const generation = ++this.generation;
     this.seeded = false;
     const startedAt = Date.now();
     try {
+      await this.subscriber!.subscribe(
+        ...[...this.topics.keys()].map((name) => CHANNEL_PREFIX + name),
+      );
       await Promise.all([...this.topics.values()].map((topic) => topic.seed()));
     } catch (error) {
-      this.distrust(`seeding failed: ${String(error)}`);
+      if (generation === this.generation) this.distrust(`resync failed: ${String(error)}`);
       return;
     }
+    if (generation !== this.generation) return;
     this.polledUpTo = startedAt;
     this.seeded = true;
     this.logger.log('in sync through Redis; answering bearer checks from memory');
@@ -130,14 +138,15 @@ export class ChangeFeedService implements OnApplicationBootstrap, OnApplicationS
 
   private async poll(): Promise<void> {
     if (this.subscriber?.status !== 'ready') return;
-    if (!this.seeded) return this.seed();
+    if (!this.seeded) return this.resync();
+    const generation = this.generation;
     const startedAt = Date.now();
     const since = new Date(this.polledUpTo - POLL_OVERLAP_MS);
     try {
       await Promise.all([...this.topics.values()].map((topic) => topic.poll(since)));
-      this.polledUpTo = startedAt;
+      if (generation === this.generation) this.polledUpTo = startedAt;
     } catch (error) {
-      this.distrust(`database poll failed: ${String(error)}`);
+      if (generation === this.generation) this.distrust(`database poll failed: ${String(error)}`);
     }
   }
 
@@ -145,6 +154,7 @@ export class ChangeFeedService implements OnApplicationBootstrap, OnApplicationS
   private distrust(reason: string): void {
     if (this.seeded)
       this.logger.error(`change feed interrupted (${reason}); answering from the database`);
+    this.generation += 1;
     this.seeded = false;
   }
 }
