@@ -79,10 +79,7 @@ export class SessionsService
     this.feed.register({
       name: REVOCATIONS_TOPIC,
       seed: async () => this.revoked.remember(await this.revokedSince(this.revoked.seedSince())),
-      poll: async (since) => {
-        this.revoked.forgetExpired();
-        this.revoked.remember(await this.revokedSince(since));
-      },
+      poll: async (since) => this.revoked.remember(await this.revokedSince(since)),
       receive: (payload) => {
         const entries = payload as [string, number][];
         this.revoked.remember(entries.map(([id, at]) => ({ id, revokedAt: new Date(at) })));
