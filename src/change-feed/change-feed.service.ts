@@ -10,8 +10,11 @@ import { createRedisClient } from '../common/redis-client.js';
 import type { Configuration } from '../config/configuration.js';
 
 const CHANNEL_PREFIX = 'whazz-auth:';
-/** How often each topic polls the database for changes a lost message may have left out. */
-const POLL_EVERY_MS = 5_000;
+/**
+ * How often each topic polls the database for changes no message announced: a lost one, or
+ * a change made in plain SQL (a user disabled by hand). Within a second, like a logout.
+ */
+const POLL_EVERY_MS = 1_000;
 /** Overlap between polls, for clocks that disagree a little and transactions committing late. */
 const POLL_OVERLAP_MS = 10_000;
 
