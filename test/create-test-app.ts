@@ -31,7 +31,9 @@ export interface TestApp {
 }
 
 /** The real app (the same createApp() as main.ts) on the run's migrated test database. */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(
+  env: Record<string, string | undefined> = {},
+): Promise<TestApp> {
   const configuration = buildConfiguration({
     NODE_ENV: 'test',
     JWT_SECRET: TEST_JWT_SECRET,

@@ -32,15 +32,19 @@ export interface FeedTopic {
 /**
  * Lets instances tell each other what changed, through Redis pub/sub, so that what they keep
  * in memory (revoked sessions, cached users) stays current. PostgreSQL stays the source of
- * truth: topics seed from it, and poll it briefly in case a message was lost.
+ * truth: topics seed from it, and poll it every second for what no message announced.
  *
- * Memory may be trusted only while `live`: Redis configured, subscribed, and every topic
- * seeded since the subscription (re)started. Otherwise callers go to the database.
+ * Memory may be trusted only while `live`: every topic seeded since the subscription (re)started
+ * and the subscription up. Otherwise callers go to the database. With the embedded database
+ * and no Redis there is nobody to hear: the database lives in this process, so no other
+ * instance can exist, every change through the API is made here, and memory is live once
+ * seeded (the poll still picks up changes made by hand in SQL).
  */
 @Injectable()
 export class ChangeFeedService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ChangeFeedService.name);
   private readonly redisUrl: string | undefined;
+  private readonly alone: boolean;
   private readonly topics = new Map<string, FeedTopic>();
   private subscriber?: Redis;
   private publisher?: Redis;
@@ -52,10 +56,11 @@ export class ChangeFeedService implements OnApplicationBootstrap, OnApplicationS
 
   constructor(config: ConfigService<Configuration, true>) {
     this.redisUrl = config.get('redis', { infer: true }).url;
+    this.alone = !this.redisUrl && !config.get('database', { infer: true }).url;
   }
 
   get live(): boolean {
-    return this.seeded && this.subscriber?.status === 'ready';
+    return this.seeded && (this.alone || this.subscriber?.status === 'ready');
   }
 
   /** Topics register while modules initialise; the feed starts once the app bootstraps. */
@@ -76,6 +81,10 @@ export class ChangeFeedService implements OnApplicationBootstrap, OnApplicationS
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    if (this.alone) {
+      await this.resync();
+      this.startPolling();
+    }
     if (!this.redisUrl) return;
     this.subscriber = createRedisClient(this.redisUrl);
     this.publisher = createRedisClient(this.redisUrl);
@@ -95,6 +104,10 @@ export class ChangeFeedService implements OnApplicationBootstrap, OnApplicationS
     } catch (error) {
       this.logger.error(`Redis unreachable (${String(error)}); answering from the database`);
     }
+    this.startPolling();
+  }
+
+  private startPolling(): void {
     this.pollTimer = setInterval(() => void this.poll(), POLL_EVERY_MS);
     this.pollTimer.unref();
   }
@@ -125,7 +138,7 @@ export class ChangeFeedService implements OnApplicationBootstrap, OnApplicationS
     this.seeded = false;
     const startedAt = Date.now();
     try {
-      await this.subscriber!.subscribe(
+      await this.subscriber?.subscribe(
         ...[...this.topics.keys()].map((name) => CHANNEL_PREFIX + name),
       );
       await Promise.all([...this.topics.values()].map((topic) => topic.seed()));
@@ -136,11 +149,13 @@ export class ChangeFeedService implements OnApplicationBootstrap, OnApplicationS
     if (generation !== this.generation) return;
     this.polledUpTo = startedAt;
     this.seeded = true;
-    this.logger.log('in sync through Redis; answering bearer checks from memory');
+    this.logger.log(
+      `in sync ${this.alone ? 'with the embedded database' : 'through Redis'}; answering bearer checks from memory`,
+    );
   }
 
   private async poll(): Promise<void> {
-    if (this.subscriber?.status !== 'ready') return;
+    if (!this.alone && this.subscriber?.status !== 'ready') return;
     if (!this.seeded) return this.resync();
     const generation = this.generation;
     const startedAt = Date.now();
