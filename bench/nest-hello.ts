@@ -1,12 +1,14 @@
 /**
- * The framework's floor, for `npm run bench`: NestJS 12 on the Fastify adapter answering
- * GET /auth/me with a fixed user, with no guards, logging, headers or database. The ratio of
- * the real `/auth/me` to this one is what the service adds on top of the framework.
+ * The framework's floor, for `npm run bench`: NestJS 12 answering GET /auth/me with a fixed
+ * user, with no guards, logging, headers or database. The ratio of the real `/auth/me` to this
+ * one is what the service adds on top of the framework. ADAPTER=express runs the same app on
+ * the Express adapter: the measurement behind the service's choice of Fastify.
  */
 import 'reflect-metadata';
 import cluster from 'node:cluster';
 import { Controller, Get, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 
 @Controller('auth')
@@ -32,8 +34,11 @@ if (workers > 1 && cluster.isPrimary) {
   // As many workers as the service runs, so the two are compared like for like.
   for (let i = 0; i < workers; i++) cluster.fork();
 } else {
-  const app = await NestFactory.create<NestFastifyApplication>(HelloModule, new FastifyAdapter(), {
-    logger: false,
-  });
+  const app =
+    process.env.ADAPTER === 'express'
+      ? await NestFactory.create<NestExpressApplication>(HelloModule, { logger: false })
+      : await NestFactory.create<NestFastifyApplication>(HelloModule, new FastifyAdapter(), {
+          logger: false,
+        });
   await app.listen(Number(process.env.PORT), '127.0.0.1');
 }

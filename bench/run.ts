@@ -302,7 +302,7 @@ function table(): string {
   const header = '| scenario | req/s | p50 ms | p99 ms | errors | non-2xx | ratio | note |';
   const lines = rows.map(
     (row) =>
-      `| ${row.scenario} | ${row.rps} | ${row.p50} | ${row.p99} | ${row.errors} | ${row.non2xx} | ${
+      `| ${row.scenario} | ${row.rps < 100 ? row.rps.toFixed(1) : row.rps} | ${row.p50} | ${row.p99} | ${row.errors} | ${row.non2xx} | ${
         row.ratio === undefined ? '' : row.ratio.toFixed(2)
       } | ${row.note ?? ''} |`,
   );
@@ -313,6 +313,7 @@ async function main(): Promise<void> {
   const ceilingPort = 18_000 + Math.floor(Math.random() * 1000);
   const servicePort = ceilingPort + 1000;
   const helloPort = ceilingPort + 500;
+  const expressHelloPort = ceilingPort + 750;
   const ceilingWorkersPort = ceilingPort + 250;
   const ceilingScript = join(tmpdir(), `whazz-bench-ceiling-${process.pid}.cjs`);
   writeFileSync(ceilingScript, CEILING_SERVER);
@@ -321,11 +322,15 @@ async function main(): Promise<void> {
   const ceilings = [startCeiling(ceilingPort, 1)];
   // The service's workers share the cores with the load generator; so may the ceiling's.
   if (SERVICE_WORKERS > 1) ceilings.push(startCeiling(ceilingWorkersPort, SERVICE_WORKERS));
-  const hello = startProcess(['--import', 'tsx', 'bench/nest-hello.ts'], {
-    ...process.env,
-    PORT: String(helloPort),
-    WORKERS: String(SERVICE_WORKERS),
-  });
+  // The framework's floor on both adapters, as many workers as the service.
+  const startHello = (port: number, adapter: 'fastify' | 'express') =>
+    startProcess(['--import', 'tsx', 'bench/nest-hello.ts'], {
+      ...process.env,
+      PORT: String(port),
+      ADAPTER: adapter,
+      WORKERS: String(SERVICE_WORKERS),
+    });
+  const floors = [startHello(helloPort, 'fastify'), startHello(expressHelloPort, 'express')];
   const serviceEnv = {
     ...process.env,
     NODE_ENV: 'production',
@@ -365,6 +370,7 @@ async function main(): Promise<void> {
     );
 
     await waitFor(`http://127.0.0.1:${helloPort}/auth/me`);
+    await waitFor(`http://127.0.0.1:${expressHelloPort}/auth/me`);
     console.log('preparing users and tokens…');
     const { users, accessTokens, refreshTokens, tag } = await prepare(base);
     const sampler = sampleRss();
@@ -378,27 +384,29 @@ async function main(): Promise<void> {
       { name: 'ceiling: bare node:http', options: { url: `http://127.0.0.1:${ceilingPort}/` } },
       ...(ceilings.length > 1 ? [workersCeiling] : []),
     ];
+    const floorOn = (adapter: string, port: number) => ({
+      name: `floor: NestJS 12 + ${adapter}, fixed GET /auth/me`,
+      options: {
+        url: `http://127.0.0.1:${port}`,
+        requests: meRequests([`${'x'.repeat(40)}.${'y'.repeat(200)}.${'z'.repeat(43)}`]),
+      },
+      note: `no guards, logging, headers or data; ${SERVICE_WORKERS} worker(s) like the service`,
+    });
     const measured = await measureInRounds(
       [
         ...ceilingScenarios,
-        {
-          // The framework's floor: what NestJS on Fastify costs before the service adds anything.
-          name: 'floor: NestJS 12 + Fastify, fixed GET /auth/me',
-          options: {
-            url: `http://127.0.0.1:${helloPort}`,
-            requests: meRequests([`${'x'.repeat(40)}.${'y'.repeat(200)}.${'z'.repeat(43)}`]),
-          },
-          note: `no guards, logging, headers or data; ${SERVICE_WORKERS} worker(s) like the service`,
-        },
+        // What the framework costs before the service adds anything, on the adapter the service
+        // runs on and on the one it does not (README, Performance: why Fastify).
+        floorOn('Fastify', helloPort),
+        floorOn('Express', expressHelloPort),
         { name: 'GET /auth/me', options: { url: base, requests: meRequests(accessTokens) } },
       ],
       ceilingScenarios.length,
     );
-    const [floorRow, meRow] = measured.slice(ceilingScenarios.length);
+    const [floorRow, , meRow] = measured.slice(ceilingScenarios.length);
     const ceilingRps = Math.max(...measured.slice(0, ceilingScenarios.length).map((r) => r.rps));
-    for (const ceiling of ceilings) ceiling.kill('SIGTERM');
-    hello.kill('SIGTERM');
-    meRow!.note = `${accessTokens.length} users; ${(meRow!.ratio! / floorRow!.ratio!).toFixed(2)} of the floor`;
+    for (const process of [...ceilings, ...floors]) process.kill('SIGTERM');
+    meRow!.note = `${accessTokens.length} users; ${(meRow!.ratio! / floorRow!.ratio!).toFixed(2)} of the Fastify floor`;
     // The rest, once each, against the faster ceiling's median round.
     const ratio = (row: Row) => (row.ratio = row.rps / ceilingRps);
     ratio(record('GET /health', await load({ url: `${base}/health` })));
@@ -491,9 +499,7 @@ async function main(): Promise<void> {
     writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
     console.log(`written to ${file}`);
   } finally {
-    for (const ceiling of ceilings) ceiling.kill('SIGTERM');
-    hello.kill('SIGTERM');
-    service.kill('SIGTERM');
+    for (const process of [...ceilings, ...floors, service]) process.kill('SIGTERM');
     rmSync(ceilingScript, { force: true });
   }
 }
