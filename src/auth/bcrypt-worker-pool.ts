@@ -98,13 +98,19 @@ export class BcryptWorkerPool {
       else pending?.resolve(message.result!);
       this.dispatch();
     });
-    worker.on('error', (error) => this.replace(worker, error));
+    // 'exit' follows every way a thread can end ('error' first when it threw, or none at all
+    // when it was terminated): its task fails at once rather than waiting for ever.
+    let failure: Error | undefined;
+    worker.on('error', (error) => (failure = error));
+    worker.on('exit', (code) =>
+      this.replace(worker, failure ?? new Error(`password hashing thread exited (${code})`)),
+    );
     return worker;
   }
 
-  /** A thread that died takes only its own task with it. */
+  /** A thread that ended takes only its own task with it; another takes its place. */
   private replace(worker: Worker, error: Error): void {
-    this.busy.get(worker)?.reject(error);
+    this.busy.get(worker)?.reject(this.closed ? new Error('password hashing pool closed') : error);
     this.busy.delete(worker);
     const index = this.idle.indexOf(worker);
     if (index >= 0) this.idle.splice(index, 1);

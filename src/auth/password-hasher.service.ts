@@ -22,6 +22,8 @@ export class PasswordHasherService implements OnModuleInit, OnModuleDestroy {
     // A hash of nothing anyone knows, at the configured cost: checking a password against
     // it takes as long as checking a real one, so unknown accounts answer no faster.
     this.dummyHash = this.pool.hash(randomBytes(32).toString('base64'), this.cost);
+    // Fails only if the pool closes first; a login that needed it fails then too, not the process.
+    this.dummyHash.catch(() => undefined);
   }
 
   async onModuleDestroy(): Promise<void> {
