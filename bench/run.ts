@@ -385,7 +385,7 @@ async function main(): Promise<void> {
       ...(ceilings.length > 1 ? [workersCeiling] : []),
     ];
     const floorOn = (adapter: string, port: number) => ({
-      name: `floor: NestJS 12 + ${adapter}, fixed GET /auth/me`,
+      name: `floor on ${adapter}: NestJS 12, fixed GET /auth/me`,
       options: {
         url: `http://127.0.0.1:${port}`,
         requests: meRequests([`${'x'.repeat(40)}.${'y'.repeat(200)}.${'z'.repeat(43)}`]),
