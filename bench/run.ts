@@ -47,20 +47,15 @@ interface Row {
 const rows: Row[] = [];
 let servicePid = 0;
 let peakRssMb = 0;
+let peakDatabaseRssMb = 0;
 
 function rssMb(pid: number): number {
-  // The service and, in cluster mode, its workers.
-  const pids = [pid, ...childPids(pid)];
-  return Math.max(
-    ...pids.map((id) => {
-      try {
-        const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${id}/status`, 'utf8'));
-        return match ? Number(match[1]) / 1024 : 0;
-      } catch {
-        return 0;
-      }
-    }),
-  );
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
 }
 
 function childPids(pid: number): number[] {
@@ -75,9 +70,26 @@ function childPids(pid: number): number[] {
   }
 }
 
-function sampleRss(): NodeJS.Timeout {
+/** Whether a child of the service is one of its workers (cluster mode), not its database. */
+function isServiceWorker(pid: number, script: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(script);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The largest service process (the primary, or a worker in cluster mode), and apart from it
+ * the embedded database's process, which runs PostgreSQL itself.
+ */
+function sampleRss(script: string): NodeJS.Timeout {
   return setInterval(() => {
-    peakRssMb = Math.max(peakRssMb, rssMb(servicePid));
+    const children = childPids(servicePid);
+    const workers = children.filter((pid) => isServiceWorker(pid, script));
+    const others = children.filter((pid) => !workers.includes(pid));
+    peakRssMb = Math.max(peakRssMb, ...[servicePid, ...workers].map(rssMb));
+    peakDatabaseRssMb = Math.max(peakDatabaseRssMb, ...others.map(rssMb));
   }, 250);
 }
 
@@ -352,7 +364,8 @@ async function main(): Promise<void> {
   const startProd = (
     JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }
   ).scripts['start:prod']!;
-  const service = startProcess(startProd.split(' ').slice(1), serviceEnv);
+  const serviceArgs = startProd.split(' ').slice(1);
+  const service = startProcess(serviceArgs, serviceEnv);
   servicePid = service.pid!;
   const base = `http://127.0.0.1:${servicePort}`;
   try {
@@ -373,7 +386,7 @@ async function main(): Promise<void> {
     await waitFor(`http://127.0.0.1:${expressHelloPort}/auth/me`);
     console.log('preparing users and tokens…');
     const { users, accessTokens, refreshTokens, tag } = await prepare(base);
-    const sampler = sampleRss();
+    const sampler = sampleRss(serviceArgs.at(-1)!);
 
     console.log(`ceiling, floor and GET /auth/me, ${ROUNDS} rounds:`);
     const workersCeiling = {
@@ -489,11 +502,16 @@ async function main(): Promise<void> {
       },
       rawBcryptPerSecond: rawBcrypt,
       peakRssMb: Math.round(peakRssMb),
+      peakEmbeddedDatabaseRssMb: Math.round(peakDatabaseRssMb) || undefined,
       rows,
     };
     console.log(
       `\n${table()}\n\npeak RSS of a service process under load: ${summary.peakRssMb} MB`,
     );
+    if (summary.peakEmbeddedDatabaseRssMb)
+      console.log(
+        `peak RSS of the embedded database's process: ${summary.peakEmbeddedDatabaseRssMb} MB`,
+      );
     mkdirSync('bench/results', { recursive: true });
     const file = `bench/results/${summary.date.replace(/[:.]/g, '-')}.json`;
     writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
