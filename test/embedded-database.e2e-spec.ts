@@ -1,5 +1,11 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChangeFeedService } from '../src/change-feed/change-feed.service.js';
+import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
 import { createTestApp, type TestApp } from './create-test-app.js';
 import { signUpAndLogIn } from './factories/user.factory.js';
 
@@ -48,4 +54,51 @@ describe('the embedded database without Redis (the README default)', () => {
     await t.dataSource.query('UPDATE users SET is_active = false WHERE id = $1', [user.id]);
     await within(2500, async () => (await me(user.accessToken)).status === 403);
   });
+});
+
+const isRunning = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * PGlite runs in a process of its own (so its queries never stall the service's event loop);
+ * it must never outlive the service, nor lose what was written when the service is killed.
+ */
+describe('the embedded database process', () => {
+  it('ends with the service even after a SIGKILL, and keeps what was written', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'whazz-embedded-'));
+    try {
+      const holder = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'test/fixtures/embedded-database-holder.fixture.ts', directory],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      const databasePid = await new Promise<number>((resolve, reject) => {
+        holder.stdout.once('data', (line: Buffer) =>
+          resolve((JSON.parse(line.toString()) as { databasePid: number }).databasePid),
+        );
+        holder.once('exit', (code) => reject(new Error(`the holder exited (${code})`)));
+      });
+      expect(isRunning(databasePid)).toBe(true);
+
+      holder.kill('SIGKILL');
+      await within(10_000, () => Promise.resolve(!isRunning(databasePid)));
+
+      const reopened = await startEmbeddedPostgres(directory);
+      const client = new pg.Client({ connectionString: reopened.url });
+      await client.connect();
+      const { rows } = await client.query<{ note: string }>('SELECT note FROM kept');
+      await client.end();
+      await reopened.stop();
+      expect(rows).toEqual([{ note: 'written before the kill' }]);
+      expect(isRunning(reopened.pid)).toBe(false);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -4,6 +4,8 @@ import { createRequire } from 'node:module';
 export interface EmbeddedPostgres {
   /** A connection string TypeORM's ordinary `pg` driver can use. */
   url: string;
+  /** The database's own process. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -76,6 +78,7 @@ export async function startEmbeddedPostgres(directory: string): Promise<Embedded
   const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
   return {
     url,
+    pid: child.pid!,
     async stop() {
       if (child.exitCode === null && child.signalCode === null && child.connected)
         child.send('stop');
