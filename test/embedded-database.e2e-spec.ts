@@ -32,7 +32,10 @@ describe('the embedded database without Redis (the README default)', () => {
       EMBEDDED_DATABASE_DIR: 'memory://',
     });
   }, 60_000);
-  afterAll(() => t.close());
+  let closed = false;
+  afterAll(async () => {
+    if (!closed) await t.close();
+  });
 
   const me = (token: string) => t.http.get('/auth/me').set('Authorization', `Bearer ${token}`);
 
@@ -53,6 +56,19 @@ describe('the embedded database without Redis (the README default)', () => {
     expect((await me(user.accessToken)).status).toBe(200);
     await t.dataSource.query('UPDATE users SET is_active = false WHERE id = $1', [user.id]);
     await within(2500, async () => (await me(user.accessToken)).status === 403);
+  });
+
+  it('shuts down quietly: the pool closes before the database, no poll runs after', async () => {
+    // A poll is due every second: let one come close to the shutdown.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const linesBefore = t.logs.length;
+    await t.close();
+    closed = true;
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const complaints = t.logs
+      .slice(linesBefore)
+      .filter((line) => (JSON.parse(line) as { level: number }).level >= 40);
+    expect(complaints).toEqual([]);
   });
 });
 

@@ -3,6 +3,7 @@ import {
   Logger,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
+  type OnModuleDestroy,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Redis } from 'ioredis';
@@ -41,7 +42,9 @@ export interface FeedTopic {
  * seeded (the poll still picks up changes made by hand in SQL).
  */
 @Injectable()
-export class ChangeFeedService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ChangeFeedService
+  implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown
+{
   private readonly logger = new Logger(ChangeFeedService.name);
   private readonly redisUrl: string | undefined;
   private readonly alone: boolean;
@@ -112,9 +115,17 @@ export class ChangeFeedService implements OnApplicationBootstrap, OnApplicationS
     this.pollTimer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Before any module closes its connections (Nest shuts the database down first): no poll
+   * starts from here on, and one in flight fails quietly, since memory is no longer trusted.
+   */
+  onModuleDestroy(): void {
     clearInterval(this.pollTimer);
+    this.generation += 1;
     this.seeded = false;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
     const clients = [this.subscriber, this.publisher].filter((client) => client !== undefined);
     await Promise.all(clients.map((client) => client.quit().catch(() => undefined)));
   }

@@ -10,11 +10,20 @@ import { runPendingMigrations } from './migrations-runner.js';
 /** Resolved once pending migrations are applied; nothing serves before that. */
 const MIGRATIONS_APPLIED = Symbol('MIGRATIONS_APPLIED');
 
+/**
+ * The pool first, then the server under it. Nest shuts the deepest module down first, so a
+ * hook on the server's own module stopped the embedded database while the pool still held
+ * its connection ("Connection terminated unexpectedly" at every shutdown).
+ */
 @Injectable()
-class DatabaseServerCloser implements OnApplicationShutdown {
-  constructor(@Inject(DATABASE_SERVER) private readonly server: DatabaseServer) {}
+class DatabaseCloser implements OnApplicationShutdown {
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(DATABASE_SERVER) private readonly server: DatabaseServer,
+  ) {}
 
   async onApplicationShutdown(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
     await this.server.close();
   }
 }
@@ -30,7 +39,6 @@ class DatabaseServerCloser implements OnApplicationShutdown {
         return server;
       },
     },
-    DatabaseServerCloser,
   ],
   exports: [DATABASE_SERVER],
 })
@@ -65,6 +73,7 @@ class DatabaseServerModule {}
         return applied;
       },
     },
+    DatabaseCloser,
   ],
 })
 export class DatabaseModule {}
