@@ -56,6 +56,8 @@ export class ChangeFeedService
   private generation = 0;
   private polledUpTo = 0;
   private pollTimer?: NodeJS.Timeout;
+  /** A slow database must not pile polls (or the resyncs polls start) up, one a second. */
+  private pollOrResyncInFlight = false;
 
   constructor(config: ConfigService<Configuration, true>) {
     this.redisUrl = config.get('redis', { infer: true }).url;
@@ -111,7 +113,11 @@ export class ChangeFeedService
   }
 
   private startPolling(): void {
-    this.pollTimer = setInterval(() => void this.poll(), POLL_EVERY_MS);
+    this.pollTimer = setInterval(() => {
+      if (this.pollOrResyncInFlight) return;
+      this.pollOrResyncInFlight = true;
+      void this.poll().finally(() => (this.pollOrResyncInFlight = false));
+    }, POLL_EVERY_MS);
     this.pollTimer.unref();
   }
 
