@@ -9,6 +9,7 @@ import { runClusterPrimary } from './cluster/cluster-primary.js';
 import { AppLogger, createRootLogger } from './common/logging/app-logger.js';
 import { loadConfiguration, type Configuration } from './config/configuration.js';
 import { InvalidEnvironmentError } from './config/environment.js';
+import { ReadinessService } from './health/readiness.service.js';
 
 function configurationOrExit(): Configuration {
   try {
@@ -23,8 +24,9 @@ function configurationOrExit(): Configuration {
 async function serve(configuration: Configuration, rootLogger: PinoLogger): Promise<void> {
   const logger = new AppLogger(rootLogger);
   const app = await createApp(configuration, rootLogger);
+  const { shutdownDrainMs } = configuration.app;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => void shutDown(app, logger, signal));
+    process.once(signal, () => void shutDown(app, logger, signal, shutdownDrainMs));
   }
 
   if (configuration.auth.jwtSecretGenerated) {
@@ -41,10 +43,22 @@ async function serve(configuration: Configuration, rootLogger: PinoLogger): Prom
 /**
  * Not Nest's enableShutdownHooks(): it shuts the modules down (the hashing pool, the
  * database) before the HTTP server stops, so requests in flight never finished, and then
- * re-raises the signal, so the exit code was 143. Here the server stops taking connections
- * and drains the requests in flight first, then the modules shut down, then exit 0.
+ * re-raises the signal, so the exit code was 143. Here readiness fails first and requests are
+ * still served for `drainMs` (the load balancer takes the instance out meanwhile), then the
+ * server stops taking connections and drains the requests in flight, then the modules shut
+ * down, then exit 0.
  */
-async function shutDown(app: INestApplication, logger: AppLogger, signal: string): Promise<void> {
+async function shutDown(
+  app: INestApplication,
+  logger: AppLogger,
+  signal: string,
+  drainMs: number,
+): Promise<void> {
+  if (drainMs > 0) {
+    app.get(ReadinessService).beginDraining();
+    logger.log(`${signal}: readiness fails; still serving for ${drainMs / 1000} s`, 'Bootstrap');
+    await new Promise((resolve) => setTimeout(resolve, drainMs));
+  }
   logger.log(`${signal}: finishing the requests in flight, then exiting`, 'Bootstrap');
   try {
     const closing = (app.getHttpAdapter().getInstance() as FastifyInstance).close();
@@ -68,7 +82,12 @@ if (configuration.app.webConcurrency > 1 && cluster.isPrimary) {
   const env: Record<string, string> = configuration.auth.jwtSecretGenerated
     ? { JWT_SECRET: configuration.auth.jwtSecret }
     : {};
-  runClusterPrimary({ workers: configuration.app.webConcurrency, env, logger: rootLogger });
+  runClusterPrimary({
+    workers: configuration.app.webConcurrency,
+    env,
+    logger: rootLogger,
+    drainMs: configuration.app.shutdownDrainMs,
+  });
 } else {
   await serve(configuration, rootLogger);
 }

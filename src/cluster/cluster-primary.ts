@@ -3,7 +3,7 @@ import type { Logger as PinoLogger } from 'pino';
 
 /** A worker that dies this soon after starting is broken, not unlucky: stop restarting. */
 const CRASH_LOOP_MS = 5_000;
-/** How long workers get to finish in-flight requests after SIGTERM. */
+/** How long workers get to finish in-flight requests once they stop listening. */
 const SHUTDOWN_GRACE_MS = 30_000;
 
 export interface ClusterOptions {
@@ -13,6 +13,8 @@ export interface ClusterOptions {
   logger: PinoLogger;
   /** The worker program; by default this process's own entry point. */
   exec?: string;
+  /** How long workers keep serving after SIGTERM before they stop listening. */
+  drainMs?: number;
 }
 
 /**
@@ -20,7 +22,13 @@ export interface ClusterOptions {
  * hands out connections), restarts one that dies, and on SIGTERM or SIGINT lets every worker
  * finish its requests, then exits 0.
  */
-export function runClusterPrimary({ workers, env, logger, exec }: ClusterOptions): void {
+export function runClusterPrimary({
+  workers,
+  env,
+  logger,
+  exec,
+  drainMs = 0,
+}: ClusterOptions): void {
   if (exec) cluster.setupPrimary({ exec });
   const startedAt = new Map<number, number>();
   let exitCode: number | undefined;
@@ -35,7 +43,7 @@ export function runClusterPrimary({ workers, env, logger, exec }: ClusterOptions
     if (exitCode !== undefined) return;
     exitCode = code;
     for (const worker of liveWorkers()) worker.process.kill('SIGTERM');
-    setTimeout(() => process.exit(code === 0 ? 1 : code), SHUTDOWN_GRACE_MS).unref();
+    setTimeout(() => process.exit(code === 0 ? 1 : code), drainMs + SHUTDOWN_GRACE_MS).unref();
   };
 
   cluster.on('exit', (worker, code, signal) => {

@@ -19,6 +19,8 @@ export interface AppConfig {
   corsOrigins: string[] | true;
   /** Worker processes (node:cluster) sharing the port; 1 runs no cluster. */
   webConcurrency: number;
+  /** From SIGTERM to closing the listener, with readiness failing meanwhile. */
+  shutdownDrainMs: number;
   /** Proxy hops whose X-Forwarded-For is believed; 0 uses the socket address. */
   trustProxyHops: number;
 }
@@ -200,6 +202,7 @@ export function buildConfiguration(source: Record<string, unknown>): Configurati
       logLevel: env.LOG_LEVEL,
       corsOrigins: parseCorsOrigins(env.CORS_ORIGINS),
       webConcurrency,
+      shutdownDrainMs: env.SHUTDOWN_DRAIN_SECONDS * 1000,
       trustProxyHops: env.TRUST_PROXY,
     },
     auth: {

@@ -50,6 +50,16 @@ export class EnvironmentVariables {
   @IsString()
   HOST = '127.0.0.1';
 
+  /**
+   * Seconds from SIGTERM to closing the listener, while `/health` answers 503 so the load
+   * balancer stops sending requests before connections are refused. 0 closes at once.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(300)
+  SHUTDOWN_DRAIN_SECONDS = 0;
+
   /** Worker processes serving one port: a number, or `auto` for one per core. */
   @Matches(/^(auto|[1-9][0-9]?)$/, { message: 'must be a whole number from 1 to 99, or auto' })
   WEB_CONCURRENCY = '1';

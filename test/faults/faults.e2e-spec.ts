@@ -1,7 +1,7 @@
 /**
  * Faults (issue #6): the process killed mid-load, SIGTERM with requests in flight, and the
- * database stopping under load. The process tests run the production build on the test
- * run's PostgreSQL server (the embedded database lives inside the process it would kill).
+ * database stopping under load. The kill tests run the production build on the test run's
+ * PostgreSQL server, which outlives the process they kill (the embedded database ends with it).
  */
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
@@ -87,6 +87,32 @@ describe.runIf(onServer)('the service process', () => {
     const answers = await Promise.all(inFlight);
     expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
     expect(await service.exited).toBe(0);
+  }, 60_000);
+});
+
+describe('draining on SIGTERM (SHUTDOWN_DRAIN_SECONDS)', () => {
+  beforeAll(() => ensureBuilt(), 120_000);
+
+  it('fails readiness at once, keeps serving for the drain, then exits 0', async () => {
+    const database = onServer
+      ? { DATABASE_URL: inject('databaseUrl') }
+      : { DATABASE_RUN_MIGRATIONS: 'true', EMBEDDED_DATABASE_DIR: 'memory://' };
+    const service = await startService({ ...database, SHUTDOWN_DRAIN_SECONDS: '2' });
+    expect((await fetch(`${service.baseUrl}/health`)).status).toBe(200);
+    const signalledAt = Date.now();
+    service.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const readiness = await fetch(`${service.baseUrl}/health`);
+    expect(readiness.status).toBe(503);
+    expect(readiness.headers.get('content-type')).toMatch(PROBLEM);
+    expect(((await readiness.json()) as { type: string }).type).toMatch(/shutting-down$/);
+    // Still serving: the process is alive, and a new client can still sign up.
+    expect((await fetch(`${service.baseUrl}/health/live`)).status).toBe(200);
+    expect((await post(service.baseUrl, '/auth/signup', newAccount())).status).toBe(201);
+
+    expect(await service.exited).toBe(0);
+    expect(Date.now() - signalledAt).toBeGreaterThanOrEqual(2000);
   }, 60_000);
 });
 
