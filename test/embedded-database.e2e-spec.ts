@@ -8,16 +8,7 @@ import { ChangeFeedService } from '../src/change-feed/change-feed.service.js';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
 import { createTestApp, type TestApp } from './create-test-app.js';
 import { signUpAndLogIn } from './factories/user.factory.js';
-
-/** Polls until `check` holds or `withinMs` passes. */
-async function within(withinMs: number, check: () => Promise<boolean>): Promise<void> {
-  const started = Date.now();
-  while (Date.now() - started < withinMs) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`not within ${withinMs} ms`);
-}
+import { within } from './within.js';
 
 /**
  * The README's default: no DATABASE_URL, no REDIS_URL. The database lives in the process, so

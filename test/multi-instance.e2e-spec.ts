@@ -3,18 +3,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestApp, type TestApp } from './create-test-app.js';
 import { logIn, signUpAndLogIn } from './factories/user.factory.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+import { within } from './within.js';
 
 const redisUrl = inject('redisUrl');
-
-/** Polls until `check` holds or `withinMs` passes; returns how long it took. */
-async function within(withinMs: number, check: () => Promise<boolean>): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < withinMs) {
-    if (await check()) return Date.now() - started;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`not within ${withinMs} ms`);
-}
 
 /** Waits until an instance trusts its in-memory revocations (subscribed and seeded). */
 async function untilFeedLive(t: TestApp): Promise<void> {

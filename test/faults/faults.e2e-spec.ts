@@ -94,7 +94,7 @@ describe('draining on SIGTERM (SHUTDOWN_DRAIN_SECONDS)', () => {
   beforeAll(() => ensureBuilt(), 120_000);
 
   it('fails readiness at once, keeps serving for the drain, then exits 0', async () => {
-    const database = onServer
+    const database: Record<string, string> = onServer
       ? { DATABASE_URL: inject('databaseUrl') }
       : { DATABASE_RUN_MIGRATIONS: 'true', EMBEDDED_DATABASE_DIR: 'memory://' };
     const service = await startService({ ...database, SHUTDOWN_DRAIN_SECONDS: '2' });
