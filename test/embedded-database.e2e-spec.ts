@@ -85,15 +85,18 @@ describe('the embedded database process', () => {
         ['--import', 'tsx', 'test/fixtures/embedded-database-holder.fixture.ts', directory],
         { stdio: ['ignore', 'pipe', 'inherit'] },
       );
-      const databasePid = await new Promise<number>((resolve, reject) => {
-        holder.stdout.once('data', (line: Buffer) =>
-          resolve((JSON.parse(line.toString()) as { databasePid: number }).databasePid),
-        );
-        holder.once('exit', (code) => reject(new Error(`the holder exited (${code})`)));
-      });
-      expect(isRunning(databasePid)).toBe(true);
-
-      holder.kill('SIGKILL');
+      let databasePid: number;
+      try {
+        databasePid = await new Promise<number>((resolve, reject) => {
+          holder.stdout.once('data', (line: Buffer) =>
+            resolve((JSON.parse(line.toString()) as { databasePid: number }).databasePid),
+          );
+          holder.once('exit', (code) => reject(new Error(`the holder exited (${code})`)));
+        });
+        expect(isRunning(databasePid)).toBe(true);
+      } finally {
+        holder.kill('SIGKILL');
+      }
       await within(10_000, () => Promise.resolve(!isRunning(databasePid)));
 
       const reopened = await startEmbeddedPostgres(directory);
@@ -107,5 +110,19 @@ describe('the embedded database process', () => {
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
+  }, 60_000);
+
+  it('reports an end nobody asked for, and only that one', async () => {
+    const ends: string[] = [];
+    const killed = await startEmbeddedPostgres('memory://', (code, signal) =>
+      ends.push(`${signal ?? code}`),
+    );
+    process.kill(killed.pid, 'SIGKILL');
+    await within(10_000, () => Promise.resolve(ends.length > 0));
+    expect(ends).toEqual(['SIGKILL']);
+
+    const stopped = await startEmbeddedPostgres('memory://', () => ends.push('stopped'));
+    await stopped.stop();
+    expect(ends).toEqual(['SIGKILL']);
   }, 60_000);
 });

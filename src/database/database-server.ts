@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { DatabaseConfig } from '../config/configuration.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 
@@ -30,7 +31,14 @@ export async function openDatabaseServer(config: DatabaseConfig): Promise<Databa
       close: async () => {},
     };
   }
-  const embedded = await startEmbeddedPostgres(config.embeddedDirectory);
+  const embedded = await startEmbeddedPostgres(config.embeddedDirectory, (code, signal) => {
+    // Every query would fail from now on while /health/live still said yes: better to stop,
+    // so that whatever runs the service starts it again.
+    new Logger('Database').fatal(
+      `the embedded PostgreSQL process ended (${signal ?? code}); stopping the service`,
+    );
+    process.exit(1);
+  });
   return {
     url: embedded.url,
     embedded: true,

@@ -50,7 +50,11 @@ process.on('SIGTERM', () => {});
  * Not in the service's own process: PGlite runs every query on the thread that calls it,
  * which would stall the event loop, and its few hundred MB would count as the service's.
  */
-export async function startEmbeddedPostgres(directory: string): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(
+  directory: string,
+  /** Called if the database's process ends without being told to stop. */
+  onUnexpectedExit?: (code: number | null, signal: string | null) => void,
+): Promise<EmbeddedPostgres> {
   const resolve = createRequire(import.meta.url).resolve;
   const child = spawn(
     process.execPath,
@@ -75,11 +79,18 @@ export async function startEmbeddedPostgres(directory: string): Promise<Embedded
       reject(new Error(`embedded PostgreSQL exited (${code}) before it was ready`)),
     );
   });
-  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+  let stopping = false;
+  const exited = new Promise<void>((resolveExit) =>
+    child.once('exit', (code, signal) => {
+      if (!stopping) onUnexpectedExit?.(code, signal);
+      resolveExit();
+    }),
+  );
   return {
     url,
     pid: child.pid!,
     async stop() {
+      stopping = true;
       if (child.exitCode === null && child.signalCode === null && child.connected)
         child.send('stop');
       await exited;
