@@ -25,8 +25,15 @@ async function serve(configuration: Configuration, rootLogger: PinoLogger): Prom
   const logger = new AppLogger(rootLogger);
   const app = await createApp(configuration, rootLogger);
   const { shutdownDrainMs } = configuration.app;
+  // One shutdown, whatever signals follow: with workers, a Ctrl+C reaches each one twice (from
+  // the terminal, and as SIGTERM from the primary), and two shutdowns would close twice.
+  let shuttingDown = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => void shutDown(app, logger, signal, shutdownDrainMs));
+    process.on(signal, () => {
+      if (shuttingDown) return;
+      shuttingDown = true;
+      void shutDown(app, logger, signal, shutdownDrainMs);
+    });
   }
 
   if (configuration.auth.jwtSecretGenerated) {
