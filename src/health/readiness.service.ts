@@ -1,16 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ProblemException } from '../common/problem.exception.js';
-
-export class ShuttingDownError extends ProblemException {
-  constructor() {
-    super({
-      status: 503,
-      code: 'shutting-down',
-      title: 'Service Unavailable',
-      detail: 'This instance is shutting down; send new requests elsewhere.',
-    });
-  }
-}
+import { ShuttingDownError } from './health.errors.js';
 
 /** Whether this process should still receive traffic: not once it has been told to stop. */
 @Injectable()
