@@ -37,9 +37,9 @@ export interface FeedTopic {
  *
  * Memory may be trusted only while `live`: every topic seeded since the subscription (re)started
  * and the subscription up. Otherwise callers go to the database. With the embedded database
- * and no Redis there is nobody to hear: the database lives in this process, so no other
- * instance can exist, every change through the API is made here, and memory is live once
- * seeded (the poll still picks up changes made by hand in SQL).
+ * and no Redis there is nobody to hear: that database belongs to this process alone (its
+ * child, on a loopback port no other instance is given), so every change through the API is
+ * made here, and memory is live once seeded (the poll still picks up changes made by hand).
  */
 @Injectable()
 export class ChangeFeedService

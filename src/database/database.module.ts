@@ -11,9 +11,10 @@ import { runPendingMigrations } from './migrations-runner.js';
 const MIGRATIONS_APPLIED = Symbol('MIGRATIONS_APPLIED');
 
 /**
- * The pool first, then the server under it. Nest shuts the deepest module down first, so a
- * hook on the server's own module stopped the embedded database while the pool still held
- * its connection ("Connection terminated unexpectedly" at every shutdown).
+ * The pool first, then the server under it. Nest runs shutdown hooks from the root module
+ * down and global modules last, so TypeORM's (global) pool used to close after the server's
+ * own module had stopped the embedded database under it ("Connection terminated
+ * unexpectedly" at every shutdown).
  */
 @Injectable()
 class DatabaseCloser implements OnApplicationShutdown {
