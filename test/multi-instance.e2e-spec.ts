@@ -121,9 +121,11 @@ describe.runIf(redisUrl)('when Redis goes away', () => {
     await proxy.cut();
     const c = await createTestApp({ REDIS_URL: proxy.url.replace('postgres://', 'redis://') });
     const redis = new Redis(redisUrl!);
+    let restored = false;
     try {
       const user = await signUpAndLogIn(c.http);
       await proxy.restore();
+      restored = true;
       await untilFeedLive(c);
       expect((await me(c, user.accessToken)).status).toBe(200);
 
@@ -135,6 +137,8 @@ describe.runIf(redisUrl)('when Redis goes away', () => {
       await redis.publish('whazz-auth:sessions-revoked', JSON.stringify([[sid, Date.now()]]));
       await within(1000, async () => (await me(c, user.accessToken)).status === 401);
     } finally {
+      // Later tests need Redis back, even if this one failed before it came back.
+      if (!restored) await proxy.restore();
       redis.disconnect();
       await c.close();
     }
