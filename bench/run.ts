@@ -73,7 +73,10 @@ function childPids(pid: number): number[] {
 /** Whether a child of the service is one of its workers (cluster mode), not its database. */
 function isServiceWorker(pid: number, script: string): boolean {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(script);
+    // A forked worker runs the script by its absolute path.
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+      .split('\0')
+      .some((argument) => argument.endsWith(script));
   } catch {
     return false;
   }
@@ -360,6 +363,9 @@ async function main(): Promise<void> {
     EMBEDDED_DATABASE_DIR:
       process.env.EMBEDDED_DATABASE_DIR ?? join(tmpdir(), `whazz-bench-${process.pid}`),
   };
+  // What the run writes for itself alone; a database folder the caller named is kept.
+  const throwaway = [ceilingScript, serviceEnv.MAIL_OUTBOX_DIR];
+  if (!process.env.EMBEDDED_DATABASE_DIR) throwaway.push(serviceEnv.EMBEDDED_DATABASE_DIR);
   // Exactly what `npm run start:prod` runs (its node flags included), minus npm itself.
   const startProd = (
     JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }
@@ -518,7 +524,10 @@ async function main(): Promise<void> {
     console.log(`written to ${file}`);
   } finally {
     for (const process of [...ceilings, ...floors, service]) process.kill('SIGTERM');
-    rmSync(ceilingScript, { force: true });
+    // The service must have let go of its database folder before it goes.
+    if (service.exitCode === null && service.signalCode === null)
+      await new Promise((resolve) => service.once('exit', resolve));
+    for (const path of throwaway) rmSync(path, { recursive: true, force: true });
   }
 }
 
