@@ -14,6 +14,11 @@ async function untilFeedLive(t: TestApp): Promise<void> {
   await within(5000, () => Promise.resolve(feed.live));
 }
 
+/** The session an access token belongs to: its `sid` claim. */
+const sessionIdOf = (accessToken: string) =>
+  (JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()) as { sid: string })
+    .sid;
+
 const me = (t: TestApp, token: string) =>
   t.http.get('/auth/me').set('Authorization', `Bearer ${token}`);
 
@@ -67,6 +72,18 @@ describe.runIf(redisUrl)('two instances sharing PostgreSQL and Redis', () => {
     // No instance announced it: each finds it in its next poll of PostgreSQL (every second).
     await within(2500, async () => (await me(a, user.accessToken)).status === 403);
     await within(2500, async () => (await me(b, user.accessToken)).status === 403);
+  });
+
+  it('a session revoked by hand in SQL is refused on every instance within a second or two', async () => {
+    const user = await signUpAndLogIn(a.http);
+    expect((await me(a, user.accessToken)).status).toBe(200);
+    expect((await me(b, user.accessToken)).status).toBe(200);
+
+    await a.dataSource.query('UPDATE sessions SET revoked_at = now() WHERE id = $1', [
+      sessionIdOf(user.accessToken),
+    ]);
+    await within(2500, async () => (await me(a, user.accessToken)).status === 401);
+    await within(2500, async () => (await me(b, user.accessToken)).status === 401);
   });
 
   it('an instance that starts later refuses tokens revoked before it started', async () => {
@@ -131,10 +148,8 @@ describe.runIf(redisUrl)('when Redis goes away', () => {
 
       // Announced on Redis only: the database still has the session, so no poll revokes it.
       // Only a subscribed instance can refuse the token.
-      const { sid } = JSON.parse(
-        Buffer.from(user.accessToken.split('.')[1]!, 'base64url').toString(),
-      ) as { sid: string };
-      await redis.publish('whazz-auth:sessions-revoked', JSON.stringify([[sid, Date.now()]]));
+      const revocation = [[sessionIdOf(user.accessToken), Date.now()]];
+      await redis.publish('whazz-auth:sessions-revoked', JSON.stringify(revocation));
       await within(1000, async () => (await me(c, user.accessToken)).status === 401);
     } finally {
       // Later tests need Redis back, even if this one failed before it came back.
