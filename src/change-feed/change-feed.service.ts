@@ -122,8 +122,9 @@ export class ChangeFeedService
   }
 
   /**
-   * Before any module closes its connections (Nest shuts the database down first): no poll
-   * starts from here on, and one in flight fails quietly, since memory is no longer trusted.
+   * Before any module closes its connections (Nest runs every onModuleDestroy before any
+   * shutdown hook): no poll starts from here on, and one in flight fails quietly, since memory
+   * is no longer trusted.
    */
   onModuleDestroy(): void {
     clearInterval(this.pollTimer);
