@@ -1,3 +1,4 @@
+import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { User } from '../src/users/entities/user.entity.js';
 import { createTestApp, type TestApp } from './create-test-app.js';
@@ -84,6 +85,28 @@ describe('POST /auth/login', () => {
       .post('/auth/login')
       .send({ username_or_email: nfkcUser.username, password: 'ABCDabcd1234' });
     expect(response.status).toBe(200);
+  });
+
+  it('logs in a user the FastAPI service hashed, with the password as it was typed then', async () => {
+    // The old service hashed the typed form ($2a$, no NFKC); this one must still accept it.
+    const typed = 'ﬁdelio №9 ｐａｓｓ';
+    const migrated = await signUp(t.http);
+    await t.dataSource
+      .getRepository(User)
+      .update(
+        { id: migrated.id },
+        { passwordHash: bcrypt.hashSync(typed, 4).replace(/^\$2b/, '$2a') },
+      );
+
+    const asTyped = await t.http
+      .post('/auth/login')
+      .send({ username_or_email: migrated.username, password: typed });
+    const normalised = await t.http
+      .post('/auth/login')
+      .send({ username_or_email: migrated.username, password: typed.normalize('NFKC') });
+
+    expect(asTyped.status).toBe(200);
+    expect(normalised.status).toBe(401);
   });
 
   it('does not let bytes past 72 log in as the 72-byte password', async () => {

@@ -1,4 +1,5 @@
 import type { ConfigService } from '@nestjs/config';
+import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Configuration } from '../config/configuration.js';
 import { PasswordHasherService } from './password-hasher.service.js';
@@ -38,6 +39,35 @@ describe('PasswordHasherService', () => {
     expect(await hasher.verify('Password12', hash)).toBe(true);
     const composed = await hasher.hash('caf\u00e9 au lait');
     expect(await hasher.verify('cafe\u0301 au lait', composed)).toBe(true);
+  });
+
+  it('verifies a FastAPI hash of a password that NFKC changes, typed as it was then', async () => {
+    // The FastAPI service hashed the password as typed; this one hashes its NFKC form.
+    const legacy = bcrypt.hashSync('Ｐａｓｓｗｏｒｄ１２', 4);
+    expect(await hasher.verify('Ｐａｓｓｗｏｒｄ１２', legacy)).toBe(true);
+    // The old service refused this form too: no password is accepted that was not before.
+    expect(await hasher.verify('Password12', legacy)).toBe(false);
+  });
+
+  it('spends as many compares on an unknown account as on a wrong password', async () => {
+    const compares: string[] = [];
+    const pool = (hasher as unknown as { pool: { compare(p: string, h: string): unknown } }).pool;
+    const compare = pool.compare.bind(pool);
+    pool.compare = (password, hash) => (compares.push(password), compare(password, hash));
+    try {
+      const hash = await hasher.hash('a different password');
+      for (const typed of ['plain ascii guess', 'ﬁnal guess ①']) {
+        compares.length = 0;
+        await hasher.verify(typed, hash);
+        const forWrongPassword = compares.length;
+        compares.length = 0;
+        await hasher.verifyAgainstDummy(typed);
+        expect(compares.length).toBe(forWrongPassword);
+      }
+      expect(compares).toEqual(['final guess 1', 'ﬁnal guess ①']);
+    } finally {
+      pool.compare = compare;
+    }
   });
 
   it('never lets a password longer than 72 bytes match on its first 72 bytes', async () => {

@@ -3,7 +3,7 @@ import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/com
 import { ConfigService } from '@nestjs/config';
 import type { Configuration } from '../config/configuration.js';
 import { BcryptWorkerPool } from './bcrypt-worker-pool.js';
-import { MAX_PASSWORD_BYTES, normalisePassword, passwordByteLength } from './password-rules.js';
+import { MAX_PASSWORD_BYTES, normalisePassword } from './password-rules.js';
 
 /** bcrypt (bcryptjs, `$2b$`) on a pool of worker threads, never on the event loop. */
 @Injectable()
@@ -34,16 +34,32 @@ export class PasswordHasherService implements OnModuleInit, OnModuleDestroy {
     return this.pool.hash(normalisePassword(password), this.cost);
   }
 
-  /** Hashes from the FastAPI service (`$2a$`/`$2b$`) verify as they are. */
+  /**
+   * Hashes from the FastAPI service (`$2a$`/`$2b$`) verify as they are. That service hashed
+   * the password as typed, not NFKC; where the two differ, the typed form is tried second.
+   */
   async verify(password: string, hash: string): Promise<boolean> {
-    const matches = await this.pool.compare(normalisePassword(password), hash);
-    // Past 72 bytes bcrypt would compare only a prefix; such a password was never accepted.
-    return matches && passwordByteLength(password) <= MAX_PASSWORD_BYTES;
+    for (const candidate of candidateForms(password)) {
+      if (await this.pool.compare(candidate, hash)) return true;
+    }
+    return false;
   }
 
   /** Spends the time of a real check and fails: for logins to accounts that do not exist. */
   async verifyAgainstDummy(password: string): Promise<false> {
-    await this.pool.compare(normalisePassword(password), await this.dummyHash);
+    const dummyHash = await this.dummyHash;
+    // As many compares as a failed real check, so the answer's timing depends on the input only.
+    for (const candidate of candidateForms(password)) await this.pool.compare(candidate, dummyHash);
     return false;
   }
+}
+
+/**
+ * NFKC first, then the password as typed if it differs (the FastAPI service's form). Past 72
+ * bytes bcrypt would compare only a prefix, so a longer form is never compared at all.
+ */
+function candidateForms(password: string): string[] {
+  const normalised = normalisePassword(password);
+  const forms = normalised === password ? [normalised] : [normalised, password];
+  return forms.filter((form) => Buffer.byteLength(form, 'utf8') <= MAX_PASSWORD_BYTES);
 }
