@@ -1,25 +1,55 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
+/** Runs `body` after making the service's root logger; returns its stdout lines and its end. */
+function runLogging(body: string) {
+  const script = `
+    import { createRootLogger } from './src/common/logging/app-logger.ts';
+    const logger = createRootLogger('info', 'whazz-audio-auth');
+    ${body}
+  `;
+  const child = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--input-type=module', '-e', script],
+    {
+      encoding: 'utf8',
+      cwd: new URL('../../../', import.meta.url).pathname,
+    },
+  );
+  const lines = child.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { i: number; level: number });
+  return { lines: lines.map((line) => line.i), signal: child.signal, status: child.status };
+}
+
 describe('createRootLogger', () => {
-  it('writes each line to stdout before the next statement runs, so a SIGKILL loses none', () => {
-    // A process that logs, then is killed at once: only a synchronous write has happened.
-    const script = `
-      import { createRootLogger } from './src/common/logging/app-logger.ts';
-      const logger = createRootLogger('info', 'whazz-audio-auth');
+  it('writes a warning, and every line before it, before the next statement: a SIGKILL loses none', () => {
+    const run = runLogging(`
       for (let i = 0; i < 3; i += 1) logger.info({ i }, 'last words');
+      logger.warn({ i: 3 }, 'something is wrong');
       process.kill(process.pid, 'SIGKILL');
-    `;
-    const child = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', '--input-type=module', '-e', script],
-      { encoding: 'utf8', cwd: new URL('../../../', import.meta.url).pathname },
-    );
-    expect(child.signal).toBe('SIGKILL');
-    const lines = child.stdout
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as { i: number });
-    expect(lines.map((line) => line.i)).toEqual([0, 1, 2]);
+    `);
+    expect(run.signal).toBe('SIGKILL');
+    expect(run.lines).toEqual([0, 1, 2, 3]);
+  });
+
+  it('writes info lines by the end of the event-loop turn that made them', () => {
+    const run = runLogging(`
+      for (let i = 0; i < 3; i += 1) logger.info({ i }, 'request completed');
+      setImmediate(() => setImmediate(() => process.kill(process.pid, 'SIGKILL')));
+    `);
+    expect(run.signal).toBe('SIGKILL');
+    expect(run.lines).toEqual([0, 1, 2]);
+  });
+
+  it('writes pending info lines when the process exits', () => {
+    const run = runLogging(`
+      logger.info({ i: 0 }, 'request completed');
+      process.exit(3);
+    `);
+    expect(run.status).toBe(3);
+    expect(run.lines).toEqual([0]);
   });
 });
