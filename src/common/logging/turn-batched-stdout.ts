@@ -1,6 +1,11 @@
 import { pino, type DestinationStream } from 'pino';
 
 const WARN = 40;
+/**
+ * PIPE_BUF on Linux: a write to a pipe up to this size is never split, so the workers of a
+ * cluster, which share one stdout, never interleave their lines mid-line.
+ */
+const ATOMIC_PIPE_WRITE_BYTES = 4096;
 
 /** What pino tells a destination about each line when the destination asks for it. */
 interface LineMetadata {
@@ -25,24 +30,36 @@ export class TurnBatchedStdout implements DestinationStream, LineMetadata {
   readonly [pino.symbols.needsMetadataGsym] = true as const;
   lastLevel = 0;
   private pending: string[] = [];
-  private readonly flushAtEndOfTurn = () => this.flush();
+  private readonly flushPending = () => this.flush();
 
   constructor(private readonly out: DestinationStream = pino.destination({ dest: 1, sync: true })) {
-    process.on('exit', this.flushAtEndOfTurn);
+    process.on('exit', this.flushPending);
   }
 
   write(line: string): void {
     if (this.pending.push(line) === 1 && this.lastLevel < WARN) {
-      setImmediate(this.flushAtEndOfTurn);
+      setImmediate(this.flushPending);
     }
     if (this.lastLevel >= WARN) this.flush();
   }
 
-  /** Writes what waits, now. */
+  /** Writes what waits, now, in writes of whole lines that a pipe takes atomically. */
   flush(): void {
-    if (this.pending.length === 0) return;
-    const text = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
+    const lines = this.pending;
+    if (lines.length === 0) return;
     this.pending = [];
-    this.out.write(text);
+    let chunk = '';
+    let chunkBytes = 0;
+    for (const line of lines) {
+      const bytes = Buffer.byteLength(line);
+      if (chunkBytes > 0 && chunkBytes + bytes > ATOMIC_PIPE_WRITE_BYTES) {
+        this.out.write(chunk);
+        chunk = '';
+        chunkBytes = 0;
+      }
+      chunk += line;
+      chunkBytes += bytes;
+    }
+    this.out.write(chunk);
   }
 }
