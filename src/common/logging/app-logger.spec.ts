@@ -20,7 +20,7 @@ function runLogging(body: string) {
     .trim()
     .split('\n')
     .filter(Boolean)
-    .map((line) => JSON.parse(line) as { i: number; level: number });
+    .map((line) => JSON.parse(line) as { i: number });
   return { lines: lines.map((line) => line.i), signal: child.signal, status: child.status };
 }
 

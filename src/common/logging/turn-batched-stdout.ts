@@ -37,10 +37,9 @@ export class TurnBatchedStdout implements DestinationStream, LineMetadata {
   }
 
   write(line: string): void {
-    if (this.pending.push(line) === 1 && this.lastLevel < WARN) {
-      setImmediate(this.flushPending);
-    }
+    this.pending.push(line);
     if (this.lastLevel >= WARN) this.flush();
+    else if (this.pending.length === 1) setImmediate(this.flushPending);
   }
 
   /** Writes what waits, now, in writes of whole lines that a pipe takes atomically. */
