@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestApp, type TestApp } from './create-test-app.js';
 import { logIn, signUpAndLogIn } from './factories/user.factory.js';
+import { claimsOf } from './jwt-claims.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 import { within } from './within.js';
 
@@ -15,9 +16,7 @@ async function untilFeedLive(t: TestApp): Promise<void> {
 }
 
 /** The session an access token belongs to: its `sid` claim. */
-const sessionIdOf = (accessToken: string) =>
-  (JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()) as { sid: string })
-    .sid;
+const sessionIdOf = (accessToken: string) => claimsOf(accessToken).sid as string;
 
 const me = (t: TestApp, token: string) =>
   t.http.get('/auth/me').set('Authorization', `Bearer ${token}`);
