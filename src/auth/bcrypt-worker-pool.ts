@@ -101,7 +101,9 @@ export class BcryptWorkerPool {
     // 'exit' follows every way a thread can end ('error' first when it threw, or none at all
     // when it was terminated): its task fails at once rather than waiting for ever.
     let failure: Error | undefined;
-    worker.on('error', (error) => (failure = error));
+    worker.on('error', (error: Error) => {
+      failure = error;
+    });
     worker.on('exit', (code) =>
       this.replace(worker, failure ?? new Error(`password hashing thread exited (${code})`)),
     );
