@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BcryptWorkerPool } from './bcrypt-worker-pool.js';
+import { BcryptWorkerPool, HashingUnavailableError } from './bcrypt-worker-pool.js';
 
 describe('BcryptWorkerPool', () => {
   it('runs more tasks than threads, each to its own answer', async () => {
@@ -21,5 +21,31 @@ describe('BcryptWorkerPool', () => {
     await inFlight;
     await queued;
     await expect(pool.hash('later', 4)).rejects.toThrow(/closed/);
+  });
+
+  it('replaces a thread that cannot start after a doubling wait, says so, and fails logins meanwhile', async () => {
+    const respawnDelays: number[] = [];
+    const pool = new BcryptWorkerPool(1, {
+      bcryptPath: '/nonexistent/bcryptjs.js',
+      onThreadFailure: (error, respawnInMs) => {
+        expect(error.message).toMatch(/Cannot find module/);
+        respawnDelays.push(respawnInMs);
+      },
+    });
+    const firstTask = pool.hash('a password', 4);
+    await expect(firstTask).rejects.toBeInstanceOf(HashingUnavailableError);
+    await expect(firstTask).rejects.toThrow(/Cannot find module/);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Restarted at once, then after 100, 200, 400 ms...: a handful of threads in a second,
+    // where restarting at once every time made dozens.
+    expect(respawnDelays.slice(0, 3)).toEqual([0, 100, 200]);
+    expect(respawnDelays.length).toBeLessThanOrEqual(6);
+    const started = Date.now();
+    await expect(pool.compare('a password', '$2b$04$' + 'a'.repeat(53))).rejects.toThrow(
+      /Cannot find module/,
+    );
+    // Failed by the thread it reached or at once; never left waiting out the backoff.
+    expect(Date.now() - started).toBeLessThan(1000);
+    await pool.close();
   });
 });

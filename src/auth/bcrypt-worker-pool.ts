@@ -36,6 +36,24 @@ parentPort.on('message', (task) => {
 });
 `;
 
+/** A task failed for want of a thread (it ended, or the pool closed), not for its input. */
+export class HashingUnavailableError extends Error {
+  override readonly name = 'HashingUnavailableError';
+}
+
+/** Told of every thread that ends on its own, with the wait before its replacement starts. */
+export type ThreadFailureListener = (error: Error, respawnInMs: number) => void;
+
+export interface BcryptWorkerPoolOptions {
+  onThreadFailure?: ThreadFailureListener;
+  /** The bcrypt module the threads load; bcryptjs. A test names one that cannot load. */
+  bcryptPath?: string;
+}
+
+/** Waits before replacing a thread that ended: none for the first, then doubling to 10 s. */
+const FIRST_RESPAWN_DELAY_MS = 100;
+const MAX_RESPAWN_DELAY_MS = 10_000;
+
 /**
  * bcrypt costs ~70-260 ms of CPU a hash: run on the event loop it stalls every other request.
  * Here each thread takes one task at a time; the rest wait in a queue, in order.
@@ -44,10 +62,20 @@ export class BcryptWorkerPool {
   private readonly idle: Worker[] = [];
   private readonly busy = new Map<Worker, Pending>();
   private readonly queue: Pending[] = [];
-  private readonly bcryptPath = createRequire(import.meta.url).resolve('bcryptjs');
+  private readonly bcryptPath: string;
+  private readonly onThreadFailure: ThreadFailureListener;
+  /** Threads that ended in a row with no task answered in between. */
+  private consecutiveFailures = 0;
+  private readonly respawnTimers = new Set<NodeJS.Timeout>();
+  private lastFailure?: HashingUnavailableError;
   private closed = false;
 
-  constructor(readonly size: number) {
+  constructor(
+    readonly size: number,
+    options: BcryptWorkerPoolOptions = {},
+  ) {
+    this.bcryptPath = options.bcryptPath ?? createRequire(import.meta.url).resolve('bcryptjs');
+    this.onThreadFailure = options.onThreadFailure ?? (() => undefined);
     for (let index = 0; index < size; index += 1) this.idle.push(this.spawn());
   }
 
@@ -61,13 +89,19 @@ export class BcryptWorkerPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const timer of this.respawnTimers) clearTimeout(timer);
+    this.respawnTimers.clear();
     for (const pending of this.queue.splice(0))
-      pending.reject(new Error('password hashing pool closed'));
+      pending.reject(new HashingUnavailableError('password hashing pool closed'));
     await Promise.all([...this.idle, ...this.busy.keys()].map((worker) => worker.terminate()));
   }
 
   private run(task: Task): Promise<string | boolean> {
-    if (this.closed) return Promise.reject(new Error('password hashing pool closed'));
+    if (this.closed)
+      return Promise.reject(new HashingUnavailableError('password hashing pool closed'));
+    // Every thread has failed and the next waits out its backoff: fail now, not in 10 s.
+    if (this.idle.length === 0 && this.busy.size === 0 && this.lastFailure)
+      return Promise.reject(this.lastFailure);
     return new Promise((resolve, reject) => {
       this.queue.push({ task, resolve, reject });
       this.dispatch();
@@ -94,6 +128,7 @@ export class BcryptWorkerPool {
       const pending = this.busy.get(worker);
       this.busy.delete(worker);
       this.idle.push(worker);
+      this.consecutiveFailures = 0;
       if (message.error !== undefined) pending?.reject(new Error(message.error));
       else pending?.resolve(message.result!);
       this.dispatch();
@@ -110,14 +145,49 @@ export class BcryptWorkerPool {
     return worker;
   }
 
-  /** A thread that ended takes only its own task with it; another takes its place. */
+  /**
+   * A thread that ended takes only its own task with it; another takes its place, at once the
+   * first time and after a doubling wait while threads keep ending without answering a task
+   * (bcrypt cannot load, memory runs out): a thread that cannot start must not be restarted in
+   * a tight loop. While no thread is left, queued tasks fail rather than wait for one.
+   */
   private replace(worker: Worker, error: Error): void {
-    this.busy.get(worker)?.reject(this.closed ? new Error('password hashing pool closed') : error);
+    const failure = new HashingUnavailableError(
+      this.closed
+        ? 'password hashing pool closed'
+        : `password hashing thread ended: ${error.message}`,
+    );
+    this.busy.get(worker)?.reject(failure);
     this.busy.delete(worker);
     const index = this.idle.indexOf(worker);
     if (index >= 0) this.idle.splice(index, 1);
     if (this.closed) return;
-    this.idle.push(this.spawn());
-    this.dispatch();
+    const delay =
+      this.consecutiveFailures === 0
+        ? 0
+        : Math.min(
+            MAX_RESPAWN_DELAY_MS,
+            FIRST_RESPAWN_DELAY_MS * 2 ** (this.consecutiveFailures - 1),
+          );
+    this.consecutiveFailures += 1;
+    this.onThreadFailure(error, delay);
+    if (delay === 0) {
+      this.idle.push(this.spawn());
+      this.dispatch();
+      return;
+    }
+    if (this.idle.length === 0 && this.busy.size === 0) {
+      this.lastFailure = failure;
+      for (const pending of this.queue.splice(0)) pending.reject(failure);
+    }
+    const timer = setTimeout(() => {
+      this.respawnTimers.delete(timer);
+      this.lastFailure = undefined;
+      this.idle.push(this.spawn());
+      this.dispatch();
+    }, delay);
+    // A pending respawn must not keep a finished process alive.
+    timer.unref();
+    this.respawnTimers.add(timer);
   }
 }

@@ -2,6 +2,7 @@ import type { ConfigService } from '@nestjs/config';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Configuration } from '../config/configuration.js';
+import { PasswordHashingUnavailableError } from './auth.errors.js';
 import { PasswordHasherService } from './password-hasher.service.js';
 
 function hasherWithCost(bcryptCost: number): PasswordHasherService {
@@ -78,6 +79,23 @@ describe('PasswordHasherService', () => {
 
   it('fails a check against the dummy hash', async () => {
     expect(await hasher.verifyAgainstDummy('anything at all')).toBe(false);
+  });
+
+  it('answers 503, not 500, when no hashing thread can take the check', async () => {
+    const stopped = hasherWithCost(4);
+    await stopped.onModuleDestroy();
+    for (const check of [
+      () => stopped.hash('a password'),
+      () => stopped.verify('a password', '$2b$04$' + 'a'.repeat(53)),
+      () => stopped.verifyAgainstDummy('a password'),
+    ]) {
+      const refusal = await check().catch((error: unknown) => error);
+      expect(refusal).toBeInstanceOf(PasswordHashingUnavailableError);
+      expect((refusal as PasswordHashingUnavailableError).problem).toMatchObject({
+        status: 503,
+        headers: { 'Retry-After': '5' },
+      });
+    }
   });
 
   it('hashes on worker threads: the event loop keeps turning during a cost-12 hash', async () => {

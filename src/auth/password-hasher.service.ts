@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Configuration } from '../config/configuration.js';
-import { BcryptWorkerPool } from './bcrypt-worker-pool.js';
+import { PasswordHashingUnavailableError } from './auth.errors.js';
+import { BcryptWorkerPool, HashingUnavailableError } from './bcrypt-worker-pool.js';
 import { MAX_PASSWORD_BYTES, normalisePassword } from './password-rules.js';
 
 /** bcrypt (bcryptjs, `$2b$`) on a pool of worker threads, never on the event loop. */
@@ -15,15 +16,28 @@ export class PasswordHasherService implements OnModuleInit, OnModuleDestroy {
   constructor(config: ConfigService<Configuration, true>) {
     const auth = config.get('auth', { infer: true });
     this.cost = auth.bcryptCost;
-    this.pool = new BcryptWorkerPool(auth.passwordHashThreads);
+    const logger = new Logger('PasswordHashing');
+    this.pool = new BcryptWorkerPool(auth.passwordHashThreads, {
+      onThreadFailure: (error, respawnInMs) =>
+        logger.warn(
+          `A password hashing thread ended (${error.message}); its replacement starts in ${respawnInMs} ms`,
+        ),
+    });
   }
 
   onModuleInit(): void {
-    // A hash of nothing anyone knows, at the configured cost: checking a password against
-    // it takes as long as checking a real one, so unknown accounts answer no faster.
-    this.dummyHash = this.pool.hash(randomBytes(32).toString('base64'), this.cost);
-    // Fails only if the pool closes first; a login that needed it fails then too, not the process.
-    this.dummyHash.catch(() => undefined);
+    this.dummyHash = this.makeDummyHash();
+  }
+
+  /**
+   * A hash of nothing anyone knows, at the configured cost: checking a password against it
+   * takes as long as checking a real one, so unknown accounts answer no faster.
+   */
+  private makeDummyHash(): Promise<string> {
+    const dummyHash = this.hashing(this.pool.hash(randomBytes(32).toString('base64'), this.cost));
+    // Fails only if no thread could hash it; the login that needed it fails then, not the process.
+    dummyHash.catch(() => undefined);
+    return dummyHash;
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -31,7 +45,7 @@ export class PasswordHasherService implements OnModuleInit, OnModuleDestroy {
   }
 
   hash(password: string): Promise<string> {
-    return this.pool.hash(normalisePassword(password), this.cost);
+    return this.hashing(this.pool.hash(normalisePassword(password), this.cost));
   }
 
   /**
@@ -40,17 +54,33 @@ export class PasswordHasherService implements OnModuleInit, OnModuleDestroy {
    */
   async verify(password: string, hash: string): Promise<boolean> {
     for (const candidate of candidateForms(password)) {
-      if (await this.pool.compare(candidate, hash)) return true;
+      if (await this.hashing(this.pool.compare(candidate, hash))) return true;
     }
     return false;
   }
 
   /** Spends the time of a real check and fails: for logins to accounts that do not exist. */
   async verifyAgainstDummy(password: string): Promise<false> {
-    const dummyHash = await this.dummyHash;
+    const dummyHash = await this.dummyHash.catch((error: unknown) => {
+      // Made again for the next login: a thread that failed once must not fail these for ever.
+      this.dummyHash = this.makeDummyHash();
+      throw error;
+    });
     // As many compares as a failed real check, so the answer's timing depends on the input only.
-    for (const candidate of candidateForms(password)) await this.pool.compare(candidate, dummyHash);
+    for (const candidate of candidateForms(password))
+      await this.hashing(this.pool.compare(candidate, dummyHash));
     return false;
+  }
+
+  /** A task no thread could run is the instance's trouble, not the caller's: a 503. */
+  private async hashing<T>(task: Promise<T>): Promise<T> {
+    try {
+      return await task;
+    } catch (error) {
+      throw error instanceof HashingUnavailableError
+        ? new PasswordHashingUnavailableError()
+        : error;
+    }
   }
 }
 

@@ -12,7 +12,7 @@ const DEFAULT_DESCRIPTIONS: Record<number, string> = {
   413: 'Body larger than 100 kB',
   422: 'The body failed validation; `errors` lists each field',
   429: 'Too many requests: wait the seconds in `Retry-After`',
-  503: 'The database is unavailable',
+  503: 'The database, or password hashing, is unavailable for now: retry after `Retry-After`',
 };
 
 /** Documents problem-details error responses; every route gets 400, 413, 422, 429 and 503 as well. */
