@@ -67,7 +67,6 @@ export class BcryptWorkerPool {
   /** Threads that ended in a row with no task answered in between. */
   private consecutiveFailures = 0;
   private readonly respawnTimers = new Set<NodeJS.Timeout>();
-  private lastFailure?: HashingUnavailableError;
   private closed = false;
 
   constructor(
@@ -100,8 +99,8 @@ export class BcryptWorkerPool {
     if (this.closed)
       return Promise.reject(new HashingUnavailableError('password hashing pool closed'));
     // Every thread has failed and the next waits out its backoff: fail now, not in 10 s.
-    if (this.idle.length === 0 && this.busy.size === 0 && this.lastFailure)
-      return Promise.reject(this.lastFailure);
+    if (this.waitingForThreads())
+      return Promise.reject(new HashingUnavailableError('no password hashing thread is running'));
     return new Promise((resolve, reject) => {
       this.queue.push({ task, resolve, reject });
       this.dispatch();
@@ -172,22 +171,28 @@ export class BcryptWorkerPool {
     this.consecutiveFailures += 1;
     this.onThreadFailure(error, delay);
     if (delay === 0) {
-      this.idle.push(this.spawn());
-      this.dispatch();
+      this.respawn();
       return;
-    }
-    if (this.idle.length === 0 && this.busy.size === 0) {
-      this.lastFailure = failure;
-      for (const pending of this.queue.splice(0)) pending.reject(failure);
     }
     const timer = setTimeout(() => {
       this.respawnTimers.delete(timer);
-      this.lastFailure = undefined;
-      this.idle.push(this.spawn());
-      this.dispatch();
+      this.respawn();
     }, delay);
     // A pending respawn must not keep a finished process alive.
     timer.unref();
     this.respawnTimers.add(timer);
+    if (this.waitingForThreads()) {
+      for (const pending of this.queue.splice(0)) pending.reject(failure);
+    }
+  }
+
+  private respawn(): void {
+    this.idle.push(this.spawn());
+    this.dispatch();
+  }
+
+  /** No thread is alive; the next one is waiting out its backoff. */
+  private waitingForThreads(): boolean {
+    return this.idle.length === 0 && this.busy.size === 0 && this.respawnTimers.size > 0;
   }
 }
