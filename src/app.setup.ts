@@ -15,6 +15,7 @@ import type { Bindings, ChildLoggerOptions, Logger as PinoLogger } from 'pino';
 import { AppModule } from './app.module.js';
 import { useJsonBodyParser } from './common/http/json-body.parser.js';
 import { AppLogger } from './common/logging/app-logger.js';
+import { logRequestCompleted } from './common/logging/request-completed-log.js';
 import { RequestLogger } from './common/logging/request-logger.js';
 import { PROBLEM_CONTENT_TYPE } from './common/problem-details.js';
 import { ProblemDetailsFilter, sendProblem } from './common/problem-details.filter.js';
@@ -42,16 +43,14 @@ class RequestLogController extends LogController {
   override incomingRequest(): void {}
 
   override requestCompleted(_error: unknown, request: FastifyRequest, reply: FastifyReply): void {
-    const line = {
-      [REQUEST_ID_LOG_LABEL]: request.id,
+    // The root logger, with the id in the line: request.log would make the request a child.
+    logRequestCompleted(this.logger, {
+      request_id: request.id,
       method: request.method,
-      path: request.url.split('?')[0],
+      path: request.url.split('?')[0]!,
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime),
-    };
-    // The root logger, with the id in the line: request.log would make the request a child.
-    if (reply.statusCode >= 500) this.logger.warn(line, 'request completed');
-    else this.logger.info(line, 'request completed');
+    });
   }
 }
 
