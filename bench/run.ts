@@ -9,6 +9,9 @@
  *   BENCH_CONNECTIONS=50       connections for the cheap scenarios
  *   BENCH_USERS=50             users prepared for /auth/me
  *   BCRYPT_COST=12             passed to the service and used for the raw bcrypt rate
+ *   RATE_LIMIT_DEFAULT         the per-address limit every route counts. Default here:
+ *                              9999999/1m, counted as in production but too high to refuse;
+ *                              `off` leaves the counting out. Every other limit is off.
  *   WEB_CONCURRENCY            passed to the service. Default here: `auto`, one worker per core,
  *                              as the service would run on this machine; `1` on the embedded
  *                              database, which serves one process. 1 measures a single process.
@@ -357,6 +360,8 @@ async function main(): Promise<void> {
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     // All load comes from one address and hits few accounts: limits would measure themselves.
     ...Object.fromEntries(RATE_LIMIT_VARIABLES.map((name) => [name, 'off'])),
+    // Except the one every route counts, as in production: counted, but too high to refuse.
+    RATE_LIMIT_DEFAULT: process.env.RATE_LIMIT_DEFAULT ?? '9999999/1m',
     LOGIN_BACKOFF_AFTER_FAILURES: '0',
     // Signups mail a verification link: to a throwaway outbox, not the repository's.
     MAIL_OUTBOX_DIR: join(tmpdir(), `whazz-bench-outbox-${process.pid}`),
@@ -385,7 +390,7 @@ async function main(): Promise<void> {
       `machine: ${CORES} cores (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}`,
     );
     console.log(
-      `service: ${database}, redis ${process.env.REDIS_URL ? 'on' : 'off'}, WEB_CONCURRENCY=${WEB_CONCURRENCY} (${SERVICE_WORKERS} worker${SERVICE_WORKERS > 1 ? 's' : ''}), bcrypt cost ${BCRYPT_COST}`,
+      `service: ${database}, redis ${process.env.REDIS_URL ? 'on' : 'off'}, WEB_CONCURRENCY=${WEB_CONCURRENCY} (${SERVICE_WORKERS} worker${SERVICE_WORKERS > 1 ? 's' : ''}), bcrypt cost ${BCRYPT_COST}, RATE_LIMIT_DEFAULT=${serviceEnv.RATE_LIMIT_DEFAULT}`,
     );
 
     await waitFor(`http://127.0.0.1:${helloPort}/auth/me`);

@@ -14,6 +14,7 @@ import type {
   RateLimitName,
   RateLimitPolicy,
 } from '../config/configuration.js';
+import { BatchedRateLimitStore } from './batched-rate-limit.store.js';
 import { RateLimitedError } from './rate-limit.errors.js';
 import {
   MemoryRateLimitStore,
@@ -39,6 +40,8 @@ export class RateLimitService implements OnApplicationBootstrap, OnApplicationSh
   private readonly memory = new MemoryRateLimitStore();
   private readonly redis?: Redis;
   private readonly store: RateLimitStore;
+  /** The limit every route has, batched when shared (see BatchedRateLimitStore). */
+  private readonly batched?: BatchedRateLimitStore;
 
   constructor(config: ConfigService<Configuration, true>) {
     this.policies = config.get('rateLimits', { infer: true });
@@ -47,6 +50,7 @@ export class RateLimitService implements OnApplicationBootstrap, OnApplicationSh
       this.redis = createRedisClient(url, { commandTimeout: REDIS_COMMAND_TIMEOUT_MS });
       this.redis.on('error', () => undefined); // Reported by the store when a request falls back.
       this.store = new RedisRateLimitStore(this.redis, this.memory, this.logger);
+      this.batched = new BatchedRateLimitStore(this.store);
     } else {
       this.store = this.memory;
     }
@@ -66,7 +70,10 @@ export class RateLimitService implements OnApplicationBootstrap, OnApplicationSh
     if (!policy) return undefined;
     // Hashed: account names and addresses never sit in Redis as they were typed.
     const key = `${name}:${createHash('sha256').update(subject).digest('base64url')}`;
-    const { count, resetSeconds } = await this.store.hit(key, policy.windowSeconds);
+    const { count, resetSeconds } =
+      name === 'default' && this.batched
+        ? await this.batched.hit(key, policy)
+        : await this.store.hit(key, policy.windowSeconds);
     return {
       policy,
       allowed: count <= policy.limit,
@@ -91,6 +98,7 @@ export class RateLimitService implements OnApplicationBootstrap, OnApplicationSh
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.batched?.close();
     await this.redis?.quit().catch(() => undefined);
   }
 }

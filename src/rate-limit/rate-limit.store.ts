@@ -10,7 +10,8 @@ export interface RateLimitHit {
 
 /** Fixed windows that start at a key's first request. */
 export interface RateLimitStore {
-  hit(key: string, windowSeconds: number): Promise<RateLimitHit>;
+  /** Counts `amount` requests (one, or a batch counted elsewhere first) and says where the key stands. */
+  hit(key: string, windowSeconds: number, amount?: number): Promise<RateLimitHit>;
 }
 
 interface Window {
@@ -30,7 +31,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
     private readonly now = () => Date.now(),
   ) {}
 
-  hit(key: string, windowSeconds: number): Promise<RateLimitHit> {
+  hit(key: string, windowSeconds: number, amount = 1): Promise<RateLimitHit> {
     const now = this.now();
     let window = this.windows.get(key);
     if (!window || window.resetsAt <= now) {
@@ -40,7 +41,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
       window = { count: 0, resetsAt: now + windowSeconds * 1000 };
       this.windows.set(key, window);
     }
-    window.count += 1;
+    window.count += amount;
     return Promise.resolve({
       count: window.count,
       resetSeconds: secondsUntil(window.resetsAt - now),
@@ -58,10 +59,11 @@ export class MemoryRateLimitStore implements RateLimitStore {
   }
 }
 
-// INCR and PEXPIRE in one step, so a window can never be left without an expiry.
+// INCRBY and PEXPIRE in one step, so a window can never be left without an expiry. A count
+// equal to the amount is a key that did not exist: a new window.
 const HIT_SCRIPT = `
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local count = redis.call('INCRBY', KEYS[1], ARGV[2])
+if count == tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return {count, redis.call('PTTL', KEYS[1])}`;
 const KEY_PREFIX = 'whazz-auth:rate-limit:';
 const OUTAGE_REMINDER_MS = 60_000;
@@ -81,18 +83,21 @@ export class RedisRateLimitStore implements RateLimitStore {
     private readonly logger: Logger,
   ) {}
 
-  async hit(key: string, windowSeconds: number): Promise<RateLimitHit> {
+  async hit(key: string, windowSeconds: number, amount = 1): Promise<RateLimitHit> {
     const windowMs = windowSeconds * 1000;
     try {
-      const [count, ttlMs] = (await this.redis.eval(HIT_SCRIPT, 1, KEY_PREFIX + key, windowMs)) as [
-        number,
-        number,
-      ];
+      const [count, ttlMs] = (await this.redis.eval(
+        HIT_SCRIPT,
+        1,
+        KEY_PREFIX + key,
+        windowMs,
+        amount,
+      )) as [number, number];
       this.recovered();
       return { count, resetSeconds: secondsUntil(ttlMs > 0 ? ttlMs : windowMs) };
     } catch (error) {
       this.failed(error);
-      return this.fallback.hit(key, windowSeconds);
+      return this.fallback.hit(key, windowSeconds, amount);
     }
   }
 
