@@ -214,6 +214,21 @@ describe.runIf(redisUrl)('rate limits shared through Redis', () => {
     }
   });
 
+  it('gives two instances one budget for the default limit too, though it is counted in batches', async () => {
+    const limited = { ...env, RATE_LIMIT_DEFAULT: '4/1m' };
+    const [a, b] = await Promise.all([createTestApp(limited), createTestApp(limited)]);
+    try {
+      const address = newClientAddress();
+      const statuses = [];
+      for (const instance of [a, b, a, b, a, b]) {
+        statuses.push((await instance.http.get('/').set('X-Forwarded-For', address)).status);
+      }
+      expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
   describe('when Redis is unreachable', () => {
     let proxy: TcpProxy;
     let t: TestApp;

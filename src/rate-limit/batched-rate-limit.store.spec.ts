@@ -53,7 +53,7 @@ describe.runIf(redisUrl)('BatchedRateLimitStore over Redis', () => {
     const store = instance({ intervalMs: 100 });
     const key = randomUUID();
     await counts(store, key, 5);
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await counted(key)).toBe(5);
   });
 
@@ -96,7 +96,7 @@ describe.runIf(redisUrl)('BatchedRateLimitStore over Redis', () => {
     await counts(store, first, 3);
     await counts(store, second, 1);
     await counts(store, third, 1); // no room: `first` goes, its two waiting requests sent
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 200));
     expect(await counted(first)).toBe(3);
     expect(await counts(store, first, 1)).toEqual([4]);
   });

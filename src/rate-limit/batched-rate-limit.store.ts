@@ -1,5 +1,5 @@
 import type { RateLimitPolicy } from '../config/configuration.js';
-import type { RateLimitHit, RateLimitStore } from './rate-limit.store.js';
+import { secondsUntil, type RateLimitHit, type RateLimitStore } from './rate-limit.store.js';
 
 /** How often the requests counted here are sent on to the shared store. */
 export const BATCH_INTERVAL_MS = 100;
@@ -13,8 +13,6 @@ interface Window {
   unsent: number;
   resetsAt: number;
 }
-
-const secondsUntil = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 /**
  * Counts of the limit every route has (per address, 600 a minute by default), kept in this
@@ -30,9 +28,9 @@ const secondsUntil = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
  * What that gives up: requests of one client spread over several instances inside one
  * interval are seen together only at the next send. A burst that reaches more than half the
  * limit on each of N instances within one interval can pass the limit by up to
- * (N − 1) × half of it, once; a steady client is held to the limit as before. The limits on
- * credentials (login, signup, refresh, password resets) are counted in Redis on every
- * request and are not batched.
+ * (N − 1) × half of it, once; a steady client is held to the limit as before. Every other
+ * limit (login, signup, refresh, password resets, email changes) is counted in Redis on
+ * every request.
  */
 export class BatchedRateLimitStore {
   private readonly windows = new Map<string, Window>();

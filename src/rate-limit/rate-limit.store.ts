@@ -19,7 +19,8 @@ interface Window {
   resetsAt: number;
 }
 
-const secondsUntil = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+/** Whole seconds until `ms` from now, at least 1: what the RateLimit-Reset header says. */
+export const secondsUntil = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 /** One instance's counters: the embedded default, and the fallback while Redis is down. */
 export class MemoryRateLimitStore implements RateLimitStore {
