@@ -31,6 +31,8 @@ export interface RateLimitOutcome {
 
 // A Redis that answers slower than this is treated as down for that request.
 const REDIS_COMMAND_TIMEOUT_MS = 250;
+/** Subjects whose hashed keys are kept: about 1.5 MB when full. */
+const REMEMBERED_KEYS = 10_000;
 
 /** Counts requests against the configured limits; in Redis when configured, else in memory. */
 @Injectable()
@@ -40,6 +42,8 @@ export class RateLimitService implements OnApplicationBootstrap, OnApplicationSh
   private readonly memory = new MemoryRateLimitStore();
   private readonly redis?: Redis;
   private readonly store: RateLimitStore;
+  /** `name:subject` → the key counted under; see keyOf. */
+  private readonly keys = new Map<string, string>();
   /** The limit every route has, batched when shared (see BatchedRateLimitStore). */
   private readonly batched?: BatchedRateLimitStore;
 
@@ -68,8 +72,7 @@ export class RateLimitService implements OnApplicationBootstrap, OnApplicationSh
   async consume(name: RateLimitName, subject: string): Promise<RateLimitOutcome | undefined> {
     const policy = this.policies[name];
     if (!policy) return undefined;
-    // Hashed: account names and addresses never sit in Redis as they were typed.
-    const key = `${name}:${createHash('sha256').update(subject).digest('base64url')}`;
+    const key = this.keyOf(name, subject);
     const { count, resetSeconds } =
       name === 'default' && this.batched
         ? await this.batched.hit(key, policy)
@@ -100,5 +103,21 @@ export class RateLimitService implements OnApplicationBootstrap, OnApplicationSh
   async onApplicationShutdown(): Promise<void> {
     await this.batched?.close();
     await this.redis?.quit().catch(() => undefined);
+  }
+
+  /**
+   * Hashed: account names and addresses never sit in Redis as they were typed. Remembered for
+   * the subjects seen last, in this process only: every request counts the per-address limit,
+   * and hashing each time (about 0.9 µs) redid what that address's last request had done.
+   */
+  private keyOf(name: RateLimitName, subject: string): string {
+    const plain = `${name}:${subject}`;
+    let key = this.keys.get(plain);
+    if (key === undefined) {
+      key = `${name}:${createHash('sha256').update(subject).digest('base64url')}`;
+      if (this.keys.size >= REMEMBERED_KEYS) this.keys.delete(this.keys.keys().next().value!);
+      this.keys.set(plain, key);
+    }
+    return key;
   }
 }
