@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { ClientInfo } from '../common/http/client-address.js';
+import type { MaybePromise } from '../common/maybe-promise.js';
 import type { Configuration } from '../config/configuration.js';
 import { LoginBackoffService } from '../login-backoff/login-backoff.service.js';
 import { SecurityEventsService } from '../security-events/security-events.service.js';
@@ -155,20 +156,24 @@ export class AuthService {
 
   /**
    * For claims that passed `authenticate` before (a token remembered by the guard): only what
-   * can change since, on every request: the session and the account.
+   * can change since, on every request: the session and the account. Answered at once when
+   * both are known in memory (the revocation and user feeds live, the user cached).
    */
-  async authenticateAgain({ sub, sid, jti }: AccessTokenClaims): Promise<Principal> {
-    const [sessionActive, user] = await Promise.all([
-      this.sessions.isActive(sid, sub),
-      this.users.findForRequest(sub),
-    ]);
-    if (!sessionActive || !user) {
-      throw new InvalidAccessTokenError(
-        'The access token has been revoked: its session has ended.',
-      );
-    }
-    if (!user.isActive) throw new AccountDisabledError();
-    return { userId: sub, sessionId: sid, tokenId: jti, user };
+  authenticateAgain({ sub, sid, jti }: AccessTokenClaims): MaybePromise<Principal> {
+    const sessionActive = this.sessions.isActive(sid, sub);
+    const user = this.users.findForRequest(sub);
+    const principalOf = (active: boolean, found: User | null): Principal => {
+      if (!active || !found) {
+        throw new InvalidAccessTokenError(
+          'The access token has been revoked: its session has ended.',
+        );
+      }
+      if (!found.isActive) throw new AccountDisabledError();
+      return { userId: sub, sessionId: sid, tokenId: jti, user: found };
+    };
+    return sessionActive instanceof Promise || user instanceof Promise
+      ? Promise.all([sessionActive, user]).then(([active, found]) => principalOf(active, found))
+      : principalOf(sessionActive, user);
   }
 
   /** The FastAPI service blacklisted the token; ending its session kills it and its refresh token. */

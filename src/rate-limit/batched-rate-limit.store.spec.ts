@@ -49,6 +49,20 @@ describe.runIf(redisUrl)('BatchedRateLimitStore over Redis', () => {
     expect(await counted(key)).toBe(10);
   });
 
+  it('answers at once what it counts here, and waits for Redis only for what Redis counts', async () => {
+    const store = instance();
+    const key = randomUUID();
+    const policy = { limit: 4, windowSeconds: 60 };
+    const first = store.hit(key, policy);
+    expect(first).toBeInstanceOf(Promise);
+    expect(await first).toMatchObject({ count: 1 });
+    // Below half the limit: no promise, so the guard lets the request on without a turn.
+    expect(store.hit(key, policy)).toMatchObject({ count: 2 });
+    const pastHalf = store.hit(key, policy);
+    expect(pastHalf).toBeInstanceOf(Promise);
+    expect(await pastHalf).toMatchObject({ count: 3 });
+  });
+
   it('sends on its own every interval', async () => {
     const store = instance({ intervalMs: 100 });
     const key = randomUUID();

@@ -1,3 +1,4 @@
+import { whenReady, type MaybePromise } from '../common/maybe-promise.js';
 import type { RateLimitPolicy } from '../config/configuration.js';
 import { secondsUntil, type RateLimitHit, type RateLimitStore } from './rate-limit.store.js';
 
@@ -52,7 +53,8 @@ export class BatchedRateLimitStore {
     this.timer = setInterval(() => void this.send(), intervalMs).unref();
   }
 
-  async hit(key: string, { limit, windowSeconds }: RateLimitPolicy): Promise<RateLimitHit> {
+  /** Answered at once below half the limit; from the shared store otherwise. */
+  hit(key: string, { limit, windowSeconds }: RateLimitPolicy): MaybePromise<RateLimitHit> {
     const now = Date.now();
     let window = this.windows.get(key);
     if (window && window.resetsAt <= now) {
@@ -75,9 +77,10 @@ export class BatchedRateLimitStore {
       window.unsent = 0;
       this.waiting.delete(key);
     }
-    const hit = await this.shared.hit(key, windowSeconds, amount);
-    this.learn(key, windowSeconds, hit);
-    return hit;
+    return whenReady(this.shared.hit(key, windowSeconds, amount), (hit) => {
+      this.learn(key, windowSeconds, hit);
+      return hit;
+    });
   }
 
   /** Sends what waits now; resolves once the shared store has answered. */
@@ -88,9 +91,9 @@ export class BatchedRateLimitStore {
       const amount = window.unsent;
       window.unsent = 0;
       return [
-        this.shared
-          .hit(key, window.windowSeconds, amount)
-          .then((hit) => this.learn(key, window.windowSeconds, hit)),
+        Promise.resolve(this.shared.hit(key, window.windowSeconds, amount)).then((hit) =>
+          this.learn(key, window.windowSeconds, hit),
+        ),
       ];
     });
     this.waiting.clear();

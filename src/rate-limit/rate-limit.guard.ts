@@ -1,6 +1,7 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { whenReady, type MaybePromise } from '../common/maybe-promise.js';
 import type { RateLimitName } from '../config/configuration.js';
 import { clientAddressOf } from '../common/http/client-address.js';
 import { loginLookupKey } from '../users/login-lookup-key.js';
@@ -54,10 +55,11 @@ const SUBJECTS: Record<RateLimitName, Subject> = {
 /** Headers of draft-ietf-httpapi-ratelimit-headers, for the shown limit closest to refusing. */
 function rateLimitHeaders({ policy, remaining, resetSeconds }: RateLimitOutcome) {
   return {
-    'RateLimit-Limit': String(policy.limit),
-    'RateLimit-Remaining': String(remaining),
-    'RateLimit-Reset': String(resetSeconds),
-    'RateLimit-Policy': `${policy.limit};w=${policy.windowSeconds}`,
+    // Lowercase, as Fastify stores and sends them: it lowercases every name it is given.
+    'ratelimit-limit': String(policy.limit),
+    'ratelimit-remaining': String(remaining),
+    'ratelimit-reset': String(resetSeconds),
+    'ratelimit-policy': `${policy.limit};w=${policy.windowSeconds}`,
   };
 }
 
@@ -65,6 +67,20 @@ const closestToRefusing = (a: RateLimitOutcome, b: RateLimitOutcome) =>
   Number(a.allowed) - Number(b.allowed) ||
   a.remaining - b.remaining ||
   b.resetSeconds - a.resetSeconds;
+
+type Counted = RateLimitOutcome & Pick<Subject, 'shown'>;
+
+/** Shows the caller the count closest to refusing them; refuses if any limit is spent. */
+function judge(counted: (Counted | undefined)[], reply: FastifyReply): true {
+  const outcomes = counted.filter((outcome) => outcome !== undefined);
+  const [closestShown] = outcomes.filter(({ shown }) => shown).sort(closestToRefusing);
+  if (closestShown) void reply.headers(rateLimitHeaders(closestShown));
+  const refused = outcomes.filter(({ allowed }) => !allowed);
+  if (refused.length > 0) {
+    throw new RateLimitedError(Math.max(...refused.map(({ resetSeconds }) => resetSeconds)));
+  }
+  return true;
+}
 
 /** Global (APP_GUARD), before authentication: a refused request costs no token check. */
 @Injectable()
@@ -77,28 +93,32 @@ export class RateLimitGuard implements CanActivate {
     private readonly rateLimits: RateLimitService,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /**
+   * Synchronous when every count is known here, as the default limit's is below half: most
+   * requests then go on to authentication without waiting a turn.
+   */
+  canActivate(context: ExecutionContext): MaybePromise<boolean> {
     const names = this.limitsOf(context);
     if (names.length === 0) return true;
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
-    const counted = await Promise.all(
-      names.map(async (name) => {
-        const { of, shown } = SUBJECTS[name];
-        const subject = of(request);
-        const outcome =
-          subject === undefined ? undefined : await this.rateLimits.consume(name, subject);
-        return outcome && { ...outcome, shown };
-      }),
+    const reply = http.getResponse<FastifyReply>();
+    const counted = names.map((name) => this.count(name, request));
+    return counted.some((outcome) => outcome instanceof Promise)
+      ? Promise.all(counted.map((outcome) => Promise.resolve(outcome))).then((outcomes) =>
+          judge(outcomes, reply),
+        )
+      : judge(counted as (Counted | undefined)[], reply);
+  }
+
+  private count(name: RateLimitName, request: FastifyRequest): MaybePromise<Counted | undefined> {
+    const { of, shown } = SUBJECTS[name];
+    const subject = of(request);
+    if (subject === undefined) return undefined;
+    return whenReady(
+      this.rateLimits.consume(name, subject),
+      (outcome) => outcome && { ...outcome, shown },
     );
-    const outcomes = counted.filter((outcome) => outcome !== undefined);
-    const [closestShown] = outcomes.filter(({ shown }) => shown).sort(closestToRefusing);
-    if (closestShown) void http.getResponse<FastifyReply>().headers(rateLimitHeaders(closestShown));
-    const refused = outcomes.filter(({ allowed }) => !allowed);
-    if (refused.length > 0) {
-      throw new RateLimitedError(Math.max(...refused.map(({ resetSeconds }) => resetSeconds)));
-    }
-    return true;
   }
 
   private limitsOf(context: ExecutionContext): RateLimitName[] {

@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Redis } from 'ioredis';
+import { whenReady, type MaybePromise } from '../common/maybe-promise.js';
 import { createRedisClient } from '../common/redis-client.js';
 import type {
   Configuration,
@@ -67,22 +68,23 @@ export class RateLimitService implements OnApplicationBootstrap, OnApplicationSh
 
   /**
    * Counts one request of `subject` (an address, an account) against the named limit.
-   * Undefined when that limit is off.
+   * Undefined when that limit is off. Answered at once when the count is known here (the
+   * memory store; the batched default limit below half), else once the shared store answers.
    */
-  async consume(name: RateLimitName, subject: string): Promise<RateLimitOutcome | undefined> {
+  consume(name: RateLimitName, subject: string): MaybePromise<RateLimitOutcome | undefined> {
     const policy = this.policies[name];
     if (!policy) return undefined;
     const key = this.keyOf(name, subject);
-    const { count, resetSeconds } =
+    const hit =
       name === 'default' && this.batched
-        ? await this.batched.hit(key, policy)
-        : await this.store.hit(key, policy.windowSeconds);
-    return {
+        ? this.batched.hit(key, policy)
+        : this.store.hit(key, policy.windowSeconds);
+    return whenReady(hit, ({ count, resetSeconds }) => ({
       policy,
       allowed: count <= policy.limit,
       remaining: Math.max(0, policy.limit - count),
       resetSeconds,
-    };
+    }));
   }
 
   /** For limits whose subject only a service knows (the signed-in user); throws a 429. */

@@ -3,29 +3,29 @@ import { describe, expect, it, vi } from 'vitest';
 import { MemoryRateLimitStore, RedisRateLimitStore } from './rate-limit.store.js';
 
 describe('MemoryRateLimitStore', () => {
-  it('counts within a window and starts again when it ends', async () => {
+  it('counts within a window and starts again when it ends', () => {
     let now = 1_000_000;
     const store = new MemoryRateLimitStore(100, () => now);
-    expect(await store.hit('a', 10)).toEqual({ count: 1, resetSeconds: 10 });
+    expect(store.hit('a', 10)).toEqual({ count: 1, resetSeconds: 10 });
     now += 4_500;
-    expect(await store.hit('a', 10)).toEqual({ count: 2, resetSeconds: 6 });
+    expect(store.hit('a', 10)).toEqual({ count: 2, resetSeconds: 6 });
     now += 5_500;
-    expect(await store.hit('a', 10)).toEqual({ count: 1, resetSeconds: 10 });
+    expect(store.hit('a', 10)).toEqual({ count: 1, resetSeconds: 10 });
   });
 
-  it('keeps at most maxKeys counters, dropping the window that started first', async () => {
+  it('keeps at most maxKeys counters, dropping the window that started first', () => {
     let now = 0;
     const store = new MemoryRateLimitStore(3, () => now);
-    await store.hit('short', 1);
-    await store.hit('old', 60);
-    await store.hit('newer', 60);
+    store.hit('short', 1);
+    store.hit('old', 60);
+    store.hit('newer', 60);
     now = 2_000; // 'short' has ended
-    await store.hit('fresh', 60);
+    store.hit('fresh', 60);
     expect(store.size).toBe(3);
-    await store.hit('another', 60); // full of live windows: 'old' goes
+    store.hit('another', 60); // full of live windows: 'old' goes
     expect(store.size).toBe(3);
-    expect((await store.hit('newer', 60)).count).toBe(2);
-    expect((await store.hit('old', 60)).count).toBe(1);
+    expect(store.hit('newer', 60).count).toBe(2);
+    expect(store.hit('old', 60).count).toBe(1);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import type { MaybePromise } from '../common/maybe-promise.js';
 
 /** The state of one counter right after a request was counted. */
 export interface RateLimitHit {
@@ -11,7 +12,7 @@ export interface RateLimitHit {
 /** Fixed windows that start at a key's first request. */
 export interface RateLimitStore {
   /** Counts `amount` requests (one, or a batch counted elsewhere first) and says where the key stands. */
-  hit(key: string, windowSeconds: number, amount?: number): Promise<RateLimitHit>;
+  hit(key: string, windowSeconds: number, amount?: number): MaybePromise<RateLimitHit>;
 }
 
 interface Window {
@@ -32,7 +33,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
     private readonly now = () => Date.now(),
   ) {}
 
-  hit(key: string, windowSeconds: number, amount = 1): Promise<RateLimitHit> {
+  hit(key: string, windowSeconds: number, amount = 1): RateLimitHit {
     const now = this.now();
     let window = this.windows.get(key);
     if (!window || window.resetsAt <= now) {
@@ -43,10 +44,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
       this.windows.set(key, window);
     }
     window.count += amount;
-    return Promise.resolve({
-      count: window.count,
-      resetSeconds: secondsUntil(window.resetsAt - now),
-    });
+    return { count: window.count, resetSeconds: secondsUntil(window.resetsAt - now) };
   }
 
   get size(): number {

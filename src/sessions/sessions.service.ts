@@ -18,6 +18,7 @@ import {
   type FindOptionsWhere,
   type Repository,
 } from 'typeorm';
+import type { MaybePromise } from '../common/maybe-promise.js';
 import { runPeriodically } from '../common/periodic-task.js';
 import type { Configuration } from '../config/configuration.js';
 import { RefreshToken } from './entities/refresh-token.entity.js';
@@ -139,7 +140,7 @@ export class SessionsService
    * revocation feed is live: the token's signature already binds `sid` to `sub`, and no
    * access token outlives its session's expiry, so only revocation can end it early.
    */
-  async isActive(sessionId: string, userId: string): Promise<boolean> {
+  isActive(sessionId: string, userId: string): MaybePromise<boolean> {
     if (this.feed.live) return !this.revoked.has(sessionId);
     return this.sessions.existsBy({
       id: sessionId,

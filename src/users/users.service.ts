@@ -3,6 +3,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { MoreThanOrEqual, QueryFailedError, type Repository } from 'typeorm';
 import { ChangeFeedService } from '../change-feed/change-feed.service.js';
+import type { MaybePromise } from '../common/maybe-promise.js';
 import { loginLookupKey } from './login-lookup-key.js';
 import { AccountFieldTakenError, type UniqueAccountField } from './users.errors.js';
 import { USER_EMAIL_UNIQUE, USER_USERNAME_UNIQUE, User } from './entities/user.entity.js';
@@ -58,11 +59,14 @@ export class UsersService implements OnModuleInit {
     });
   }
 
-  /** The user behind an authenticated request: from memory while the feed is live. */
-  async findForRequest(id: string): Promise<User | null> {
+  /** The user behind an authenticated request: from memory, at once, while the feed is live. */
+  findForRequest(id: string): MaybePromise<User | null> {
     if (!this.feed.live) return this.findById(id);
-    const cached = this.cache.get(id);
-    if (cached) return cached;
+    return this.cache.get(id) ?? this.loadForRequest(id);
+  }
+
+  /** Kept for the next request unless the user changed meanwhile (a newer generation). */
+  private async loadForRequest(id: string): Promise<User | null> {
     const generation = this.generation;
     const user = await this.findById(id);
     if (user && generation === this.generation && this.feed.live) {

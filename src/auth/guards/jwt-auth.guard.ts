@@ -2,6 +2,7 @@ import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
+import { whenReady, type MaybePromise } from '../../common/maybe-promise.js';
 import { IS_PUBLIC_KEY } from '../../common/public.decorator.js';
 import { bearerTokenOf } from '../access-token.js';
 import { AuthenticationRequiredError, InvalidAccessTokenError } from '../auth.errors.js';
@@ -27,14 +28,17 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     super();
   }
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Synchronous for a remembered token whose session and user are known in memory. */
+  override canActivate(context: ExecutionContext): MaybePromise<boolean> {
     if (this.isPublic(context)) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: unknown }>();
     const token = bearerTokenOf(request);
     const verified = token ? this.verifiedTokens.recall(token) : undefined;
-    if (!verified) return (await super.canActivate(context)) as boolean;
-    request.user = await this.auth.authenticateAgain(verified);
-    return true;
+    if (!verified) return super.canActivate(context) as Promise<boolean>;
+    return whenReady(this.auth.authenticateAgain(verified), (principal) => {
+      request.user = principal;
+      return true;
+    });
   }
 
   private isPublic(context: ExecutionContext): boolean {
