@@ -76,7 +76,9 @@ function createHttpAdapter(logger: PinoLogger, trustProxyHops: number): FastifyA
   return new FastifyAdapter({
     // request.ip: the socket address, or the hop'th address from the right of X-Forwarded-For.
     // (proxy-addr's rule for a hop count, which Nest's adapter types do not accept as a number.)
-    trustProxy: (_address: string, hop: number) => hop < trustProxyHops,
+    // With no proxy trusted, false: Fastify then reads the socket's address without running
+    // proxy-addr's address parsing on every request.
+    trustProxy: trustProxyHops > 0 && ((_address: string, hop: number) => hop < trustProxyHops),
     bodyLimit: BODY_LIMIT_BYTES,
     loggerInstance: logger,
     genReqId: requestIdFor,
