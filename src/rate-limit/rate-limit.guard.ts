@@ -1,7 +1,7 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { whenReady, type MaybePromise } from '../common/maybe-promise.js';
+import type { MaybePromise } from '../common/maybe-promise.js';
 import type { RateLimitName } from '../config/configuration.js';
 import { clientAddressOf } from '../common/http/client-address.js';
 import { loginLookupKey } from '../users/login-lookup-key.js';
@@ -53,14 +53,13 @@ const SUBJECTS: Record<RateLimitName, Subject> = {
 };
 
 /** Headers of draft-ietf-httpapi-ratelimit-headers, for the shown limit closest to refusing. */
-function rateLimitHeaders({ policy, remaining, resetSeconds }: RateLimitOutcome) {
-  return {
-    // Lowercase, as Fastify stores and sends them: it lowercases every name it is given.
-    'ratelimit-limit': String(policy.limit),
-    'ratelimit-remaining': String(remaining),
-    'ratelimit-reset': String(resetSeconds),
-    'ratelimit-policy': `${policy.limit};w=${policy.windowSeconds}`,
-  };
+function showRateLimit(reply: FastifyReply, { policy, remaining, resetSeconds }: RateLimitOutcome) {
+  // Lowercase, as Fastify stores and sends them: it lowercases every name it is given.
+  void reply
+    .header('ratelimit-limit', String(policy.limit))
+    .header('ratelimit-remaining', String(remaining))
+    .header('ratelimit-reset', String(resetSeconds))
+    .header('ratelimit-policy', `${policy.limit};w=${policy.windowSeconds}`);
 }
 
 const closestToRefusing = (a: RateLimitOutcome, b: RateLimitOutcome) =>
@@ -68,17 +67,31 @@ const closestToRefusing = (a: RateLimitOutcome, b: RateLimitOutcome) =>
   a.remaining - b.remaining ||
   b.resetSeconds - a.resetSeconds;
 
-type Counted = RateLimitOutcome & Pick<Subject, 'shown'>;
-
-/** Shows the caller the count closest to refusing them; refuses if any limit is spent. */
-function judge(counted: (Counted | undefined)[], reply: FastifyReply): true {
-  const outcomes = counted.filter((outcome) => outcome !== undefined);
-  const [closestShown] = outcomes.filter(({ shown }) => shown).sort(closestToRefusing);
-  if (closestShown) void reply.headers(rateLimitHeaders(closestShown));
-  const refused = outcomes.filter(({ allowed }) => !allowed);
-  if (refused.length > 0) {
-    throw new RateLimitedError(Math.max(...refused.map(({ resetSeconds }) => resetSeconds)));
+/**
+ * Shows the caller the count closest to refusing them (of those theirs to see), and refuses
+ * if any limit is spent. One pass, nothing sorted or copied: every request of every route
+ * comes here.
+ */
+function judge(
+  names: readonly RateLimitName[],
+  outcomes: readonly (RateLimitOutcome | undefined)[],
+  reply: FastifyReply,
+): true {
+  let closestShown: RateLimitOutcome | undefined;
+  let refusedForSeconds: number | undefined;
+  for (let index = 0; index < outcomes.length; index += 1) {
+    const outcome = outcomes[index];
+    if (!outcome) continue;
+    const { shown } = SUBJECTS[names[index]!];
+    if (shown && (!closestShown || closestToRefusing(outcome, closestShown) < 0)) {
+      closestShown = outcome;
+    }
+    if (!outcome.allowed) {
+      refusedForSeconds = Math.max(refusedForSeconds ?? 0, outcome.resetSeconds);
+    }
   }
+  if (closestShown) showRateLimit(reply, closestShown);
+  if (refusedForSeconds !== undefined) throw new RateLimitedError(refusedForSeconds);
   return true;
 }
 
@@ -103,22 +116,20 @@ export class RateLimitGuard implements CanActivate {
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const counted = names.map((name) => this.count(name, request));
-    return counted.some((outcome) => outcome instanceof Promise)
-      ? Promise.all(counted.map((outcome) => Promise.resolve(outcome))).then((outcomes) =>
-          judge(outcomes, reply),
+    const outcomes = names.map((name) => this.count(name, request));
+    return outcomes.some((outcome) => outcome instanceof Promise)
+      ? Promise.all(outcomes.map((outcome) => Promise.resolve(outcome))).then((settled) =>
+          judge(names, settled, reply),
         )
-      : judge(counted as (Counted | undefined)[], reply);
+      : judge(names, outcomes as (RateLimitOutcome | undefined)[], reply);
   }
 
-  private count(name: RateLimitName, request: FastifyRequest): MaybePromise<Counted | undefined> {
-    const { of, shown } = SUBJECTS[name];
-    const subject = of(request);
-    if (subject === undefined) return undefined;
-    return whenReady(
-      this.rateLimits.consume(name, subject),
-      (outcome) => outcome && { ...outcome, shown },
-    );
+  private count(
+    name: RateLimitName,
+    request: FastifyRequest,
+  ): MaybePromise<RateLimitOutcome | undefined> {
+    const subject = SUBJECTS[name].of(request);
+    return subject === undefined ? undefined : this.rateLimits.consume(name, subject);
   }
 
   private limitsOf(context: ExecutionContext): RateLimitName[] {
