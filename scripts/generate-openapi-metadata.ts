@@ -3,15 +3,16 @@
  * validators and JSDoc. The app loads it at start-up, so the build (tsc) and the tests (SWC
  * under Vitest) document the same schemas without the plugin running inside either compiler.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { PluginMetadataGenerator } from '@nestjs/cli/lib/compiler/plugins/plugin-metadata-generator.js';
 import { ReadonlyVisitor } from '@nestjs/swagger/plugin';
 
 const sourceDirectory = new URL('../src', import.meta.url).pathname;
 const output = `${sourceDirectory}/metadata.ts`;
 
-// The generator type-checks the app, which imports this very file: start from an empty one.
-if (!existsSync(output)) writeFileSync(output, 'export default async () => ({});\n');
+// The generator type-checks the app, which imports this very file: start from an empty one,
+// also when a DTO moved and the last run's file names a path that no longer exists.
+writeFileSync(output, 'export default async () => ({});\n');
 
 new PluginMetadataGenerator().generate({
   visitors: [

@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { ApiTags } from '@nestjs/swagger';
 import { Public } from './common/public.decorator.js';
 import type { Configuration } from './config/configuration.js';
-import { ServiceInfoDto } from './dto/service-info.dto.js';
+import { ServiceInfoDto } from './common/dto/service-info.dto.js';
 
 @ApiTags('service')
 @Controller()

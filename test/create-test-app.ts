@@ -8,7 +8,7 @@ import type TestAgent from 'supertest/lib/agent.js';
 import { DataSource } from 'typeorm';
 import { inject } from 'vitest';
 import { createApp } from '../src/app.setup.js';
-import { createRootLogger } from '../src/common/logging/app-logger.js';
+import { createRootLogger } from '../src/platform/logging/app-logger.js';
 import { buildConfiguration, type Configuration } from '../src/config/configuration.js';
 import { RATE_LIMIT_VARIABLES } from '../src/config/environment.js';
 

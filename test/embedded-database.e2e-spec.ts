@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChangeFeedService } from '../src/change-feed/change-feed.service.js';
+import { ChangeFeedService } from '../src/platform/change-feed/change-feed.service.js';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
 import { createTestApp, type TestApp } from './create-test-app.js';
 import { signUpAndLogIn } from './factories/user.factory.js';

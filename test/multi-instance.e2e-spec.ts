@@ -10,7 +10,7 @@ const redisUrl = inject('redisUrl');
 
 /** Waits until an instance trusts its in-memory revocations (subscribed and seeded). */
 async function untilFeedLive(t: TestApp): Promise<void> {
-  const { ChangeFeedService } = await import('../src/change-feed/change-feed.service.js');
+  const { ChangeFeedService } = await import('../src/platform/change-feed/change-feed.service.js');
   const feed = t.app.get(ChangeFeedService);
   await within(5000, () => Promise.resolve(feed.live));
 }

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, MoreThan, type Repository } from 'typeorm';
-import { runPeriodically } from '../common/periodic-task.js';
+import { runPeriodically } from '../platform/periodic-task.js';
 import { AccountToken, type AccountTokenPurpose } from './entities/account-token.entity.js';
 
 export interface NewAccountToken {

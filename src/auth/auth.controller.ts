@@ -1,40 +1,25 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  Query,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiTags } from '@nestjs/swagger';
 import { ApiProblemResponses, BearerAuth } from '../common/api-problem-responses.decorator.js';
 import { Public } from '../common/public.decorator.js';
 import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
-import { ListSecurityEventsQueryDto } from '../security-events/dto/list-security-events-query.dto.js';
-import {
-  SecurityEventPageResponseDto,
-  SecurityEventResponseDto,
-} from '../security-events/dto/security-event-response.dto.js';
-import { SecurityEventsService } from '../security-events/security-events.service.js';
-import { RequestValidationError } from '../common/problem.exception.js';
-import { SessionResponseDto } from '../sessions/dto/session-response.dto.js';
 import type { ClientInfo } from '../common/http/client-address.js';
-import { SessionsService } from '../sessions/sessions.service.js';
 import { UserResponseDto } from '../users/dto/user-response.dto.js';
 import type { User } from '../users/entities/user.entity.js';
-import type { Principal } from './access-token.js';
+import type { Principal } from '../tokens/access-token.js';
 import { AuthService, type TokenPair } from './auth.service.js';
 import { LoginDto } from './dto/login.dto.js';
-import { LogoutAllResponseDto, MessageResponseDto } from './dto/message-response.dto.js';
+import { MessageResponseDto } from '../common/dto/message-response.dto.js';
+import { LogoutAllResponseDto } from './dto/logout-all-response.dto.js';
 import { RefreshTokenDto } from './dto/refresh-token.dto.js';
 import { SignupDto } from './dto/signup.dto.js';
 import { TokenPairResponseDto } from './dto/token-pair-response.dto.js';
 import { LocalAuthGuard } from './guards/local-auth.guard.js';
-import { CurrentPrincipal, LoggedInUser, RequestClient } from './request-context.decorators.js';
+import {
+  CurrentPrincipal,
+  LoggedInUser,
+  RequestClient,
+} from '../common/request-context.decorators.js';
 
 const toResponse = (pair: TokenPair): TokenPairResponseDto => ({
   access_token: pair.accessToken,
@@ -46,11 +31,7 @@ const toResponse = (pair: TokenPair): TokenPairResponseDto => ({
 @ApiTags('auth')
 @Controller('auth')
 export class AuthController {
-  constructor(
-    private readonly auth: AuthService,
-    private readonly sessions: SessionsService,
-    private readonly securityEvents: SecurityEventsService,
-  ) {}
+  constructor(private readonly auth: AuthService) {}
 
   /** Creates an account. Email and username must be free (username ignoring case). */
   @Public()
@@ -125,47 +106,5 @@ export class AuthController {
   ): Promise<LogoutAllResponseDto> {
     const revoked = await this.auth.logoutAll(principal, client);
     return { message: 'Logged out of all sessions', revoked_sessions: revoked };
-  }
-
-  /** The signed-in user's active sessions, most recently used first. */
-  @Get('sessions')
-  @BearerAuth()
-  async listSessions(@CurrentPrincipal() principal: Principal): Promise<SessionResponseDto[]> {
-    const sessions = await this.sessions.listActive(principal.userId);
-    return sessions.map((session) => SessionResponseDto.from(session, principal.sessionId));
-  }
-
-  /** Ends one of the signed-in user's sessions, e.g. a lost phone. */
-  @Delete('sessions/:id')
-  @HttpCode(204)
-  @BearerAuth()
-  @ApiProblemResponses(404)
-  async revokeSession(
-    @CurrentPrincipal() principal: Principal,
-    @Param(
-      'id',
-      new ParseUUIDPipe({
-        exceptionFactory: () =>
-          new RequestValidationError([{ field: 'id', message: 'must be a UUID' }]),
-      }),
-    )
-    id: string,
-    @RequestClient() client: ClientInfo,
-  ): Promise<void> {
-    await this.auth.revokeSession(principal, id, client);
-  }
-
-  /** The signed-in user's security events (logins, failures, logouts...), newest first. */
-  @Get('events')
-  @BearerAuth()
-  async listEvents(
-    @CurrentPrincipal() principal: Principal,
-    @Query() query: ListSecurityEventsQueryDto,
-  ): Promise<SecurityEventPageResponseDto> {
-    const page = await this.securityEvents.listForUser(principal.userId, query.limit, query.cursor);
-    return {
-      events: page.events.map((event) => SecurityEventResponseDto.from(event)),
-      next_cursor: page.nextCursor,
-    };
   }
 }

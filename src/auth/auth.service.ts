@@ -1,26 +1,26 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { ClientInfo } from '../common/http/client-address.js';
-import type { MaybePromise } from '../common/maybe-promise.js';
+import type { MaybePromise } from '../platform/maybe-promise.js';
 import type { Configuration } from '../config/configuration.js';
 import { LoginBackoffService } from '../login-backoff/login-backoff.service.js';
 import { SecurityEventsService } from '../security-events/security-events.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import type { User } from '../users/entities/user.entity.js';
 import { UsersService } from '../users/users.service.js';
-import type { AccessTokenClaims, Principal } from './access-token.js';
+import type { AccessTokenClaims, Principal } from '../tokens/access-token.js';
 import {
   AccountDisabledError,
-  InvalidAccessTokenError,
   InvalidCredentialsError,
   InvalidRefreshTokenError,
   RefreshTokenReusedError,
 } from './auth.errors.js';
-import { EmailNotVerifiedError } from './account.errors.js';
-import { AccountService } from './account.service.js';
-import { PasswordHasherService } from './password-hasher.service.js';
-import { assertPasswordPolicy } from './password-policy.js';
-import { TokenService } from './token.service.js';
+import { InvalidAccessTokenError } from '../tokens/tokens.errors.js';
+import { EmailNotVerifiedError } from '../account/account.errors.js';
+import { AccountService } from '../account/account.service.js';
+import { PasswordHasherService } from '../passwords/password-hasher.service.js';
+import { assertPasswordPolicy } from '../passwords/password-policy.js';
+import { TokenService } from '../tokens/token.service.js';
 
 export interface NewAccount {
   email: string;
@@ -186,12 +186,6 @@ export class AuthService {
     const revoked = await this.sessions.revokeAllForUser(principal.userId, 'logout_all');
     await this.events.record({ type: 'logout_all', userId: principal.userId, client });
     return revoked;
-  }
-
-  /** Ends one of the user's own sessions (a lost phone); 404 for anyone else's. */
-  async revokeSession(principal: Principal, sessionId: string, client: ClientInfo): Promise<void> {
-    await this.sessions.revokeOwned(principal.userId, sessionId);
-    await this.events.record({ type: 'session_revoked', userId: principal.userId, client });
   }
 
   private tokenPair(userId: string, sessionId: string, refreshToken: string): TokenPair {

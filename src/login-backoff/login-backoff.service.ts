@@ -8,7 +8,7 @@ import {
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { runPeriodically } from '../common/periodic-task.js';
+import { runPeriodically } from '../platform/periodic-task.js';
 import type { Configuration, LoginBackoffConfig } from '../config/configuration.js';
 import { loginLookupKey } from '../users/login-lookup-key.js';
 import { LoginFailure } from './entities/login-failure.entity.js';

@@ -1,4 +1,4 @@
-import { whenReady, type MaybePromise } from '../common/maybe-promise.js';
+import { whenReady, type MaybePromise } from '../platform/maybe-promise.js';
 import type { RateLimitPolicy } from '../config/configuration.js';
 import { secondsUntil, type RateLimitHit, type RateLimitStore } from './rate-limit.store.js';
 

@@ -1,7 +1,7 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { MaybePromise } from '../common/maybe-promise.js';
+import type { MaybePromise } from '../platform/maybe-promise.js';
 import type { RateLimitName } from '../config/configuration.js';
 import { clientAddressOf } from '../common/http/client-address.js';
 import { loginLookupKey } from '../users/login-lookup-key.js';

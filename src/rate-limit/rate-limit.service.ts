@@ -7,8 +7,8 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Redis } from 'ioredis';
-import { whenReady, type MaybePromise } from '../common/maybe-promise.js';
-import { createRedisClient } from '../common/redis-client.js';
+import { whenReady, type MaybePromise } from '../platform/maybe-promise.js';
+import { createRedisClient } from '../platform/redis/redis-client.js';
 import type {
   Configuration,
   RateLimitConfig,

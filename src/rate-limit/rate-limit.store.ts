@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import type { MaybePromise } from '../common/maybe-promise.js';
+import type { MaybePromise } from '../platform/maybe-promise.js';
 
 /** The state of one counter right after a request was counted. */
 export interface RateLimitHit {

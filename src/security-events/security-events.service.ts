@@ -8,7 +8,7 @@ import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LessThan, type Repository } from 'typeorm';
 import type { ClientInfo } from '../common/http/client-address.js';
-import { runPeriodically } from '../common/periodic-task.js';
+import { runPeriodically } from '../platform/periodic-task.js';
 import type { Configuration } from '../config/configuration.js';
 import { SecurityEvent, type SecurityEventType } from './entities/security-event.entity.js';
 

@@ -1,12 +1,14 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { SecurityEventsModule } from '../security-events/security-events.module.js';
 import { RefreshToken } from './entities/refresh-token.entity.js';
 import { Session } from './entities/session.entity.js';
-
+import { SessionsController } from './sessions.controller.js';
 import { SessionsService } from './sessions.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Session, RefreshToken])],
+  imports: [TypeOrmModule.forFeature([Session, RefreshToken]), SecurityEventsModule],
+  controllers: [SessionsController],
   providers: [SessionsService],
   exports: [SessionsService],
 })

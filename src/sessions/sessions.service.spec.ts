@@ -4,7 +4,7 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ChangeFeedModule } from '../change-feed/change-feed.module.js';
+import { ChangeFeedModule } from '../platform/change-feed/change-feed.module.js';
 import { buildConfiguration } from '../config/configuration.js';
 import { dataSourceOptions } from '../database/data-source-options.js';
 import { User } from '../users/entities/user.entity.js';

@@ -18,11 +18,13 @@ import {
   type FindOptionsWhere,
   type Repository,
 } from 'typeorm';
-import type { MaybePromise } from '../common/maybe-promise.js';
-import { runPeriodically } from '../common/periodic-task.js';
+import type { ClientInfo } from '../common/http/client-address.js';
+import { SecurityEventsService } from '../security-events/security-events.service.js';
+import type { MaybePromise } from '../platform/maybe-promise.js';
+import { runPeriodically } from '../platform/periodic-task.js';
 import type { Configuration } from '../config/configuration.js';
 import { RefreshToken } from './entities/refresh-token.entity.js';
-import { ChangeFeedService } from '../change-feed/change-feed.service.js';
+import { ChangeFeedService } from '../platform/change-feed/change-feed.service.js';
 import { RevokedSessions, type Revocation } from './revoked-sessions.js';
 import { Session, type SessionRevocationReason } from './entities/session.entity.js';
 import { hashRefreshToken } from './refresh-token.js';
@@ -68,6 +70,7 @@ export class SessionsService
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
     private readonly dataSource: DataSource,
     private readonly feed: ChangeFeedService,
+    private readonly events: SecurityEventsService,
     config: ConfigService<Configuration, true>,
   ) {
     const auth = config.get('auth', { infer: true });
@@ -171,7 +174,7 @@ export class SessionsService
   }
 
   /** Revokes one of the user's own sessions; someone else's id is as unknown as a made-up one. */
-  async revokeOwned(userId: string, sessionId: string): Promise<void> {
+  async revokeOwned(userId: string, sessionId: string, client: ClientInfo): Promise<void> {
     const revoked = await this.markRevoked(
       this.dataSource.manager,
       { id: sessionId, userId },
@@ -179,6 +182,7 @@ export class SessionsService
     );
     if (revoked.length === 0) throw new SessionNotFoundError();
     this.announce(revoked);
+    await this.events.record({ type: 'session_revoked', userId, client });
   }
 
   /** Every session of the user, except `keepSessionId` (the one changing the password). */

@@ -1,6 +1,6 @@
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { NoNulCharacter } from '../../common/validation/no-nul-character.decorator.js';
-import { CurrentPassword } from './current-password.decorator.js';
+import { CurrentPassword } from '../../passwords/current-password.decorator.js';
 
 export class LoginDto {
   /**

@@ -1,6 +1,6 @@
 import { IsString, Matches } from 'class-validator';
-import { AccountEmail } from './account-email.decorator.js';
-import { IsNewPassword } from './is-new-password.decorator.js';
+import { AccountEmail } from '../../account/dto/account-email.decorator.js';
+import { IsNewPassword } from '../../passwords/is-new-password.decorator.js';
 
 export class SignupDto {
   /**

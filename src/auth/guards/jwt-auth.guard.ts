@@ -2,12 +2,15 @@ import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import { whenReady, type MaybePromise } from '../../common/maybe-promise.js';
+import { whenReady, type MaybePromise } from '../../platform/maybe-promise.js';
 import { IS_PUBLIC_KEY } from '../../common/public.decorator.js';
-import { bearerTokenOf } from '../access-token.js';
-import { AuthenticationRequiredError, InvalidAccessTokenError } from '../auth.errors.js';
+import { bearerTokenOf } from '../../tokens/access-token.js';
+import {
+  AuthenticationRequiredError,
+  InvalidAccessTokenError,
+} from '../../tokens/tokens.errors.js';
 import { AuthService } from '../auth.service.js';
-import { VerifiedAccessTokens } from '../verified-access-tokens.js';
+import { VerifiedAccessTokens } from '../../tokens/verified-access-tokens.js';
 
 /**
  * Global (APP_GUARD): every route needs a valid access token unless marked @Public().

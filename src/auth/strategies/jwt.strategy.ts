@@ -10,9 +10,9 @@ import {
   bearerTokenOf,
   type AccessTokenClaims,
   type Principal,
-} from '../access-token.js';
+} from '../../tokens/access-token.js';
 import { AuthService } from '../auth.service.js';
-import { VerifiedAccessTokens, type VerifiedClaims } from '../verified-access-tokens.js';
+import { VerifiedAccessTokens, type VerifiedClaims } from '../../tokens/verified-access-tokens.js';
 
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {

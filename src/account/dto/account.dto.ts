@@ -1,7 +1,7 @@
 import { AccountEmail } from './account-email.decorator.js';
 import { AccountTokenField } from './account-token.decorator.js';
-import { CurrentPassword } from './current-password.decorator.js';
-import { IsNewPassword } from './is-new-password.decorator.js';
+import { CurrentPassword } from '../../passwords/current-password.decorator.js';
+import { IsNewPassword } from '../../passwords/is-new-password.decorator.js';
 
 export class VerifyEmailDto {
   /** The `token` query parameter of the link in the mail. */

@@ -7,8 +7,8 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Redis } from 'ioredis';
-import { createRedisClient } from '../common/redis-client.js';
-import type { Configuration } from '../config/configuration.js';
+import { createRedisClient } from '../redis/redis-client.js';
+import type { Configuration } from '../../config/configuration.js';
 
 const CHANNEL_PREFIX = 'whazz-auth:';
 /**

@@ -1,7 +1,4 @@
-export class MessageResponseDto {
-  /** @example "Successfully logged out" */
-  message: string;
-}
+import { MessageResponseDto } from '../../common/dto/message-response.dto.js';
 
 export class LogoutAllResponseDto extends MessageResponseDto {
   /** How many sessions were ended, the current one included. */

@@ -1,5 +1,5 @@
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
-import { NoNulCharacter } from '../../common/validation/no-nul-character.decorator.js';
+import { NoNulCharacter } from '../common/validation/no-nul-character.decorator.js';
 
 /** A password being checked, not chosen: no rules beyond a sane size. */
 export function CurrentPassword(): PropertyDecorator {

@@ -2,7 +2,7 @@ import type { ConfigService } from '@nestjs/config';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Configuration } from '../config/configuration.js';
-import { PasswordHashingUnavailableError } from './auth.errors.js';
+import { PasswordHashingUnavailableError } from './passwords.errors.js';
 import { PasswordHasherService } from './password-hasher.service.js';
 
 function hasherWithCost(bcryptCost: number): PasswordHasherService {

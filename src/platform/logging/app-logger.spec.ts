@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 /** Runs `body` after making the service's root logger; returns its stdout lines and its end. */
 function runLogging(body: string) {
   const script = `
-    import { createRootLogger } from './src/common/logging/app-logger.ts';
+    import { createRootLogger } from './src/platform/logging/app-logger.ts';
     const logger = createRootLogger('info', 'whazz-audio-auth');
     ${body}
   `;

@@ -4,7 +4,7 @@ import type { ClientInfo } from '../common/http/client-address.js';
 import { ApiProblemResponses, BearerAuth } from '../common/api-problem-responses.decorator.js';
 import { Public } from '../common/public.decorator.js';
 import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
-import type { Principal } from './access-token.js';
+import type { Principal } from '../tokens/access-token.js';
 import { AccountService } from './account.service.js';
 import {
   ChangeEmailDto,
@@ -14,8 +14,8 @@ import {
   ResetPasswordDto,
   VerifyEmailDto,
 } from './dto/account.dto.js';
-import { MessageResponseDto } from './dto/message-response.dto.js';
-import { CurrentPrincipal, RequestClient } from './request-context.decorators.js';
+import { MessageResponseDto } from '../common/dto/message-response.dto.js';
+import { CurrentPrincipal, RequestClient } from '../common/request-context.decorators.js';
 
 /** Email verification, password reset, and the signed-in user's own changes (issue #4). */
 @ApiTags('account')

@@ -4,6 +4,7 @@ import {
   assertPasswordPolicy,
   foldForComparison,
   isCommonPassword,
+  passwordRuleBroken,
   personalDataInPassword,
 } from './password-policy.js';
 
@@ -46,5 +47,13 @@ describe('password policy', () => {
         { field: 'new_password', message: 'must not contain the username' },
       ]);
     }
+  });
+
+  it('reports the first rule a password breaks, in the order length, size, NUL, common', () => {
+    expect(passwordRuleBroken('short')).toMatch(/at least 8 characters/);
+    expect(passwordRuleBroken('é'.repeat(40))).toMatch(/at most 72 bytes/);
+    expect(passwordRuleBroken('long enough\u0000pass')).toMatch(/NUL character/);
+    expect(passwordRuleBroken('password1')).toMatch(/most common passwords/);
+    expect(passwordRuleBroken('correct horse battery staple')).toBeUndefined();
   });
 });

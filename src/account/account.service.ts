@@ -13,12 +13,12 @@ import type { User } from '../users/entities/user.entity.js';
 import { loginLookupKey } from '../users/login-lookup-key.js';
 import { AccountFieldTakenError } from '../users/users.errors.js';
 import { UsersService } from '../users/users.service.js';
-import type { Principal } from './access-token.js';
+import type { Principal } from '../tokens/access-token.js';
 import { accountMails } from './account-mails.js';
 import { InvalidAccountTokenError, WrongPasswordError } from './account.errors.js';
-import { InvalidAccessTokenError } from './auth.errors.js';
-import { PasswordHasherService } from './password-hasher.service.js';
-import { assertPasswordPolicy } from './password-policy.js';
+import { InvalidAccessTokenError } from '../tokens/tokens.errors.js';
+import { PasswordHasherService } from '../passwords/password-hasher.service.js';
+import { assertPasswordPolicy } from '../passwords/password-policy.js';
 
 /** The account lifecycle after signup: verification, reset, changes, deletion (issue #4). */
 @Injectable()

@@ -1,9 +1,10 @@
 import { createRequire } from 'node:module';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { BcryptReply, BcryptTask, BcryptWorkerData } from './bcrypt.worker.js';
 
-type Task =
-  | { op: 'hash'; password: string; cost: number }
-  | { op: 'compare'; password: string; hash: string };
+type Task = BcryptTask;
 
 interface Pending {
   task: Task;
@@ -11,30 +12,11 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
-/**
- * The worker's whole program. Inline (eval) rather than a file of its own, so the same
- * code runs from the build and from the test runner's TypeScript sources.
- */
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const bcrypt = require(workerData.bcryptPath);
-// Linux gives each thread its own nice value: hashing yields the CPU to the event loop and to
-// the database, yet still uses every idle cycle. Elsewhere this is skipped.
-try {
-  const threadId = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
-  require('node:os').setPriority(threadId, 10);
-} catch {}
-parentPort.on('message', (task) => {
-  try {
-    const result = task.op === 'hash'
-      ? bcrypt.hashSync(task.password, task.cost)
-      : bcrypt.compareSync(task.password, task.hash);
-    parentPort.postMessage({ result });
-  } catch (error) {
-    parentPort.postMessage({ error: error instanceof Error ? error.message : String(error) });
-  }
-});
-`;
+/** The thread's program beside this file: .js in the build, .ts under the test runner. */
+const WORKER_FILE = new URL(
+  `./bcrypt.worker${extname(fileURLToPath(import.meta.url))}`,
+  import.meta.url,
+);
 
 /** A task failed for want of a thread (it ended, or the pool closed), not for its input. */
 export class HashingUnavailableError extends Error {
@@ -117,19 +99,17 @@ export class BcryptWorkerPool {
   }
 
   private spawn(): Worker {
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { bcryptPath: this.bcryptPath },
-    });
+    const workerData: BcryptWorkerData = { bcryptPath: this.bcryptPath };
+    const worker = new Worker(WORKER_FILE, { workerData });
     // Idle threads must not keep a finished process (or test run) alive.
     worker.unref();
-    worker.on('message', (message: { result?: string | boolean; error?: string }) => {
+    worker.on('message', (message: BcryptReply) => {
       const pending = this.busy.get(worker);
       this.busy.delete(worker);
       this.idle.push(worker);
       this.consecutiveFailures = 0;
-      if (message.error !== undefined) pending?.reject(new Error(message.error));
-      else pending?.resolve(message.result!);
+      if ('error' in message) pending?.reject(new Error(message.error));
+      else pending?.resolve(message.result);
       this.dispatch();
     });
     // 'exit' follows every way a thread can end ('error' first when it threw, or none at all

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Configuration } from '../config/configuration.js';
-import { PasswordHashingUnavailableError } from './auth.errors.js';
+import { PasswordHashingUnavailableError } from './passwords.errors.js';
 import { BcryptWorkerPool, HashingUnavailableError } from './bcrypt-worker-pool.js';
-import { MAX_PASSWORD_BYTES, normalisePassword } from './password-rules.js';
+import { MAX_PASSWORD_BYTES, normalisePassword } from './password-policy.js';
 
 /** bcrypt (bcryptjs, `$2b$`) on a pool of worker threads, never on the event loop. */
 @Injectable()

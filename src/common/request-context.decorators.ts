@@ -1,8 +1,8 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { clientOf, type ClientInfo } from '../common/http/client-address.js';
+import { clientOf, type ClientInfo } from './http/client-address.js';
 import type { User } from '../users/entities/user.entity.js';
-import type { Principal } from './access-token.js';
+import type { Principal } from '../tokens/access-token.js';
 
 type AuthenticatedRequest = FastifyRequest & { user?: unknown };
 

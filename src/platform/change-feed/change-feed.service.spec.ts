@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { ConfigService } from '@nestjs/config';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Configuration } from '../config/configuration.js';
+import type { Configuration } from '../../config/configuration.js';
 import { ChangeFeedService } from './change-feed.service.js';
 
 /** Stands in for an ioredis client: the test decides when it connects, drops and returns. */
@@ -25,7 +25,7 @@ class FakeRedis extends EventEmitter {
 }
 
 const redisClients: FakeRedis[] = [];
-vi.mock('../common/redis-client.js', () => ({
+vi.mock('../redis/redis-client.js', () => ({
   createRedisClient: () => {
     const client = new FakeRedis();
     redisClients.push(client);

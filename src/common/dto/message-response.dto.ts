@@ -1,0 +1,4 @@
+export class MessageResponseDto {
+  /** @example "Successfully logged out" */
+  message: string;
+}
