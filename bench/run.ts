@@ -22,7 +22,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon, { type Options, type Result } from 'autocannon';
-import { RATE_LIMIT_VARIABLES } from '../src/config/environment.js';
+import { RATE_LIMIT_VARIABLES } from '../src/config/configuration.js';
 import { measureBcryptRate } from './bcrypt-rate.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);

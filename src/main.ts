@@ -7,8 +7,11 @@ import type { Logger as PinoLogger } from 'pino';
 import { createApp } from './app.setup.js';
 import { runClusterPrimary } from './platform/cluster/cluster-primary.js';
 import { AppLogger, createRootLogger } from './platform/logging/app-logger.js';
-import { loadConfiguration, type Configuration } from './config/configuration.js';
-import { InvalidEnvironmentError } from './config/environment.js';
+import {
+  InvalidEnvironmentError,
+  loadConfiguration,
+  type Configuration,
+} from './config/configuration.js';
 import { ReadinessService } from './health/readiness.service.js';
 
 function configurationOrExit(): Configuration {
@@ -16,7 +19,7 @@ function configurationOrExit(): Configuration {
     return loadConfiguration();
   } catch (error) {
     if (!(error instanceof InvalidEnvironmentError)) throw error;
-    process.stderr.write(`${error.message}\nSee the configuration table in README.md.\n`);
+    process.stderr.write(`${error.message}\nSee docs/configuration.md.\n`);
     process.exit(1);
   }
 }
@@ -36,7 +39,7 @@ async function serve(configuration: Configuration, rootLogger: PinoLogger): Prom
     });
   }
 
-  if (configuration.auth.jwtSecretGenerated) {
+  if (configuration.tokens.jwtSecretGenerated) {
     logger.warn(
       'JWT_SECRET is not set: using a random secret, so tokens die when the process restarts.',
       'Bootstrap',
@@ -86,8 +89,8 @@ const configuration = configurationOrExit();
 const rootLogger = createRootLogger(configuration.app.logLevel, configuration.app.name);
 if (configuration.app.webConcurrency > 1 && cluster.isPrimary) {
   // A secret made up here must be the same in every worker, or tokens work on one only.
-  const env: Record<string, string> = configuration.auth.jwtSecretGenerated
-    ? { JWT_SECRET: configuration.auth.jwtSecret }
+  const env: Record<string, string> = configuration.tokens.jwtSecretGenerated
+    ? { JWT_SECRET: configuration.tokens.jwtSecret }
     : {};
   runClusterPrimary({
     workers: configuration.app.webConcurrency,

@@ -10,7 +10,7 @@ import { inject } from 'vitest';
 import { createApp } from '../src/app.setup.js';
 import { createRootLogger } from '../src/platform/logging/app-logger.js';
 import { buildConfiguration, type Configuration } from '../src/config/configuration.js';
-import { RATE_LIMIT_VARIABLES } from '../src/config/environment.js';
+import { RATE_LIMIT_VARIABLES } from '../src/config/configuration.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 

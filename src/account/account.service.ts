@@ -3,7 +3,8 @@ import { ConfigService } from '@nestjs/config';
 import { AccountTokensService } from '../account-tokens/account-tokens.service.js';
 import type { ClientInfo } from '../common/http/client-address.js';
 import { RequestValidationError } from '../common/problem.exception.js';
-import type { AuthConfig, Configuration } from '../config/configuration.js';
+import type { Configuration } from '../config/configuration.js';
+import type { AccountConfig } from './account.config.js';
 import { LoginBackoffService } from '../login-backoff/login-backoff.service.js';
 import { MailService } from '../mail/mail.service.js';
 import { RateLimitService } from '../rate-limit/rate-limit.service.js';
@@ -24,7 +25,7 @@ import { assertPasswordPolicy } from '../passwords/password-policy.js';
 @Injectable()
 export class AccountService {
   private readonly logger = new Logger(AccountService.name);
-  private readonly settings: AuthConfig;
+  private readonly settings: AccountConfig;
 
   constructor(
     private readonly users: UsersService,
@@ -37,7 +38,7 @@ export class AccountService {
     private readonly backoff: LoginBackoffService,
     config: ConfigService<Configuration, true>,
   ) {
-    this.settings = config.get('auth', { infer: true });
+    this.settings = config.get('account', { infer: true });
   }
 
   async sendVerification(user: User): Promise<void> {

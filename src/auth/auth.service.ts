@@ -52,7 +52,7 @@ export class AuthService {
     private readonly account: AccountService,
     config: ConfigService<Configuration, true>,
   ) {
-    this.requireVerifiedEmail = config.get('auth', { infer: true }).requireVerifiedEmail;
+    this.requireVerifiedEmail = config.get('account', { infer: true }).requireVerifiedEmail;
   }
 
   async signup({ email, username, password }: NewAccount, client: ClientInfo): Promise<User> {

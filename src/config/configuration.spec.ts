@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildConfiguration } from './configuration.js';
-import { InvalidEnvironmentError } from './environment.js';
+import { buildConfiguration, InvalidEnvironmentError } from './configuration.js';
 
 const STRONG_SECRET = 'k'.repeat(40);
 
@@ -23,11 +22,9 @@ describe('buildConfiguration', () => {
       host: '127.0.0.1',
       corsOrigins: [],
     });
-    expect(configuration.auth).toMatchObject({
-      accessTokenTtlSeconds: 900,
-      refreshTokenTtlSeconds: 30 * 86400,
-      bcryptCost: 12,
-    });
+    expect(configuration.tokens.accessTokenTtlSeconds).toBe(900);
+    expect(configuration.sessions.refreshTokenTtlSeconds).toBe(30 * 86400);
+    expect(configuration.passwords.bcryptCost).toBe(12);
     expect(configuration.database).toMatchObject({
       url: undefined,
       poolSize: 10,
@@ -36,15 +33,15 @@ describe('buildConfiguration', () => {
   });
 
   it('parses rate limits as requests per window, and off as no limit', () => {
-    const { rateLimits } = buildConfiguration({
+    const { policies } = buildConfiguration({
       RATE_LIMIT_LOGIN: '5/30s',
       RATE_LIMIT_SIGNUP: '100/2h',
       RATE_LIMIT_REFRESH: 'off',
-    });
-    expect(rateLimits.login).toEqual({ limit: 5, windowSeconds: 30 });
-    expect(rateLimits.signup).toEqual({ limit: 100, windowSeconds: 7200 });
-    expect(rateLimits.refresh).toBeNull();
-    expect(rateLimits.default).toEqual({ limit: 600, windowSeconds: 60 });
+    }).rateLimits;
+    expect(policies.login).toEqual({ limit: 5, windowSeconds: 30 });
+    expect(policies.signup).toEqual({ limit: 100, windowSeconds: 7200 });
+    expect(policies.refresh).toBeNull();
+    expect(policies.default).toEqual({ limit: 600, windowSeconds: 60 });
   });
 
   it('refuses a rate limit it cannot read, naming the variable and the format', () => {
@@ -63,14 +60,14 @@ describe('buildConfiguration', () => {
 
   it('makes a throwaway secret outside production and says so', () => {
     const configuration = buildConfiguration({});
-    expect(configuration.auth.jwtSecretGenerated).toBe(true);
-    expect(Buffer.from(configuration.auth.jwtSecret, 'base64url').length).toBe(32);
+    expect(configuration.tokens.jwtSecretGenerated).toBe(true);
+    expect(Buffer.from(configuration.tokens.jwtSecret, 'base64url').length).toBe(32);
   });
 
   it('reads the FastAPI name SECRET_KEY when JWT_SECRET is absent, and prefers JWT_SECRET', () => {
-    expect(buildConfiguration({ SECRET_KEY: 'old-name' }).auth.jwtSecret).toBe('old-name');
+    expect(buildConfiguration({ SECRET_KEY: 'old-name' }).tokens.jwtSecret).toBe('old-name');
     expect(
-      buildConfiguration({ SECRET_KEY: 'old-name', JWT_SECRET: 'new-name' }).auth.jwtSecret,
+      buildConfiguration({ SECRET_KEY: 'old-name', JWT_SECRET: 'new-name' }).tokens.jwtSecret,
     ).toBe('new-name');
   });
 
@@ -100,12 +97,12 @@ describe('buildConfiguration', () => {
     expect(buildConfiguration(server).app.webConcurrency).toBe(1);
     const two = buildConfiguration({ ...server, WEB_CONCURRENCY: '2' });
     expect(two.app.webConcurrency).toBe(2);
-    expect(two.auth.passwordHashThreads).toBeGreaterThanOrEqual(1);
+    expect(two.passwords.hashThreads).toBeGreaterThanOrEqual(1);
     expect(
       buildConfiguration({ ...server, WEB_CONCURRENCY: 'auto' }).app.webConcurrency,
     ).toBeGreaterThanOrEqual(1);
     expect(
-      buildConfiguration({ ...server, PASSWORD_HASH_THREADS: '3' }).auth.passwordHashThreads,
+      buildConfiguration({ ...server, PASSWORD_HASH_THREADS: '3' }).passwords.hashThreads,
     ).toBe(3);
     expect(problemsOf({ WEB_CONCURRENCY: 'many' })[0]).toMatch(
       /^WEB_CONCURRENCY: must be a whole number/,
@@ -161,7 +158,7 @@ describe('buildConfiguration', () => {
 
     it('starts with a strong secret', () => {
       expect(
-        buildConfiguration({ NODE_ENV: 'production', JWT_SECRET: STRONG_SECRET }).auth
+        buildConfiguration({ NODE_ENV: 'production', JWT_SECRET: STRONG_SECRET }).tokens
           .jwtSecretGenerated,
       ).toBe(false);
     });

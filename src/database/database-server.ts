@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { DatabaseConfig } from '../config/configuration.js';
+import type { DatabaseConfig } from './database.config.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 
 export const DATABASE_SERVER = Symbol('DATABASE_SERVER');

@@ -5,7 +5,7 @@ import { HttpStatus, RequestMethod } from '@nestjs/common';
 import { HTTP_CODE_METADATA, METHOD_METADATA } from '@nestjs/common/constants.js';
 import { ApiResponse, DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { ProblemDetailsDto } from '../common/dto/problem-details.dto.js';
-import type { AppConfig } from '../config/configuration.js';
+import type { AppConfig } from '../config/app.config.js';
 import loadPluginMetadata from '../metadata.js';
 
 const REDOC_PAGE = `<!DOCTYPE html>

@@ -9,7 +9,8 @@ import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { runPeriodically } from '../platform/periodic-task.js';
-import type { Configuration, LoginBackoffConfig } from '../config/configuration.js';
+import type { Configuration } from '../config/configuration.js';
+import type { LoginBackoffConfig } from './login-backoff.config.js';
 import { loginLookupKey } from '../users/login-lookup-key.js';
 import { LoginFailure } from './entities/login-failure.entity.js';
 import { LoginBackoffError } from './login-backoff.errors.js';
@@ -75,7 +76,7 @@ export class LoginBackoffService implements OnApplicationBootstrap, OnApplicatio
     @InjectRepository(LoginFailure) private readonly failures: Repository<LoginFailure>,
     config: ConfigService<Configuration, true>,
   ) {
-    this.settings = config.get('auth', { infer: true }).loginBackoff;
+    this.settings = config.get('loginBackoff', { infer: true });
   }
 
   /** Runs `attempt` once the earlier attempts at this name in this process have finished. */

@@ -8,7 +8,8 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { Configuration, MailConfig } from '../config/configuration.js';
+import type { Configuration } from '../config/configuration.js';
+import type { MailConfig } from './mail.config.js';
 
 export interface MailMessage {
   to: string;

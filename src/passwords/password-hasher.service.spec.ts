@@ -1,14 +1,14 @@
-import type { ConfigService } from '@nestjs/config';
+import { ConfigService } from '@nestjs/config';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Configuration } from '../config/configuration.js';
+import { buildConfiguration, type Configuration } from '../config/configuration.js';
 import { PasswordHashingUnavailableError } from './passwords.errors.js';
 import { PasswordHasherService } from './password-hasher.service.js';
 
 function hasherWithCost(bcryptCost: number): PasswordHasherService {
-  const config = {
-    get: () => ({ bcryptCost, passwordHashThreads: 2 }),
-  } as unknown as ConfigService<Configuration, true>;
+  const config = new ConfigService<Configuration, true>(
+    buildConfiguration({ BCRYPT_COST: String(bcryptCost), PASSWORD_HASH_THREADS: '2' }),
+  );
   const hasher = new PasswordHasherService(config);
   hasher.onModuleInit();
   return hasher;

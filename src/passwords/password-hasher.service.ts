@@ -14,10 +14,10 @@ export class PasswordHasherService implements OnModuleInit, OnModuleDestroy {
   private dummyHash: Promise<string>;
 
   constructor(config: ConfigService<Configuration, true>) {
-    const auth = config.get('auth', { infer: true });
-    this.cost = auth.bcryptCost;
+    const passwords = config.get('passwords', { infer: true });
+    this.cost = passwords.bcryptCost;
     const logger = new Logger('PasswordHashing');
-    this.pool = new BcryptWorkerPool(auth.passwordHashThreads, {
+    this.pool = new BcryptWorkerPool(passwords.hashThreads, {
       onThreadFailure: (error, respawnInMs) =>
         logger.warn(
           `A password hashing thread ended (${error.message}); its replacement starts in ${respawnInMs} ms`,

@@ -1,5 +1,5 @@
 import { whenReady, type MaybePromise } from '../platform/maybe-promise.js';
-import type { RateLimitPolicy } from '../config/configuration.js';
+import type { RateLimitPolicy } from './rate-limit.config.js';
 import { secondsUntil, type RateLimitHit, type RateLimitStore } from './rate-limit.store.js';
 
 /** How often the requests counted here are sent on to the shared store. */

@@ -2,7 +2,9 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { MaybePromise } from '../platform/maybe-promise.js';
-import type { RateLimitName } from '../config/configuration.js';
+import { ConfigService } from '@nestjs/config';
+import type { Configuration, RateLimitName } from '../config/configuration.js';
+import type { RateLimitSubject } from '../config/feature-config.js';
 import { clientAddressOf } from '../common/http/client-address.js';
 import { loginLookupKey } from '../users/login-lookup-key.js';
 import { addressBucket } from './address-bucket.js';
@@ -36,21 +38,19 @@ const byAccountIn = (field: string): Subject => ({
   shown: false,
 });
 
-// Counted by AccountService, which knows the signed-in user; never named on a route.
-const byService: Subject = { of: () => undefined, shown: false };
+// Counted by the feature's service, which knows the signed-in user; never named on a route.
+const bySignedInUser: Subject = { of: () => undefined, shown: false };
 
-/** Who each limit counts: an address, or the account named in the body. */
-const SUBJECTS: Record<RateLimitName, Subject> = {
-  default: byAddress,
-  login: byAddress,
-  'login-account': byAccountIn('username_or_email'),
-  signup: byAddress,
-  refresh: byAddress,
-  'forgot-password': byAddress,
-  'forgot-password-account': byAccountIn('email'),
-  'verify-email-resend': byService,
-  'change-email': byService,
-};
+function subjectFor(declared: RateLimitSubject): Subject {
+  switch (declared.per) {
+    case 'address':
+      return byAddress;
+    case 'account-in-body':
+      return byAccountIn(declared.field);
+    case 'signed-in-user':
+      return bySignedInUser;
+  }
+}
 
 /** Headers of draft-ietf-httpapi-ratelimit-headers, for the shown limit closest to refusing. */
 function showRateLimit(reply: FastifyReply, { policy, remaining, resetSeconds }: RateLimitOutcome) {
@@ -73,6 +73,7 @@ const closestToRefusing = (a: RateLimitOutcome, b: RateLimitOutcome) =>
  * comes here.
  */
 function judge(
+  subjects: Record<RateLimitName, Subject>,
   names: readonly RateLimitName[],
   outcomes: readonly (RateLimitOutcome | undefined)[],
   reply: FastifyReply,
@@ -82,7 +83,7 @@ function judge(
   for (let index = 0; index < outcomes.length; index += 1) {
     const outcome = outcomes[index];
     if (!outcome) continue;
-    const { shown } = SUBJECTS[names[index]!];
+    const { shown } = subjects[names[index]!];
     if (shown && (!closestShown || closestToRefusing(outcome, closestShown) < 0)) {
       closestShown = outcome;
     }
@@ -100,11 +101,22 @@ function judge(
 export class RateLimitGuard implements CanActivate {
   /** The limits each route counts, minus those configured off; worked out once a route. */
   private readonly limitsByHandler = new WeakMap<object, RateLimitName[]>();
+  /** Who each limit counts, as the features declared them. */
+  private readonly subjects: Record<RateLimitName, Subject>;
 
   constructor(
     private readonly reflector: Reflector,
     private readonly rateLimits: RateLimitService,
-  ) {}
+    config: ConfigService<Configuration, true>,
+  ) {
+    const declared = config.get('rateLimits', { infer: true }).subjects;
+    this.subjects = Object.fromEntries(
+      Object.entries<RateLimitSubject>(declared).map(([name, subject]) => [
+        name,
+        subjectFor(subject),
+      ]),
+    ) as Record<RateLimitName, Subject>;
+  }
 
   /**
    * Synchronous when every count is known here, as the default limit's is below half: most
@@ -119,16 +131,16 @@ export class RateLimitGuard implements CanActivate {
     const outcomes = names.map((name) => this.count(name, request));
     return outcomes.some((outcome) => outcome instanceof Promise)
       ? Promise.all(outcomes.map((outcome) => Promise.resolve(outcome))).then((settled) =>
-          judge(names, settled, reply),
+          judge(this.subjects, names, settled, reply),
         )
-      : judge(names, outcomes as (RateLimitOutcome | undefined)[], reply);
+      : judge(this.subjects, names, outcomes as (RateLimitOutcome | undefined)[], reply);
   }
 
   private count(
     name: RateLimitName,
     request: FastifyRequest,
   ): MaybePromise<RateLimitOutcome | undefined> {
-    const subject = SUBJECTS[name].of(request);
+    const subject = this.subjects[name].of(request);
     return subject === undefined ? undefined : this.rateLimits.consume(name, subject);
   }
 

@@ -9,12 +9,8 @@ import { ConfigService } from '@nestjs/config';
 import type { Redis } from 'ioredis';
 import { whenReady, type MaybePromise } from '../platform/maybe-promise.js';
 import { createRedisClient } from '../platform/redis/redis-client.js';
-import type {
-  Configuration,
-  RateLimitConfig,
-  RateLimitName,
-  RateLimitPolicy,
-} from '../config/configuration.js';
+import type { Configuration, RateLimitName } from '../config/configuration.js';
+import type { RateLimitPolicy } from './rate-limit.config.js';
 import { BatchedRateLimitStore } from './batched-rate-limit.store.js';
 import { RateLimitedError } from './rate-limit.errors.js';
 import {
@@ -39,7 +35,7 @@ const REMEMBERED_KEYS = 10_000;
 @Injectable()
 export class RateLimitService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RateLimitService.name);
-  private readonly policies: RateLimitConfig;
+  private readonly policies: Configuration['rateLimits']['policies'];
   private readonly memory = new MemoryRateLimitStore();
   private readonly redis?: Redis;
   private readonly store: RateLimitStore;
@@ -49,7 +45,7 @@ export class RateLimitService implements OnApplicationBootstrap, OnApplicationSh
   private readonly batched?: BatchedRateLimitStore;
 
   constructor(config: ConfigService<Configuration, true>) {
-    this.policies = config.get('rateLimits', { infer: true });
+    this.policies = config.get('rateLimits', { infer: true }).policies;
     const { url } = config.get('redis', { infer: true });
     if (url) {
       this.redis = createRedisClient(url, { commandTimeout: REDIS_COMMAND_TIMEOUT_MS });

@@ -73,9 +73,8 @@ export class SessionsService
     private readonly events: SecurityEventsService,
     config: ConfigService<Configuration, true>,
   ) {
-    const auth = config.get('auth', { infer: true });
-    this.refreshTtlMs = auth.refreshTokenTtlSeconds * 1000;
-    this.accessTtlMs = auth.accessTokenTtlSeconds * 1000;
+    this.refreshTtlMs = config.get('sessions', { infer: true }).refreshTokenTtlSeconds * 1000;
+    this.accessTtlMs = config.get('tokens', { infer: true }).accessTokenTtlSeconds * 1000;
     this.revoked = new RevokedSessions(this.accessTtlMs);
   }
 

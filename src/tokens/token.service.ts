@@ -19,7 +19,7 @@ export class TokenService {
     private readonly jwt: JwtService,
     config: ConfigService<Configuration, true>,
   ) {
-    this.ttlSeconds = config.get('auth', { infer: true }).accessTokenTtlSeconds;
+    this.ttlSeconds = config.get('tokens', { infer: true }).accessTokenTtlSeconds;
   }
 
   /** Algorithm, issuer, audience and lifetime come from the JwtModule registration. */

@@ -12,14 +12,14 @@ import { VerifiedAccessTokens } from './verified-access-tokens.js';
     JwtModule.registerAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<Configuration, true>) => {
-        const auth = config.get('auth', { infer: true });
+        const tokens = config.get('tokens', { infer: true });
         return {
-          secret: accessTokenKey(auth),
+          secret: accessTokenKey(tokens),
           signOptions: {
             algorithm: ACCESS_TOKEN_ALGORITHM,
-            expiresIn: auth.accessTokenTtlSeconds,
-            issuer: auth.issuer,
-            audience: auth.audience,
+            expiresIn: tokens.accessTokenTtlSeconds,
+            issuer: tokens.issuer,
+            audience: tokens.audience,
           },
         };
       },

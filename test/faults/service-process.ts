@@ -3,7 +3,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RATE_LIMIT_VARIABLES } from '../../src/config/environment.js';
+import { RATE_LIMIT_VARIABLES } from '../../src/config/configuration.js';
 import { TEST_JWT_SECRET } from '../create-test-app.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;

@@ -21,15 +21,15 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     private readonly verifiedTokens: VerifiedAccessTokens,
     config: ConfigService<Configuration, true>,
   ) {
-    const authConfig = config.get('auth', { infer: true });
+    const tokens = config.get('tokens', { infer: true });
     super({
       jwtFromRequest: bearerTokenOf,
       // passport-jwt hands the key to jsonwebtoken, which takes a KeyObject; its types lag.
-      secretOrKey: accessTokenKey(authConfig) as unknown as Buffer,
+      secretOrKey: accessTokenKey(tokens) as unknown as Buffer,
       // Pinned: a token naming another algorithm (none, RS256 with our secret as key) fails.
       algorithms: [ACCESS_TOKEN_ALGORITHM],
-      issuer: authConfig.issuer,
-      audience: authConfig.audience,
+      issuer: tokens.issuer,
+      audience: tokens.audience,
       passReqToCallback: true,
     });
   }

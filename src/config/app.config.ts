@@ -1,0 +1,90 @@
+import { availableParallelism } from 'node:os';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import packageJson from '../../package.json' with { type: 'json' };
+import { defineFeatureConfig } from './feature-config.js';
+
+export const NODE_ENVIRONMENTS = ['development', 'production', 'test'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export class AppVariables {
+  @IsIn(NODE_ENVIRONMENTS)
+  NODE_ENV: (typeof NODE_ENVIRONMENTS)[number] = 'development';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 8000;
+
+  @IsString()
+  HOST = '127.0.0.1';
+
+  /**
+   * Seconds from SIGTERM to closing the listener, while `/health` answers 503 so the load
+   * balancer stops sending requests before connections are refused. 0 closes at once.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(300)
+  SHUTDOWN_DRAIN_SECONDS = 0;
+
+  /** Worker processes serving one port: a number, or `auto` for one per core. */
+  @Matches(/^(auto|[1-9][0-9]?)$/, { message: 'must be a whole number from 1 to 99, or auto' })
+  WEB_CONCURRENCY = '1';
+
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
+
+  /**
+   * Proxies (load balancers) in front of the service whose X-Forwarded-For may be believed.
+   * 0 takes the client address from the socket, so a forged header changes nothing.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  TRUST_PROXY = 0;
+
+  /** Comma-separated list of allowed browser origins, or `*`. Empty disables CORS. */
+  @IsString()
+  CORS_ORIGINS = '';
+}
+
+export function resolveWebConcurrency(value: string): number {
+  return value === 'auto' ? availableParallelism() : Number(value);
+}
+
+function parseCorsOrigins(value: string): string[] | true {
+  const origins = value
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+  return origins.includes('*') ? true : origins;
+}
+
+/** The process as a whole: where it listens, how it logs, how many workers, how it stops. */
+export const appConfig = defineFeatureConfig({
+  namespace: 'app',
+  title: 'Service',
+  variables: AppVariables,
+  settings: (env, { webConcurrency }) => ({
+    name: packageJson.name,
+    version: packageJson.version,
+    environment: env.NODE_ENV,
+    host: env.HOST,
+    port: env.PORT,
+    logLevel: env.LOG_LEVEL,
+    /** `true` allows any origin; an empty list disables CORS. */
+    corsOrigins: parseCorsOrigins(env.CORS_ORIGINS),
+    /** Worker processes (node:cluster) sharing the port; 1 runs no cluster. */
+    webConcurrency,
+    /** From SIGTERM to closing the listener, with readiness failing meanwhile. */
+    shutdownDrainMs: env.SHUTDOWN_DRAIN_SECONDS * 1000,
+    /** Proxy hops whose X-Forwarded-For is believed; 0 uses the socket address. */
+    trustProxyHops: env.TRUST_PROXY,
+  }),
+});
+
+export type AppConfig = ReturnType<typeof appConfig.settings>;

@@ -1,0 +1,42 @@
+import { Transform } from 'class-transformer';
+import { IsOptional, IsString, IsUrl, MinLength } from 'class-validator';
+import { defineFeatureConfig, emptyAsUndefined } from '../config/feature-config.js';
+
+export class MailVariables {
+  /** `smtp://user:password@host:587` (STARTTLS when offered) or `smtps://...:465`. Unset: outbox. */
+  @Transform(emptyAsUndefined)
+  @IsOptional()
+  @IsString()
+  SMTP_URL?: string;
+
+  @IsString()
+  @MinLength(3)
+  MAIL_FROM = 'Whazz Audio <no-reply@whazz.audio>';
+
+  /** Where the links in mail point: the app that shows the verify and reset pages. */
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  APP_PUBLIC_URL = 'http://localhost:8000';
+
+  /** Without SMTP_URL, mail is written here as text files a developer can open. */
+  @IsString()
+  @MinLength(1)
+  MAIL_OUTBOX_DIR = '.data/outbox';
+}
+
+/** Outgoing mail. */
+export const mailConfig = defineFeatureConfig({
+  namespace: 'mail',
+  title: 'Mail',
+  variables: MailVariables,
+  secrets: ['SMTP_URL'],
+  settings: (env) => ({
+    /** Undefined: mail goes to `outboxDirectory` (development). */
+    smtpUrl: env.SMTP_URL,
+    from: env.MAIL_FROM,
+    /** Base of the links in mail, without a trailing slash. */
+    publicUrl: env.APP_PUBLIC_URL.replace(/\/+$/, ''),
+    outboxDirectory: env.MAIL_OUTBOX_DIR,
+  }),
+});
+
+export type MailConfig = ReturnType<typeof mailConfig.settings>;

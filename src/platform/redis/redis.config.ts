@@ -1,0 +1,25 @@
+import { Transform } from 'class-transformer';
+import { IsOptional, IsString } from 'class-validator';
+import { defineFeatureConfig, emptyAsUndefined } from '../../config/feature-config.js';
+
+export class RedisVariables {
+  /** Shares revocations and rate-limit counts between instances. */
+  @Transform(emptyAsUndefined)
+  @IsOptional()
+  @IsString()
+  REDIS_URL?: string;
+}
+
+/** Redis, when instances share one. */
+export const redisConfig = defineFeatureConfig({
+  namespace: 'redis',
+  title: 'Redis',
+  variables: RedisVariables,
+  secrets: ['REDIS_URL'],
+  settings: (env) => ({
+    /** Undefined: no Redis. */
+    url: env.REDIS_URL,
+  }),
+});
+
+export type RedisConfig = ReturnType<typeof redisConfig.settings>;
