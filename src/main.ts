@@ -16,7 +16,7 @@ function configurationOrExit(): Configuration {
     return loadConfiguration();
   } catch (error) {
     if (!(error instanceof InvalidEnvironmentError)) throw error;
-    process.stderr.write(`${error.message}\nSee the configuration table in README.md.\n`);
+    process.stderr.write(`${error.message}\nSee docs/configuration.md.\n`);
     process.exit(1);
   }
 }

@@ -35,7 +35,7 @@ const emptyAsUndefined = ({ value }: { value: unknown }): unknown =>
 
 /**
  * Every environment variable the service reads, with its default.
- * The README's configuration table mirrors this class; keep them together.
+ * docs/configuration.md mirrors this class, one table row per variable; keep them together.
  */
 export class EnvironmentVariables {
   @IsIn(NODE_ENVIRONMENTS)
@@ -224,7 +224,7 @@ export class EnvironmentVariables {
   @Max(24 * 60 * 60)
   LOGIN_BACKOFF_INITIAL_SECONDS = 30;
 
-  /** The longest single wait (README: what an attacker who keeps guessing can still do). */
+  /** The longest single wait (docs/api.md, Login backoff: what a persistent guesser can do). */
   @Type(() => Number)
   @IsInt()
   @Min(1)
