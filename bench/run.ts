@@ -420,7 +420,7 @@ async function main(): Promise<void> {
       [
         ...ceilingScenarios,
         // What the framework costs before the service adds anything, on the adapter the service
-        // runs on and on the one it does not (README, Performance: why Fastify).
+        // runs on and on the one it does not (docs/decisions/0001-fastify-over-express.md).
         floorOn('Fastify', helloPort),
         floorOn('Express', expressHelloPort),
         { name: 'GET /auth/me', options: { url: base, requests: meRequests(accessTokens) } },

@@ -9,15 +9,21 @@ import { createTestApp, type TestApp } from './create-test-app.js';
 
 const run = promisify(execFile);
 
-/** The curl lines of the README's "Examples" section (both of its blocks), in order. */
+/**
+ * The curl lines of the bash blocks in the README's "Examples" section, in order. The section
+ * ends at the next heading of any level; a `#` line inside a code block is a comment, not one.
+ */
 function readmeCurlExamples(): string[] {
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-  const section = readme.split('### Examples')[1]?.split('\n### ')[0] ?? '';
-  const blocks = section
-    .split('```bash')
-    .slice(1)
-    .map((block) => block.split('```')[0] ?? '');
-  return blocks.flatMap((block) => block.split('\n').filter((line) => line.startsWith('curl ')));
+  const curls: string[] = [];
+  let inExamples = false;
+  let fence: string | undefined;
+  for (const line of readme.split('\n')) {
+    if (line.startsWith('```')) fence = fence === undefined ? line.slice(3) : undefined;
+    else if (fence === undefined && line.startsWith('#')) inExamples = line === '### Examples';
+    else if (inExamples && fence === 'bash' && line.startsWith('curl ')) curls.push(line);
+  }
+  return curls;
 }
 
 const outboxFiles = async (outbox: string) => (await readdir(outbox).catch(() => [])).sort();
