@@ -67,7 +67,7 @@ function parseCorsOrigins(value: string): string[] | true {
 /** The process as a whole: where it listens, how it logs, how many workers, how it stops. */
 export const appConfig = defineFeatureConfig({
   namespace: 'app',
-  title: 'Service',
+  title: 'Server',
   variables: AppVariables,
   settings: (env, { webConcurrency }) => ({
     name: packageJson.name,
