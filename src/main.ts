@@ -7,6 +7,7 @@ import type { Logger as PinoLogger } from 'pino';
 import { createApp } from './app.setup.js';
 import { runClusterPrimary } from './cluster/cluster-primary.js';
 import { AppLogger, createRootLogger } from './common/logging/app-logger.js';
+import { chooseLogFormat } from './common/logging/log-format.js';
 import { loadConfiguration, type Configuration } from './config/configuration.js';
 import { InvalidEnvironmentError } from './config/environment.js';
 import { ReadinessService } from './health/readiness.service.js';
@@ -83,7 +84,10 @@ async function shutDown(
 }
 
 const configuration = configurationOrExit();
-const rootLogger = createRootLogger(configuration.app.logLevel, configuration.app.name);
+const { environment, logFormat, logLevel, name } = configuration.app;
+const rootLogger = createRootLogger(logLevel, name, {
+  format: chooseLogFormat(logFormat, environment === 'production', process.stdout.isTTY),
+});
 if (configuration.app.webConcurrency > 1 && cluster.isPrimary) {
   // A secret made up here must be the same in every worker, or tokens work on one only.
   const env: Record<string, string> = configuration.auth.jwtSecretGenerated

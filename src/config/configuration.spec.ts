@@ -22,6 +22,7 @@ describe('buildConfiguration', () => {
       port: 8000,
       host: '127.0.0.1',
       corsOrigins: [],
+      logFormat: 'auto',
     });
     expect(configuration.auth).toMatchObject({
       accessTokenTtlSeconds: 900,
@@ -122,10 +123,12 @@ describe('buildConfiguration', () => {
       BCRYPT_COST: '3',
       DATABASE_RUN_MIGRATIONS: 'maybe',
       LOG_LEVEL: 'loud',
+      LOG_FORMAT: 'colour',
     });
     expect(problems.map((problem) => problem.split(':')[0]).sort()).toEqual([
       'BCRYPT_COST',
       'DATABASE_RUN_MIGRATIONS',
+      'LOG_FORMAT',
       'LOG_LEVEL',
       'PORT',
     ]);

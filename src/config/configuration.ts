@@ -15,6 +15,8 @@ export interface AppConfig {
   host: string;
   port: number;
   logLevel: EnvironmentVariables['LOG_LEVEL'];
+  /** `auto` is decided where stdout is known: see chooseLogFormat(). */
+  logFormat: EnvironmentVariables['LOG_FORMAT'];
   /** `true` allows any origin; an empty list disables CORS. */
   corsOrigins: string[] | true;
   /** Worker processes (node:cluster) sharing the port; 1 runs no cluster. */
@@ -200,6 +202,7 @@ export function buildConfiguration(source: Record<string, unknown>): Configurati
       host: env.HOST,
       port: env.PORT,
       logLevel: env.LOG_LEVEL,
+      logFormat: env.LOG_FORMAT,
       corsOrigins: parseCorsOrigins(env.CORS_ORIGINS),
       webConcurrency,
       shutdownDrainMs: env.SHUTDOWN_DRAIN_SECONDS * 1000,
