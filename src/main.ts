@@ -7,6 +7,7 @@ import type { Logger as PinoLogger } from 'pino';
 import { createApp } from './app.setup.js';
 import { runClusterPrimary } from './platform/cluster/cluster-primary.js';
 import { AppLogger, createRootLogger } from './platform/logging/app-logger.js';
+import { chooseLogFormat } from './platform/logging/log-format.js';
 import {
   InvalidEnvironmentError,
   loadConfiguration,
@@ -86,7 +87,10 @@ async function shutDown(
 }
 
 const configuration = configurationOrExit();
-const rootLogger = createRootLogger(configuration.app.logLevel, configuration.app.name);
+const { environment, logFormat, logLevel, name } = configuration.app;
+const rootLogger = createRootLogger(logLevel, name, {
+  format: chooseLogFormat(logFormat, environment === 'production', process.stdout.isTTY),
+});
 if (configuration.app.webConcurrency > 1 && cluster.isPrimary) {
   // A secret made up here must be the same in every worker, or tokens work on one only.
   const env: Record<string, string> = configuration.tokens.jwtSecretGenerated

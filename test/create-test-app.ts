@@ -54,7 +54,9 @@ export async function createTestApp(
       done();
     },
   });
-  const rootLogger = createRootLogger(configuration.app.logLevel, configuration.app.name, sink);
+  const rootLogger = createRootLogger(configuration.app.logLevel, configuration.app.name, {
+    destination: sink,
+  });
   const app = await createApp(configuration, rootLogger);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

@@ -6,6 +6,7 @@ import { defineFeatureConfig } from './feature-config.js';
 
 export const NODE_ENVIRONMENTS = ['development', 'production', 'test'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
 
 export class AppVariables {
   @IsIn(NODE_ENVIRONMENTS)
@@ -36,6 +37,10 @@ export class AppVariables {
 
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
+
+  /** `auto`: readable lines on a terminal outside production, JSON lines otherwise. */
+  @IsIn(LOG_FORMATS)
+  LOG_FORMAT: (typeof LOG_FORMATS)[number] = 'auto';
 
   /**
    * Proxies (load balancers) in front of the service whose X-Forwarded-For may be believed.
@@ -76,6 +81,8 @@ export const appConfig = defineFeatureConfig({
     host: env.HOST,
     port: env.PORT,
     logLevel: env.LOG_LEVEL,
+    /** `auto` is decided where stdout is known: see chooseLogFormat(). */
+    logFormat: env.LOG_FORMAT,
     /** `true` allows any origin; an empty list disables CORS. */
     corsOrigins: parseCorsOrigins(env.CORS_ORIGINS),
     /** Worker processes (node:cluster) sharing the port; 1 runs no cluster. */

@@ -21,6 +21,7 @@ describe('buildConfiguration', () => {
       port: 8000,
       host: '127.0.0.1',
       corsOrigins: [],
+      logFormat: 'auto',
     });
     expect(configuration.tokens.accessTokenTtlSeconds).toBe(900);
     expect(configuration.sessions.refreshTokenTtlSeconds).toBe(30 * 86400);
@@ -119,10 +120,12 @@ describe('buildConfiguration', () => {
       BCRYPT_COST: '3',
       DATABASE_RUN_MIGRATIONS: 'maybe',
       LOG_LEVEL: 'loud',
+      LOG_FORMAT: 'colour',
     });
     expect(problems.map((problem) => problem.split(':')[0]).sort()).toEqual([
       'BCRYPT_COST',
       'DATABASE_RUN_MIGRATIONS',
+      'LOG_FORMAT',
       'LOG_LEVEL',
       'PORT',
     ]);

@@ -1,6 +1,8 @@
 import type { LoggerService } from '@nestjs/common';
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
+import type { LogFormat } from './log-format.js';
 import { isoTimeField } from './log-time.js';
+import { PrettyLogStream } from './pretty-log-stream.js';
 import { redactSecrets } from './redact-secrets.js';
 import { TurnBatchedStdout } from './turn-batched-stdout.js';
 
@@ -23,12 +25,12 @@ function serializeError(error: unknown): Record<string, unknown> {
  * JSON lines to stdout, or to `destination` (the tests capture them). Written synchronously,
  * batched per event-loop turn (`TurnBatchedStdout`): pino's default destination writes from
  * the thread pool, so a crash would lose the last lines and a stalled log reader would grow
- * its buffer without bound.
+ * its buffer without bound. `pretty` turns each JSON line into text on its way there.
  */
 export function createRootLogger(
   level: string,
   service: string,
-  destination?: DestinationStream,
+  { format = 'json', destination }: { format?: LogFormat; destination?: DestinationStream } = {},
 ): PinoLogger {
   const options = {
     level,
@@ -39,7 +41,8 @@ export function createRootLogger(
     },
     serializers: { err: serializeError },
   };
-  return pino(options, destination ?? new TurnBatchedStdout());
+  const out = destination ?? new TurnBatchedStdout();
+  return pino(options, format === 'pretty' ? new PrettyLogStream(out) : out);
 }
 
 /** Nest's logger interface over pino, so framework and app lines share one JSON stream. */

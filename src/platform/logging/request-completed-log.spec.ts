@@ -7,7 +7,7 @@ import { TurnBatchedStdout } from './turn-batched-stdout.js';
 function serviceLogger(level = 'info') {
   const writes: string[] = [];
   const logger = createRootLogger(level, 'whazz-audio-auth', {
-    write: (text: string) => void writes.push(text),
+    destination: { write: (text: string) => void writes.push(text) },
   });
   return { logger, writes };
 }
@@ -58,7 +58,7 @@ describe('logRequestCompleted', () => {
   it('tells the batching stdout its level, so a line after a warning waits for the turn end', async () => {
     const writes: string[] = [];
     const batcher = new TurnBatchedStdout({ write: (text: string) => void writes.push(text) });
-    const logger = createRootLogger('info', 'whazz-audio-auth', batcher);
+    const logger = createRootLogger('info', 'whazz-audio-auth', { destination: batcher });
     logRequestCompleted(logger, { ...answered, status: 500 });
     expect(writes).toHaveLength(1);
 
