@@ -142,6 +142,11 @@ export class SessionsService
    */
   isActive(sessionId: string, userId: string): MaybePromise<boolean> {
     if (this.feed.live) return !this.revoked.has(sessionId);
+    return this.isActiveInDatabase(sessionId, userId);
+  }
+
+  /** The session exists, is the user's, and has neither ended nor been revoked. */
+  isActiveInDatabase(sessionId: string, userId: string): Promise<boolean> {
     return this.sessions.existsBy({
       id: sessionId,
       userId,
