@@ -90,8 +90,13 @@ export interface DatabaseConfig {
 }
 
 export interface RedisConfig {
-  /** Undefined: no Redis; bearer tokens are checked against the database. */
+  /** Undefined: no Redis; the change feed goes through PostgreSQL (or is not needed). */
   url: string | undefined;
+}
+
+export interface ChangeFeedConfig {
+  /** How often the database is polled for changes no message announced. */
+  pollIntervalMs: number;
 }
 
 export interface Configuration {
@@ -99,6 +104,7 @@ export interface Configuration {
   auth: AuthConfig;
   database: DatabaseConfig;
   redis: RedisConfig;
+  changeFeed: ChangeFeedConfig;
   rateLimits: RateLimitConfig;
   securityEvents: SecurityEventsConfig;
   mail: MailConfig;
@@ -232,6 +238,7 @@ export function buildConfiguration(source: Record<string, unknown>): Configurati
       embeddedDirectory: env.EMBEDDED_DATABASE_DIR,
     },
     redis: { url: env.REDIS_URL },
+    changeFeed: { pollIntervalMs: env.CHANGE_FEED_POLL_SECONDS * 1000 },
     rateLimits: {
       default: parseRateLimit(env.RATE_LIMIT_DEFAULT),
       login: parseRateLimit(env.RATE_LIMIT_LOGIN),

@@ -274,11 +274,21 @@ export class EnvironmentVariables {
   @MinLength(1)
   MAIL_OUTBOX_DIR = '.data/outbox';
 
-  /** Shares revocations between instances; without it every bearer request asks the database. */
+  /** Shares revocations between instances; without it PostgreSQL notifications do. */
   @Transform(emptyAsUndefined)
   @IsOptional()
   @IsString()
   REDIS_URL?: string;
+
+  /**
+   * How often each instance asks PostgreSQL what changed that no message announced: a lost
+   * one, or a change made in plain SQL. The safety net under the change feed.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  CHANGE_FEED_POLL_SECONDS = 1;
 }
 
 /** Every per-route limit's variable, for the bench and the test suites that turn them all off. */
