@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,8 +7,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChangeFeedService } from '../src/platform/change-feed/change-feed.service.js';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
-import { createTestApp, type TestApp } from './create-test-app.js';
+import { createTestApp, TEST_JWT_SECRET, type TestApp } from './create-test-app.js';
 import { signUpAndLogIn } from './factories/user.factory.js';
+import { claimsOf } from './jwt-claims.js';
 import { within } from './within.js';
 
 /**
@@ -40,6 +42,17 @@ describe('the embedded database without Redis (the README default)', () => {
     expect((await me(user.accessToken)).status).toBe(200);
     await t.http.post('/auth/logout').set('Authorization', `Bearer ${user.accessToken}`);
     expect((await me(user.accessToken)).status).toBe(401);
+  });
+
+  it('still refuses a validly signed token naming a session that never existed', async () => {
+    const user = await signUpAndLogIn(t.http);
+    const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const claims = { ...claimsOf(user.accessToken), sid: randomUUID(), jti: randomUUID() };
+    const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(claims)}`;
+    const signature = createHmac('sha256', TEST_JWT_SECRET).update(unsigned).digest('base64url');
+    // Memory knows revocations, not which sessions exist: a token's first use asks the database.
+    expect(t.app.get(ChangeFeedService).live).toBe(true);
+    expect((await me(`${unsigned}.${signature}`)).status).toBe(401);
   });
 
   it('sees a user disabled by hand in SQL within a second or two', async () => {

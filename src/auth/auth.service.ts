@@ -144,14 +144,23 @@ export class AuthService {
     }
   }
 
-  /** Runs once the JWT's signature, iss, aud and exp have passed, the first time it is seen. */
+  /**
+   * Runs once the JWT's signature, iss, aud and exp have passed, the first time it is seen.
+   * The session is looked up in the database whatever memory holds: memory knows which
+   * sessions were revoked, not which exist, and a validly signed token naming a session that
+   * never existed (or one pruned) must be refused (ASVS V3). Once per token, not per request.
+   */
   async authenticate(claims: Partial<AccessTokenClaims>): Promise<Principal> {
     const { sub, sid, jti } = claims;
     if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string') {
       throw new InvalidAccessTokenError();
     }
     if (!UUID.test(sub) || !UUID.test(sid)) throw new InvalidAccessTokenError();
-    return this.authenticateAgain({ sub, sid, jti });
+    const [active, user] = await Promise.all([
+      this.sessions.isActiveInDatabase(sid, sub),
+      this.users.findForRequest(sub),
+    ]);
+    return principalOf({ sub, sid, jti }, active, user);
   }
 
   /**
@@ -159,21 +168,14 @@ export class AuthService {
    * can change since, on every request: the session and the account. Answered at once when
    * both are known in memory (the revocation and user feeds live, the user cached).
    */
-  authenticateAgain({ sub, sid, jti }: AccessTokenClaims): MaybePromise<Principal> {
-    const sessionActive = this.sessions.isActive(sid, sub);
-    const user = this.users.findForRequest(sub);
-    const principalOf = (active: boolean, found: User | null): Principal => {
-      if (!active || !found) {
-        throw new InvalidAccessTokenError(
-          'The access token has been revoked: its session has ended.',
-        );
-      }
-      if (!found.isActive) throw new AccountDisabledError();
-      return { userId: sub, sessionId: sid, tokenId: jti, user: found };
-    };
+  authenticateAgain(claims: AccessTokenClaims): MaybePromise<Principal> {
+    const sessionActive = this.sessions.isActive(claims.sid, claims.sub);
+    const user = this.users.findForRequest(claims.sub);
     return sessionActive instanceof Promise || user instanceof Promise
-      ? Promise.all([sessionActive, user]).then(([active, found]) => principalOf(active, found))
-      : principalOf(sessionActive, user);
+      ? Promise.all([sessionActive, user]).then(([active, found]) =>
+          principalOf(claims, active, found),
+        )
+      : principalOf(claims, sessionActive, user);
   }
 
   /** The FastAPI service blacklisted the token; ending its session kills it and its refresh token. */
@@ -192,4 +194,16 @@ export class AuthService {
     const { accessToken, expiresIn } = this.tokens.issueAccessToken(userId, sessionId);
     return { accessToken, refreshToken, expiresIn };
   }
+}
+
+function principalOf(
+  { sub, sid, jti }: AccessTokenClaims,
+  sessionActive: boolean,
+  user: User | null,
+): Principal {
+  if (!sessionActive || !user) {
+    throw new InvalidAccessTokenError('The access token has been revoked: its session has ended.');
+  }
+  if (!user.isActive) throw new AccountDisabledError();
+  return { userId: sub, sessionId: sid, tokenId: jti, user };
 }

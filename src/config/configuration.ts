@@ -5,6 +5,7 @@ import { databaseConfig } from '../database/database.config.js';
 import { loginBackoffConfig } from '../login-backoff/login-backoff.config.js';
 import { mailConfig } from '../mail/mail.config.js';
 import { passwordsConfig } from '../passwords/passwords.config.js';
+import { changeFeedConfig } from '../platform/change-feed/change-feed.config.js';
 import { redisConfig } from '../platform/redis/redis.config.js';
 import {
   DEFAULT_RATE_LIMIT,
@@ -30,6 +31,7 @@ export const FEATURE_CONFIGS = [
   appConfig,
   databaseConfig,
   redisConfig,
+  changeFeedConfig,
   tokensConfig,
   sessionsConfig,
   passwordsConfig,

@@ -24,7 +24,7 @@ import type { MaybePromise } from '../platform/maybe-promise.js';
 import { runPeriodically } from '../platform/periodic-task.js';
 import type { Configuration } from '../config/configuration.js';
 import { RefreshToken } from './entities/refresh-token.entity.js';
-import { ChangeFeedService } from '../platform/change-feed/change-feed.service.js';
+import { ChangeFeedService, type Announce } from '../platform/change-feed/change-feed.service.js';
 import { RevokedSessions, type Revocation } from './revoked-sessions.js';
 import { Session, type SessionRevocationReason } from './entities/session.entity.js';
 import { hashRefreshToken } from './refresh-token.js';
@@ -83,9 +83,9 @@ export class SessionsService
       name: REVOCATIONS_TOPIC,
       seed: async () => this.revoked.remember(await this.revokedSince(this.revoked.seedSince())),
       poll: async (since) => this.revoked.remember(await this.revokedSince(since)),
-      receive: (payload) => {
-        const entries = payload as [string, number][];
-        this.revoked.remember(entries.map(([id, at]) => ({ id, revokedAt: new Date(at) })));
+      receive: (entries) => {
+        const revocations = entries as [string, number][];
+        this.revoked.remember(revocations.map(([id, at]) => ({ id, revokedAt: new Date(at) })));
       },
     });
   }
@@ -114,7 +114,7 @@ export class SessionsService
    */
   async rotate(presentedToken: string, client: SessionClient): Promise<RotationOutcome> {
     const tokenHash = hashRefreshToken(presentedToken);
-    const outcome = await this.dataSource.transaction(async (manager): Promise<RotationOutcome> => {
+    return this.feed.transaction(async (manager, announce): Promise<RotationOutcome> => {
       const token = await manager.findOneBy(RefreshToken, { tokenHash });
       if (!token) return { kind: 'unknown' };
       const session = await lockSessionWithUser(manager, token.sessionId);
@@ -122,7 +122,7 @@ export class SessionsService
       // Checked before the token is claimed, so the client can retry once re-enabled.
       if (!session.user?.isActive) return { kind: 'account-disabled' };
       if (!(await claimRefreshToken(manager, tokenHash))) {
-        await this.markRevoked(manager, { id: session.id }, 'refresh_token_reuse');
+        await this.markRevoked(manager, announce, { id: session.id }, 'refresh_token_reuse');
         return { kind: 'reused', sessionId: session.id, userId: session.userId };
       }
       await this.slide(manager, session, client);
@@ -132,9 +132,6 @@ export class SessionsService
         refreshToken: await issueRefreshToken(manager, session.id),
       };
     });
-    if (outcome.kind === 'reused')
-      this.announce([{ id: outcome.sessionId, revokedAt: new Date() }]);
-    return outcome;
   }
 
   /**
@@ -144,6 +141,11 @@ export class SessionsService
    */
   isActive(sessionId: string, userId: string): MaybePromise<boolean> {
     if (this.feed.live) return !this.revoked.has(sessionId);
+    return this.isActiveInDatabase(sessionId, userId);
+  }
+
+  /** The session exists, is the user's, and has neither ended nor been revoked. */
+  isActiveInDatabase(sessionId: string, userId: string): Promise<boolean> {
     return this.sessions.existsBy({
       id: sessionId,
       userId,
@@ -169,18 +171,13 @@ export class SessionsService
   }
 
   async revoke(sessionId: string, reason: SessionRevocationReason): Promise<void> {
-    this.announce(await this.markRevoked(this.dataSource.manager, { id: sessionId }, reason));
+    await this.revokeWhere({ id: sessionId }, reason);
   }
 
   /** Revokes one of the user's own sessions; someone else's id is as unknown as a made-up one. */
   async revokeOwned(userId: string, sessionId: string, client: ClientInfo): Promise<void> {
-    const revoked = await this.markRevoked(
-      this.dataSource.manager,
-      { id: sessionId, userId },
-      'revoked_by_user',
-    );
+    const revoked = await this.revokeWhere({ id: sessionId, userId }, 'revoked_by_user');
     if (revoked.length === 0) throw new SessionNotFoundError();
-    this.announce(revoked);
     await this.events.record({ type: 'session_revoked', userId, client });
   }
 
@@ -191,9 +188,7 @@ export class SessionsService
     keepSessionId?: string,
   ): Promise<number> {
     const criteria = keepSessionId ? { userId, id: Not(keepSessionId) } : { userId };
-    const revoked = await this.markRevoked(this.dataSource.manager, criteria, reason);
-    this.announce(revoked);
-    return revoked.length;
+    return (await this.revokeWhere(criteria, reason)).length;
   }
 
   /**
@@ -245,15 +240,19 @@ export class SessionsService
     return new Date(now.getTime() + this.refreshTtlMs);
   }
 
-  private announce(revocations: Revocation[]): void {
-    if (revocations.length === 0) return;
-    const entries = revocations.map(({ id, revokedAt }) => [id, revokedAt.getTime()]);
-    this.feed.publish(REVOCATIONS_TOPIC, entries);
+  private revokeWhere(
+    criteria: FindOptionsWhere<Session>,
+    reason: SessionRevocationReason,
+  ): Promise<Revocation[]> {
+    return this.feed.transaction((manager, announce) =>
+      this.markRevoked(manager, announce, criteria, reason),
+    );
   }
 
-  /** Revokes the live sessions matching `criteria`; the caller announces them once committed. */
+  /** Revokes the live sessions matching `criteria`, and announces them with the transaction. */
   private async markRevoked(
     manager: EntityManager,
+    announce: Announce,
     criteria: FindOptionsWhere<Session>,
     reason: SessionRevocationReason,
   ): Promise<Revocation[]> {
@@ -265,6 +264,11 @@ export class SessionsService
       .where({ ...criteria, revokedAt: IsNull() })
       .returning(['id'])
       .execute();
-    return (result.raw as { id: string }[]).map(({ id }) => ({ id, revokedAt }));
+    const ids = (result.raw as { id: string }[]).map(({ id }) => id);
+    await announce(
+      REVOCATIONS_TOPIC,
+      ids.map((id) => [id, revokedAt.getTime()]),
+    );
+    return ids.map((id) => ({ id, revokedAt }));
   }
 }

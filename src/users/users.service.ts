@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { MoreThanOrEqual, QueryFailedError, type Repository } from 'typeorm';
+import {
+  MoreThanOrEqual,
+  QueryFailedError,
+  type FindOptionsWhere,
+  type QueryDeepPartialEntity,
+  type Repository,
+} from 'typeorm';
 import { ChangeFeedService } from '../platform/change-feed/change-feed.service.js';
 import type { MaybePromise } from '../platform/maybe-promise.js';
 import { loginLookupKey } from './login-lookup-key.js';
@@ -55,7 +61,7 @@ export class UsersService implements OnModuleInit {
         });
         this.forget(...changed.map(({ id }) => id));
       },
-      receive: (payload) => this.forget(...(payload as string[])),
+      receive: (ids) => this.forget(...(ids as string[])),
     });
   }
 
@@ -120,38 +126,49 @@ export class UsersService implements OnModuleInit {
   }
 
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {
-    await this.users.update({ id }, { passwordHash });
-    this.announce(id);
+    await this.updateAndAnnounce(id, { id }, { passwordHash });
   }
 
   /** Only while the account still has `email`: a link to an old address verifies nothing. */
   async markEmailVerified(id: string, email: string): Promise<boolean> {
-    const result = await this.users.update({ id, email }, { emailVerified: true });
-    this.announce(id);
-    return (result.affected ?? 0) > 0;
+    const affected = await this.updateAndAnnounce(id, { id, email }, { emailVerified: true });
+    return affected > 0;
   }
 
   /** The new address was proven by following a link sent to it, so it is verified. */
   async changeEmail(id: string, email: string): Promise<void> {
     try {
-      await this.users.update({ id }, { email: loginLookupKey(email), emailVerified: true });
+      await this.updateAndAnnounce(
+        id,
+        { id },
+        { email: loginLookupKey(email), emailVerified: true },
+      );
     } catch (error) {
       const field = takenField(error);
       if (field) throw new AccountFieldTakenError(field);
       throw error;
     }
-    this.announce(id);
   }
 
   /** Sessions, tokens and events go with the user (foreign keys cascade). */
   async delete(id: string): Promise<void> {
-    await this.users.delete({ id });
-    this.announce(id);
+    await this.feed.transaction(async (manager, announce) => {
+      await manager.delete(User, { id });
+      await announce(USERS_TOPIC, [id]);
+    });
   }
 
-  /** Every instance drops the user from its cache at once. */
-  private announce(id: string): void {
-    this.feed.publish(USERS_TOPIC, [id]);
+  /** Every instance drops the user from its cache, once (and only if) the update commits. */
+  private updateAndAnnounce(
+    id: string,
+    criteria: FindOptionsWhere<User>,
+    changes: QueryDeepPartialEntity<User>,
+  ): Promise<number> {
+    return this.feed.transaction(async (manager, announce) => {
+      const result = await manager.update(User, criteria, changes);
+      await announce(USERS_TOPIC, [id]);
+      return result.affected ?? 0;
+    });
   }
 
   private forget(...ids: string[]): void {

@@ -1,8 +1,11 @@
 import { EventEmitter } from 'node:events';
+import { Logger } from '@nestjs/common';
 import type { ConfigService } from '@nestjs/config';
+import type { DataSource } from 'typeorm';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Configuration } from '../../config/configuration.js';
 import { ChangeFeedService } from './change-feed.service.js';
+import type { ListenerHandlers } from './postgres-listener.js';
 
 /** Stands in for an ioredis client: the test decides when it connects, drops and returns. */
 class FakeRedis extends EventEmitter {
@@ -33,15 +36,54 @@ vi.mock('../redis/redis-client.js', () => ({
   },
 }));
 
-/** No Redis, embedded database: the feed polls on its own, which is what these tests watch. */
-function aloneFeed(): ChangeFeedService {
-  // Both the 'redis' and the 'database' namespace: no URL.
-  const config = { get: () => ({ url: undefined }) } as unknown as ConfigService<
-    Configuration,
-    true
-  >;
-  return new ChangeFeedService(config);
+/** Stands in for the LISTEN connection: the test decides when it listens and when it drops. */
+class FakeListener {
+  ready = false;
+  constructor(
+    _url: string,
+    _sendThroughPool: unknown,
+    private readonly handlers: ListenerHandlers,
+  ) {
+    listeners.push(this);
+  }
+  start = () => this.comeBack();
+  heartbeat = () => Promise.resolve();
+  stop = () => Promise.resolve();
+  drop(): void {
+    this.ready = false;
+    this.handlers.lost('connection closed');
+  }
+  comeBack(): Promise<void> {
+    this.ready = true;
+    return this.handlers.listening();
+  }
+  hear(topic: string, entries: unknown[]): void {
+    this.handlers.change(topic, entries);
+  }
 }
+
+const listeners: FakeListener[] = [];
+vi.mock('./postgres-listener.js', () => ({
+  // Looked up when the feed constructs one, after this module has defined the class.
+  PostgresListener: function PostgresListener(...args: ConstructorParameters<typeof FakeListener>) {
+    return new FakeListener(...args);
+  },
+}));
+
+/** The feed with these URLs (none: the embedded database alone), polling every second. */
+function feedWith(urls: { redis?: string; database?: string } = {}): ChangeFeedService {
+  const values: Record<string, unknown> = {
+    redis: { url: urls.redis },
+    database: { url: urls.database },
+    changeFeed: { pollIntervalMs: 1_000 },
+  };
+  const config = { get: (key: string) => values[key] } as ConfigService<Configuration, true>;
+  // No test here reaches the database: topics stand in for it.
+  return new ChangeFeedService(config, {} as DataSource);
+}
+
+/** No Redis, embedded database: the feed polls on its own, which is what these tests watch. */
+const aloneFeed = () => feedWith();
 
 describe('ChangeFeedService polling', () => {
   beforeEach(() => {
@@ -107,10 +149,7 @@ describe('ChangeFeedService through Redis', () => {
   });
 
   it('does not let a seed begun before an interruption make memory trusted', async () => {
-    const config = {
-      get: (key: string) => ({ url: key === 'redis' ? 'redis://fake' : undefined }),
-    } as unknown as ConfigService<Configuration, true>;
-    const feed = new ChangeFeedService(config);
+    const feed = feedWith({ redis: 'redis://fake' });
     // Every seed is slow: 2.5 s after it starts.
     feed.register({
       name: 'revocations',
@@ -131,6 +170,102 @@ describe('ChangeFeedService through Redis', () => {
     expect(feed.live).toBe(false);
     await vi.advanceTimersByTimeAsync(600); // 3.2 s: seed 2 is done
     expect(feed.live).toBe(true);
+    feed.onModuleDestroy();
+  });
+});
+
+describe('ChangeFeedService through PostgreSQL notifications', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    listeners.length = 0;
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const postgresFeed = () => feedWith({ database: 'postgres://fake/db' });
+
+  it('distrusts memory while not listening, and trusts it again only once reseeded', async () => {
+    const feed = postgresFeed();
+    let seeds = 0;
+    feed.register({
+      name: 'revocations',
+      seed: () => {
+        seeds += 1;
+        return new Promise((resolve) => setTimeout(resolve, 200));
+      },
+      poll: () => Promise.resolve(),
+      receive: () => undefined,
+    });
+    const started = feed.onApplicationBootstrap();
+    await vi.advanceTimersByTimeAsync(200);
+    await started;
+    expect(feed.live).toBe(true);
+    const listener = listeners[0]!;
+
+    listener.drop();
+    expect(feed.live).toBe(false);
+    // Polls do not reseed while nothing is heard: the seed could miss what follows it.
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(seeds).toBe(1);
+
+    void listener.comeBack();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(feed.live).toBe(false);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(feed.live).toBe(true);
+    expect(seeds).toBe(2);
+    feed.onModuleDestroy();
+  });
+
+  it('does not let a seed begun before the listener dropped make memory trusted', async () => {
+    const feed = postgresFeed();
+    feed.register({
+      name: 'revocations',
+      seed: () => new Promise((resolve) => setTimeout(resolve, 2_500)),
+      poll: () => Promise.resolve(),
+      receive: () => undefined,
+    });
+    void feed.onApplicationBootstrap(); // seed 1 starts at 0 s
+    await vi.advanceTimersByTimeAsync(500);
+    const listener = listeners[0]!;
+    listener.drop();
+    await vi.advanceTimersByTimeAsync(100);
+    void listener.comeBack(); // seed 2 starts at 0.6 s
+
+    await vi.advanceTimersByTimeAsync(2_000); // 2.6 s: seed 1 is done, seed 2 is not
+    expect(feed.live).toBe(false);
+    await vi.advanceTimersByTimeAsync(600);
+    expect(feed.live).toBe(true);
+    feed.onModuleDestroy();
+  });
+
+  it('logs and ignores entries its topic cannot read, and keeps applying the next ones', async () => {
+    const feed = postgresFeed();
+    const received: string[] = [];
+    feed.register({
+      name: 'revocations',
+      seed: () => Promise.resolve(),
+      poll: () => Promise.resolve(),
+      receive: (entries) => {
+        for (const entry of entries) {
+          if (typeof entry !== 'string') throw new TypeError('not an id');
+          received.push(entry);
+        }
+      },
+    });
+    await feed.onApplicationBootstrap();
+    const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const listener = listeners[0]!;
+
+    listener.hear('revocations', [42]);
+    listener.hear('a-topic-nobody-registered', ['s0']);
+    listener.hear('revocations', ['s1']);
+
+    expect(received).toEqual(['s1']);
+    expect(warn).toHaveBeenCalledWith('ignored a malformed message on revocations');
+    expect(feed.live).toBe(true);
+    warn.mockRestore();
     feed.onModuleDestroy();
   });
 });

@@ -7,15 +7,13 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Redis } from 'ioredis';
+import { DataSource, type EntityManager } from 'typeorm';
 import { createRedisClient } from '../redis/redis-client.js';
 import type { Configuration } from '../../config/configuration.js';
+import { PostgresListener } from './postgres-listener.js';
+import { notifyWithin } from './postgres-notification.js';
 
 const CHANNEL_PREFIX = 'whazz-auth:';
-/**
- * How often each topic polls the database for changes no message announced: a lost one, or
- * a change made in plain SQL (a user disabled by hand). Within a second, like a logout.
- */
-const POLL_EVERY_MS = 1_000;
 /** Overlap between polls, for clocks that disagree a little and transactions committing late. */
 const POLL_OVERLAP_MS = 10_000;
 
@@ -27,19 +25,25 @@ export interface FeedTopic {
   /** Apply what changed in the database since `since` (a safety net for lost messages). */
   poll(since: Date): Promise<void>;
   /** Apply what another instance (or this one) announced. */
-  receive(payload: unknown): void;
+  receive(entries: unknown[]): void;
 }
 
+/** Announces a change made in the current transaction; see `ChangeFeedService.transaction`. */
+export type Announce = (topicName: string, entries: readonly unknown[]) => Promise<void>;
+
 /**
- * Lets instances tell each other what changed, through Redis pub/sub, so that what they keep
- * in memory (revoked sessions, cached users) stays current. PostgreSQL stays the source of
- * truth: topics seed from it, and poll it every second for what no message announced.
+ * Lets instances tell each other what changed, so that what they keep in memory (revoked
+ * sessions, cached users) stays current: through Redis pub/sub when REDIS_URL is set, else
+ * through PostgreSQL's LISTEN/NOTIFY (issue 17, point 4). PostgreSQL stays the source of
+ * truth: topics seed from it, and poll it (every second by default) for what no message
+ * announced.
  *
- * Memory may be trusted only while `live`: every topic seeded since the subscription (re)started
- * and the subscription up. Otherwise callers go to the database. With the embedded database
- * and no Redis there is nobody to hear: that database belongs to this process alone (its
- * child, on a loopback port no other instance is given), so every change through the API is
- * made here, and memory is live once seeded (the poll still picks up changes made by hand).
+ * Memory may be trusted only while `live`: every topic seeded since the subscription (or the
+ * LISTEN) (re)started, and it still up. Otherwise callers go to the database. With the
+ * embedded database and no Redis there is nobody to hear: that database belongs to this
+ * process alone (its child, on a loopback port no other instance is given), so every change
+ * through the API is made here, and memory is live once seeded (the poll still picks up
+ * changes made by hand).
  */
 @Injectable()
 export class ChangeFeedService
@@ -47,10 +51,14 @@ export class ChangeFeedService
 {
   private readonly logger = new Logger(ChangeFeedService.name);
   private readonly redisUrl: string | undefined;
+  /** Set when PostgreSQL carries the feed: a server, and no Redis. */
+  private readonly notifyUrl: string | undefined;
   private readonly alone: boolean;
+  private readonly pollEveryMs: number;
   private readonly topics = new Map<string, FeedTopic>();
   private subscriber?: Redis;
   private publisher?: Redis;
+  private listener?: PostgresListener;
   private seeded = false;
   /** Bumped by every resync and interruption: a seed that finishes late must not count. */
   private generation = 0;
@@ -59,13 +67,24 @@ export class ChangeFeedService
   /** A slow database must not pile polls (or the resyncs polls start) up, one a second. */
   private pollOrResyncInFlight = false;
 
-  constructor(config: ConfigService<Configuration, true>) {
+  constructor(
+    config: ConfigService<Configuration, true>,
+    private readonly dataSource: DataSource,
+  ) {
     this.redisUrl = config.get('redis', { infer: true }).url;
-    this.alone = !this.redisUrl && !config.get('database', { infer: true }).url;
+    const databaseUrl = config.get('database', { infer: true }).url;
+    this.notifyUrl = this.redisUrl ? undefined : databaseUrl;
+    this.alone = !this.redisUrl && !databaseUrl;
+    this.pollEveryMs = config.get('changeFeed', { infer: true }).pollIntervalMs;
   }
 
   get live(): boolean {
-    return this.seeded && (this.alone || this.subscriber?.status === 'ready');
+    return this.seeded && (this.alone || this.connected);
+  }
+
+  /** The subscription or the LISTEN is up. */
+  private get connected(): boolean {
+    return this.subscriber?.status === 'ready' || this.listener?.ready === true;
   }
 
   /** Topics register while modules initialise; the feed starts once the app bootstraps. */
@@ -73,12 +92,33 @@ export class ChangeFeedService
     this.topics.set(topic.name, topic);
   }
 
-  /** Tells every instance, this one included; call once the change is committed. */
-  publish(topicName: string, payload: unknown): void {
-    this.topics.get(topicName)?.receive(payload);
+  /**
+   * Runs `change` in one transaction; what it announces reaches every instance only if that
+   * commits. Through PostgreSQL, the notification is sent inside the transaction, so it is
+   * delivered with the commit and never after a rollback; through Redis it is published
+   * once committed. This instance applies it at once after the commit either way.
+   */
+  async transaction<T>(
+    change: (manager: EntityManager, announce: Announce) => Promise<T>,
+  ): Promise<T> {
+    const announced: [string, readonly unknown[]][] = [];
+    const result = await this.dataSource.transaction((manager) =>
+      change(manager, async (topicName, entries) => {
+        if (entries.length === 0) return;
+        announced.push([topicName, entries]);
+        if (this.notifyUrl) await notifyWithin(manager, topicName, entries);
+      }),
+    );
+    for (const [topicName, entries] of announced) this.publishCommitted(topicName, entries);
+    return result;
+  }
+
+  /** Tells this instance, and the others when Redis carries the feed. */
+  private publishCommitted(topicName: string, entries: readonly unknown[]): void {
+    this.deliver(topicName, [...entries]);
     if (!this.publisher) return;
     this.publisher
-      .publish(CHANNEL_PREFIX + topicName, JSON.stringify(payload))
+      .publish(CHANNEL_PREFIX + topicName, JSON.stringify(entries))
       .catch((error: unknown) => {
         // Other instances pick the change up from their next database poll.
         this.logger.warn(`could not publish to ${topicName}: ${String(error)}`);
@@ -90,6 +130,7 @@ export class ChangeFeedService
       await this.resync();
       this.startPolling();
     }
+    if (this.notifyUrl) await this.listen(this.notifyUrl);
     if (!this.redisUrl) return;
     this.subscriber = createRedisClient(this.redisUrl);
     this.publisher = createRedisClient(this.redisUrl);
@@ -112,12 +153,28 @@ export class ChangeFeedService
     this.startPolling();
   }
 
+  /** Resolves once memory is trusted, or the first attempt failed (it is retried meanwhile). */
+  private async listen(url: string): Promise<void> {
+    this.listener = new PostgresListener(
+      url,
+      (channel, payload) => this.dataSource.query('SELECT pg_notify($1, $2)', [channel, payload]),
+      {
+        change: (topicName, entries) => this.deliver(topicName, entries),
+        listening: () => this.resync(),
+        lost: (reason) => this.distrust(reason),
+      },
+      this.logger,
+    );
+    await this.listener.start();
+    this.startPolling();
+  }
+
   private startPolling(): void {
     this.pollTimer = setInterval(() => {
       if (this.pollOrResyncInFlight) return;
       this.pollOrResyncInFlight = true;
       void this.poll().finally(() => (this.pollOrResyncInFlight = false));
-    }, POLL_EVERY_MS);
+    }, this.pollEveryMs);
     this.pollTimer.unref();
   }
 
@@ -134,15 +191,29 @@ export class ChangeFeedService
 
   async onApplicationShutdown(): Promise<void> {
     const clients = [this.subscriber, this.publisher].filter((client) => client !== undefined);
-    await Promise.all(clients.map((client) => client.quit().catch(() => undefined)));
+    await Promise.all([
+      ...clients.map((client) => client.quit().catch(() => undefined)),
+      this.listener?.stop(),
+    ]);
   }
 
   private receive(channel: string, message: string): void {
-    const topic = this.topics.get(channel.slice(CHANNEL_PREFIX.length));
+    let entries: unknown;
     try {
-      topic?.receive(JSON.parse(message) as unknown);
+      entries = JSON.parse(message);
     } catch {
-      this.logger.warn(`ignored a malformed message on ${channel}`);
+      entries = undefined;
+    }
+    if (Array.isArray(entries)) this.deliver(channel.slice(CHANNEL_PREFIX.length), entries);
+    else this.logger.warn(`ignored a malformed message on ${channel}`);
+  }
+
+  /** A malformed message is logged and dropped; the poll is there for anything it meant. */
+  private deliver(topicName: string, entries: unknown[]): void {
+    try {
+      this.topics.get(topicName)?.receive(entries);
+    } catch {
+      this.logger.warn(`ignored a malformed message on ${topicName}`);
     }
   }
 
@@ -167,19 +238,25 @@ export class ChangeFeedService
     if (generation !== this.generation) return;
     this.polledUpTo = startedAt;
     this.seeded = true;
-    this.logger.log(
-      `in sync ${this.alone ? 'with the embedded database' : 'through Redis'}; answering bearer checks from memory`,
-    );
+    const through = this.alone
+      ? 'with the embedded database'
+      : this.notifyUrl
+        ? 'through PostgreSQL notifications'
+        : 'through Redis';
+    this.logger.log(`in sync ${through}; answering bearer checks from memory`);
   }
 
   private async poll(): Promise<void> {
-    if (!this.alone && this.subscriber?.status !== 'ready') return;
+    if (!this.alone && !this.connected) return;
     if (!this.seeded) return this.resync();
     const generation = this.generation;
     const startedAt = Date.now();
     const since = new Date(this.polledUpTo - POLL_OVERLAP_MS);
     try {
-      await Promise.all([...this.topics.values()].map((topic) => topic.poll(since)));
+      await Promise.all([
+        ...[...this.topics.values()].map((topic) => topic.poll(since)),
+        this.listener?.heartbeat(),
+      ]);
       if (generation === this.generation) this.polledUpTo = startedAt;
     } catch (error) {
       if (generation === this.generation) this.distrust(`database poll failed: ${String(error)}`);

@@ -3,7 +3,8 @@ import { IsOptional, IsString } from 'class-validator';
 import { defineFeatureConfig, emptyAsUndefined } from '../../config/feature-config.js';
 
 export class RedisVariables {
-  /** Shares revocations and rate-limit counts between instances. */
+  /** Shares revocations and rate-limit counts between instances (without it, PostgreSQL
+   * notifications carry revocations). */
   @Transform(emptyAsUndefined)
   @IsOptional()
   @IsString()
