@@ -14,7 +14,11 @@ import { SessionsService } from './sessions.service.js';
 import { User } from '../users/entities/user.entity.js';
 import { ChangeFeedModule } from '../platform/change-feed/change-feed.module.js';
 import { ChangeFeedService } from '../platform/change-feed/change-feed.service.js';
-import { MAX_PAYLOAD_BYTES, NOTIFY_CHANNEL, parseNotification } from '../platform/change-feed/postgres-notification.js';
+import {
+  MAX_PAYLOAD_BYTES,
+  NOTIFY_CHANNEL,
+  parseNotification,
+} from '../platform/change-feed/postgres-notification.js';
 
 const onServer = inject('databaseKind') === 'server';
 
