@@ -14,6 +14,7 @@ import helmet, { type HelmetOptions } from 'helmet';
 import type { Bindings, ChildLoggerOptions, Logger as PinoLogger } from 'pino';
 import { AppModule } from './app.module.js';
 import { useJsonBodyParser } from './common/http/json-body.parser.js';
+import { endLingeringAnswer } from './common/http/lingering-close.js';
 import { AppLogger } from './common/logging/app-logger.js';
 import { logRequestCompleted } from './common/logging/request-completed-log.js';
 import { RequestLogger } from './common/logging/request-logger.js';
@@ -56,9 +57,12 @@ class RequestLogController extends LogController {
 
 /**
  * Requests Node's parser rejects before Fastify sees them (unknown method, oversized
- * headers): answered as problem details too, on the raw socket.
+ * headers): answered as problem details too, on the raw socket. A connection that already
+ * has its answer out (a refused body being read, whose client hung up mid-body) gets nothing
+ * more: that answer is ended, so it is logged, and Node closes the connection.
  */
 function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (endLingeringAnswer(socket)) return;
   if (!socket.writable) return;
   const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
   const body = JSON.stringify({
