@@ -15,8 +15,8 @@ export interface AppConfig {
   host: string;
   port: number;
   logLevel: EnvironmentVariables['LOG_LEVEL'];
-  /** `true` allows any origin; an empty list disables CORS. */
-  corsOrigins: string[] | true;
+  /** The browser origins CORS lets read answers: `*` for any, a list, or `false` for no CORS. */
+  corsOrigins: '*' | string[] | false;
   /** Worker processes (node:cluster) sharing the port; 1 runs no cluster. */
   webConcurrency: number;
   /** From SIGTERM to closing the listener, with readiness failing meanwhile. */
@@ -162,12 +162,44 @@ function parseRateLimit(value: string): RateLimitPolicy | null {
   };
 }
 
-function parseCorsOrigins(value: string): string[] | true {
-  const origins = value
+const CORS_ORIGIN_EXAMPLE =
+  'scheme://host[:port] and nothing after it, such as https://app.example.com';
+
+/** `https://App.example.com:443/` → `https://app.example.com`, as browsers send it; else undefined. */
+function canonicalOrigin(value: string): string | undefined {
+  // `?`, `#` and `*` (a pattern) have no place in an origin, even where URL would drop them.
+  if (/[?#*]/.test(value) || !URL.canParse(value)) return undefined;
+  const url = new URL(value);
+  const bare =
+    ['http:', 'https:'].includes(url.protocol) &&
+    url.pathname === '/' &&
+    !url.username &&
+    !url.password;
+  return bare ? url.origin : undefined;
+}
+
+/**
+ * `*` (and unset: the FastAPI service's CORS was open to any origin), `off`, or a
+ * comma-separated list of origins, each checked and written as browsers send it.
+ */
+function parseCorsOrigins(value: string, problems: string[]): '*' | string[] | false {
+  const trimmed = value.trim();
+  if (trimmed === '' || trimmed === '*') return '*';
+  if (trimmed.toLowerCase() === 'off') return false;
+  const origins: string[] = [];
+  const items = trimmed
     .split(',')
-    .map((origin) => origin.trim())
+    .map((item) => item.trim())
     .filter(Boolean);
-  return origins.includes('*') ? true : origins;
+  if (items.length === 0) problems.push('CORS_ORIGINS: names no origin; write *, off or origins');
+  for (const item of items) {
+    const origin = canonicalOrigin(item);
+    if (origin) origins.push(origin);
+    else if (item === '*' || item.toLowerCase() === 'off')
+      problems.push(`CORS_ORIGINS: ${item} stands alone, not in a list`);
+    else problems.push(`CORS_ORIGINS: "${item}" is not an origin; write ${CORS_ORIGIN_EXAMPLE}`);
+  }
+  return origins;
 }
 
 /** Turns a raw environment into the typed configuration, or throws naming every problem. */
@@ -187,6 +219,7 @@ export function buildConfiguration(source: Record<string, unknown>): Configurati
       'WEB_CONCURRENCY: more than one worker needs DATABASE_URL (the embedded database lives in one process)',
     );
   }
+  const corsOrigins = parseCorsOrigins(env.CORS_ORIGINS, problems);
   if (env.LOGIN_BACKOFF_MAX_SECONDS < env.LOGIN_BACKOFF_INITIAL_SECONDS) {
     problems.push('LOGIN_BACKOFF_MAX_SECONDS: must not be less than LOGIN_BACKOFF_INITIAL_SECONDS');
   }
@@ -200,7 +233,7 @@ export function buildConfiguration(source: Record<string, unknown>): Configurati
       host: env.HOST,
       port: env.PORT,
       logLevel: env.LOG_LEVEL,
-      corsOrigins: parseCorsOrigins(env.CORS_ORIGINS),
+      corsOrigins,
       webConcurrency,
       shutdownDrainMs: env.SHUTDOWN_DRAIN_SECONDS * 1000,
       trustProxyHops: env.TRUST_PROXY,

@@ -77,9 +77,12 @@ export class EnvironmentVariables {
   @Max(10)
   TRUST_PROXY = 0;
 
-  /** Comma-separated list of allowed browser origins, or `*`. Empty disables CORS. */
+  /**
+   * Browser origins allowed to read answers (CORS): `*` for any (the default, as the FastAPI
+   * service had it), a comma-separated list of origins, or `off`. Checked in configuration.ts.
+   */
   @IsString()
-  CORS_ORIGINS = '';
+  CORS_ORIGINS = '*';
 
   @Transform(emptyAsUndefined)
   @IsOptional()
