@@ -14,6 +14,7 @@ import helmet, { type HelmetOptions } from 'helmet';
 import type { Bindings, ChildLoggerOptions, Logger as PinoLogger } from 'pino';
 import { AppModule } from './app.module.js';
 import { useJsonBodyParser } from './common/http/json-body.parser.js';
+import { endLingeringAnswer } from './common/http/lingering-close.js';
 import { AppLogger } from './platform/logging/app-logger.js';
 import { logRequestCompleted } from './platform/logging/request-completed-log.js';
 import { RequestLogger } from './platform/logging/request-logger.js';
@@ -56,9 +57,12 @@ class RequestLogController extends LogController {
 
 /**
  * Requests Node's parser rejects before Fastify sees them (unknown method, oversized
- * headers): answered as problem details too, on the raw socket.
+ * headers): answered as problem details too, on the raw socket. A connection that already
+ * has its answer out (a refused body being read, whose client hung up mid-body) gets nothing
+ * more: that answer is ended, so it is logged, and Node closes the connection.
  */
 function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (endLingeringAnswer(socket)) return;
   if (!socket.writable) return;
   const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
   const body = JSON.stringify({
@@ -147,6 +151,41 @@ function documentationHeaders(): Record<string, string> {
   return headers;
 }
 
+type FastifyCorsOptions = NonNullable<Parameters<NestFastifyApplication['enableCors']>[0]>;
+
+/**
+ * CORS as the FastAPI service had it: browser apps on other origins may call the API. No
+ * credentials, ever: tokens travel in the Authorization header, never in a cookie, so there
+ * is nothing ambient for a browser to attach, and `*` (or a listed origin) is safe to answer.
+ */
+function corsOptions(origin: '*' | string[]): FastifyCorsOptions {
+  return {
+    origin,
+    credentials: false,
+    methods: ['GET', 'POST', 'DELETE'],
+    // No allowedHeaders: @fastify/cors then allows whatever the preflight asks for
+    // (Authorization, Content-Type, X-Request-Id, a tracing SDK's sentry-trace or
+    // traceparent); a header the API does not read is ignored.
+    exposedHeaders: [
+      'X-Request-Id',
+      'WWW-Authenticate',
+      'Retry-After',
+      'RateLimit-Limit',
+      'RateLimit-Remaining',
+      'RateLimit-Reset',
+      'RateLimit-Policy',
+    ],
+    // As long as browsers keep a preflight (Chromium 2 h, Firefox 24 h, Safari 10 min): one
+    // preflight per URL instead of one per token refresh. Without cookies a cached preflight
+    // gives a page nothing it could abuse; narrowing CORS_ORIGINS still stops other origins
+    // reading answers at once, since each answer carries its own Access-Control-Allow-Origin.
+    maxAge: 86_400,
+    // An OPTIONS without Origin is answered like a preflight, not with @fastify/cors's
+    // text/plain 400 (every error here is problem details).
+    strictPreflight: false,
+  };
+}
+
 /** Everything about the HTTP surface except routes. */
 async function configureApp(
   app: NestFastifyApplication,
@@ -165,23 +204,7 @@ async function configureApp(
   });
 
   const { corsOrigins } = configuration.app;
-  if (corsOrigins === true || corsOrigins.length > 0) {
-    app.enableCors({
-      origin: corsOrigins,
-      methods: ['GET', 'POST', 'DELETE'],
-      allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
-      exposedHeaders: [
-        'X-Request-Id',
-        'WWW-Authenticate',
-        'Retry-After',
-        'RateLimit-Limit',
-        'RateLimit-Remaining',
-        'RateLimit-Reset',
-        'RateLimit-Policy',
-      ],
-      maxAge: 600,
-    });
-  }
+  if (corsOrigins !== false) app.enableCors(corsOptions(corsOrigins));
 
   await setupApiDocs(app, configuration.app);
 }

@@ -1,5 +1,6 @@
 import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { answerBeforeBody, bodyStillArriving } from './http/lingering-close.js';
 import { PROBLEM_CONTENT_TYPE, renderProblem } from './problem-details.js';
 
 /** Writes any error as problem details; 5xx causes go to the request's log line, never the client. */
@@ -12,7 +13,14 @@ export function sendProblem(error: unknown, request: FastifyRequest, reply: Fast
     if (body.status === 503) request.log.warn({ err: unexpected }, 'database unavailable');
     else request.log.error({ err: unexpected }, 'unhandled error');
   }
-  void reply.status(body.status).headers(headers).type(PROBLEM_CONTENT_TYPE).send(body);
+  void reply.status(body.status).headers(headers);
+  // A refusal before the body has all arrived (413, 415): see answerBeforeBody.
+  if (bodyStillArriving(request.raw)) {
+    void reply.type(`${PROBLEM_CONTENT_TYPE}; charset=utf-8`);
+    answerBeforeBody(request.raw, reply, JSON.stringify(body));
+  } else {
+    void reply.type(PROBLEM_CONTENT_TYPE).send(body);
+  }
 }
 
 @Catch()

@@ -52,21 +52,56 @@ export class AppVariables {
   @Max(10)
   TRUST_PROXY = 0;
 
-  /** Comma-separated list of allowed browser origins, or `*`. Empty disables CORS. */
+  /**
+   * Browser origins allowed to read answers (CORS): `*` for any (the default, as the FastAPI
+   * service had it), a comma-separated list of origins, or `off`.
+   */
   @IsString()
-  CORS_ORIGINS = '';
+  CORS_ORIGINS = '*';
 }
 
 export function resolveWebConcurrency(value: string): number {
   return value === 'auto' ? availableParallelism() : Number(value);
 }
 
-function parseCorsOrigins(value: string): string[] | true {
-  const origins = value
+const CORS_ORIGIN_EXAMPLE =
+  'scheme://host[:port] and nothing after it, such as https://app.example.com';
+
+/** `https://App.example.com:443/` → `https://app.example.com`, as browsers send it; else undefined. */
+function canonicalOrigin(value: string): string | undefined {
+  // `?`, `#` and `*` (a pattern) have no place in an origin, even where URL would drop them.
+  if (/[?#*]/.test(value) || !URL.canParse(value)) return undefined;
+  const url = new URL(value);
+  const bare =
+    ['http:', 'https:'].includes(url.protocol) &&
+    url.pathname === '/' &&
+    !url.username &&
+    !url.password;
+  return bare ? url.origin : undefined;
+}
+
+/**
+ * `*` (and unset: the FastAPI service's CORS was open to any origin), `off`, or a
+ * comma-separated list of origins, each checked and written as browsers send it.
+ */
+function parseCorsOrigins(value: string, problems: string[]): '*' | string[] | false {
+  const trimmed = value.trim();
+  if (trimmed === '' || trimmed === '*') return '*';
+  if (trimmed.toLowerCase() === 'off') return false;
+  const origins: string[] = [];
+  const items = trimmed
     .split(',')
-    .map((origin) => origin.trim())
+    .map((item) => item.trim())
     .filter(Boolean);
-  return origins.includes('*') ? true : origins;
+  if (items.length === 0) problems.push('CORS_ORIGINS: names no origin; write *, off or origins');
+  for (const item of items) {
+    const origin = canonicalOrigin(item);
+    if (origin) origins.push(origin);
+    else if (item === '*' || item.toLowerCase() === 'off')
+      problems.push(`CORS_ORIGINS: ${item} stands alone, not in a list`);
+    else problems.push(`CORS_ORIGINS: "${item}" is not an origin; write ${CORS_ORIGIN_EXAMPLE}`);
+  }
+  return origins;
 }
 
 /** The process as a whole: where it listens, how it logs, how many workers, how it stops. */
@@ -74,7 +109,7 @@ export const appConfig = defineFeatureConfig({
   namespace: 'app',
   title: 'Server',
   variables: AppVariables,
-  settings: (env, { webConcurrency }) => ({
+  settings: (env, { webConcurrency, problems }) => ({
     name: packageJson.name,
     version: packageJson.version,
     environment: env.NODE_ENV,
@@ -83,8 +118,8 @@ export const appConfig = defineFeatureConfig({
     logLevel: env.LOG_LEVEL,
     /** `auto` is decided where stdout is known: see chooseLogFormat(). */
     logFormat: env.LOG_FORMAT,
-    /** `true` allows any origin; an empty list disables CORS. */
-    corsOrigins: parseCorsOrigins(env.CORS_ORIGINS),
+    /** The browser origins CORS lets read answers: `*` for any, a list, or `false` for none. */
+    corsOrigins: parseCorsOrigins(env.CORS_ORIGINS, problems),
     /** Worker processes (node:cluster) sharing the port; 1 runs no cluster. */
     webConcurrency,
     /** From SIGTERM to closing the listener, with readiness failing meanwhile. */

@@ -20,7 +20,7 @@ describe('buildConfiguration', () => {
       environment: 'development',
       port: 8000,
       host: '127.0.0.1',
-      corsOrigins: [],
+      corsOrigins: '*',
       logFormat: 'auto',
     });
     expect(configuration.tokens.accessTokenTtlSeconds).toBe(900);
@@ -86,11 +86,52 @@ describe('buildConfiguration', () => {
     ).toBe('postgres://x@y/z');
   });
 
-  it('parses CORS_ORIGINS as a list, or any origin for *', () => {
+  it('lets any origin use CORS when CORS_ORIGINS is unset, empty or *, and none when off', () => {
+    for (const value of [undefined, '', ' ', '*']) {
+      expect(buildConfiguration({ CORS_ORIGINS: value }).app.corsOrigins).toBe('*');
+    }
+    expect(buildConfiguration({ CORS_ORIGINS: 'off' }).app.corsOrigins).toBe(false);
+    expect(buildConfiguration({ CORS_ORIGINS: 'OFF' }).app.corsOrigins).toBe(false);
+  });
+
+  it('reads CORS_ORIGINS as a list of origins, written as browsers send them', () => {
     expect(
-      buildConfiguration({ CORS_ORIGINS: 'https://a.example, https://b.example' }).app.corsOrigins,
-    ).toEqual(['https://a.example', 'https://b.example']);
-    expect(buildConfiguration({ CORS_ORIGINS: '*' }).app.corsOrigins).toBe(true);
+      buildConfiguration({
+        CORS_ORIGINS: 'https://a.example, HTTPS://B.Example:443/,http://localhost:3000,',
+      }).app.corsOrigins,
+    ).toEqual(['https://a.example', 'https://b.example', 'http://localhost:3000']);
+  });
+
+  it('refuses at start-up each CORS_ORIGINS entry that is not an origin', () => {
+    const hint = 'write scheme://host[:port] and nothing after it, such as https://app.example.com';
+    expect(
+      problemsOf({
+        CORS_ORIGINS: [
+          'example.com',
+          'localhost:3000',
+          'https://app.example.com/login',
+          'https://app.example.com?x=1',
+          'https://*.example.com',
+          'https://user:pw@app.example.com',
+          'ftp://app.example.com',
+          'https://fine.example.com',
+        ].join(','),
+      }),
+    ).toEqual([
+      `CORS_ORIGINS: "example.com" is not an origin; ${hint}`,
+      `CORS_ORIGINS: "localhost:3000" is not an origin; ${hint}`,
+      `CORS_ORIGINS: "https://app.example.com/login" is not an origin; ${hint}`,
+      `CORS_ORIGINS: "https://app.example.com?x=1" is not an origin; ${hint}`,
+      `CORS_ORIGINS: "https://*.example.com" is not an origin; ${hint}`,
+      `CORS_ORIGINS: "https://user:pw@app.example.com" is not an origin; ${hint}`,
+      `CORS_ORIGINS: "ftp://app.example.com" is not an origin; ${hint}`,
+    ]);
+    expect(problemsOf({ CORS_ORIGINS: '*, https://a.example' })).toEqual([
+      'CORS_ORIGINS: * stands alone, not in a list',
+    ]);
+    expect(problemsOf({ CORS_ORIGINS: ' , ' })).toEqual([
+      'CORS_ORIGINS: names no origin; write *, off or origins',
+    ]);
   });
 
   it('reads WEB_CONCURRENCY as a count or auto, and splits the hashing threads among workers', () => {
