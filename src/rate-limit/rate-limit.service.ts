@@ -3,12 +3,12 @@ import {
   Injectable,
   Logger,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
+  type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Redis } from 'ioredis';
 import { whenReady, type MaybePromise } from '../platform/maybe-promise.js';
-import { createRedisClient } from '../platform/redis/redis-client.js';
+import { RedisService } from '../platform/redis/redis.service.js';
 import type { Configuration, RateLimitName } from '../config/configuration.js';
 import type { RateLimitPolicy } from './rate-limit.config.js';
 import { BatchedRateLimitStore } from './batched-rate-limit.store.js';
@@ -26,14 +26,12 @@ export interface RateLimitOutcome {
   resetSeconds: number;
 }
 
-// A Redis that answers slower than this is treated as down for that request.
-const REDIS_COMMAND_TIMEOUT_MS = 250;
 /** Subjects whose hashed keys are kept: about 1.5 MB when full. */
 const REMEMBERED_KEYS = 10_000;
 
 /** Counts requests against the configured limits; in Redis when configured, else in memory. */
 @Injectable()
-export class RateLimitService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class RateLimitService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(RateLimitService.name);
   private readonly policies: Configuration['rateLimits']['policies'];
   private readonly memory = new MemoryRateLimitStore();
@@ -44,12 +42,13 @@ export class RateLimitService implements OnApplicationBootstrap, OnApplicationSh
   /** The limit every route has, batched when shared (see BatchedRateLimitStore). */
   private readonly batched?: BatchedRateLimitStore;
 
-  constructor(config: ConfigService<Configuration, true>) {
+  constructor(
+    config: ConfigService<Configuration, true>,
+    private readonly redisConnections: RedisService,
+  ) {
     this.policies = config.get('rateLimits', { infer: true }).policies;
-    const { url } = config.get('redis', { infer: true });
-    if (url) {
-      this.redis = createRedisClient(url, { commandTimeout: REDIS_COMMAND_TIMEOUT_MS });
-      this.redis.on('error', () => undefined); // Reported by the store when a request falls back.
+    this.redis = redisConnections.commands;
+    if (this.redis) {
       this.store = new RedisRateLimitStore(this.redis, this.memory, this.logger);
       this.batched = new BatchedRateLimitStore(this.store);
     } else {
@@ -91,16 +90,16 @@ export class RateLimitService implements OnApplicationBootstrap, OnApplicationSh
 
   /** Connected before the first request; if Redis is down, the service starts anyway. */
   async onApplicationBootstrap(): Promise<void> {
-    await this.redis?.connect().catch((error: unknown) => {
+    await this.redisConnections.connect().catch((error: unknown) => {
       this.logger.error(
         `Redis unreachable at start (${String(error)}): rate limits are per instance until it is back`,
       );
     });
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** The counts still waiting go out before RedisService closes the connection. */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.batched?.close();
-    await this.redis?.quit().catch(() => undefined);
   }
 
   /**

@@ -1,8 +1,10 @@
 import { Global, Module } from '@nestjs/common';
+import { RedisModule } from '../redis/redis.module.js';
 import { ChangeFeedService } from './change-feed.service.js';
 
 @Global()
 @Module({
+  imports: [RedisModule],
   providers: [ChangeFeedService],
   exports: [ChangeFeedService],
 })

@@ -4,6 +4,7 @@ import type { ConfigService } from '@nestjs/config';
 import type { DataSource } from 'typeorm';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Configuration } from '../../config/configuration.js';
+import { RedisService } from '../redis/redis.service.js';
 import { ChangeFeedService } from './change-feed.service.js';
 import type { ListenerHandlers } from './postgres-listener.js';
 
@@ -79,7 +80,7 @@ function feedWith(urls: { redis?: string; database?: string } = {}): ChangeFeedS
   };
   const config = { get: (key: string) => values[key] } as ConfigService<Configuration, true>;
   // No test here reaches the database: topics stand in for it.
-  return new ChangeFeedService(config, {} as DataSource);
+  return new ChangeFeedService(config, {} as DataSource, new RedisService(config));
 }
 
 /** No Redis, embedded database: the feed polls on its own, which is what these tests watch. */
@@ -159,7 +160,8 @@ describe('ChangeFeedService through Redis', () => {
     });
     void feed.onApplicationBootstrap(); // seed 1 starts at 0 s
     await vi.advanceTimersByTimeAsync(0);
-    const subscriber = redisClients[0]!;
+    // RedisService opens the command connection first, then the subscriber.
+    const subscriber = redisClients[1]!;
 
     await vi.advanceTimersByTimeAsync(500);
     subscriber.drop(); // messages may be lost from here: seed 1 no longer counts

@@ -8,7 +8,7 @@ import {
 import { ConfigService } from '@nestjs/config';
 import type { Redis } from 'ioredis';
 import { DataSource, type EntityManager } from 'typeorm';
-import { createRedisClient } from '../redis/redis-client.js';
+import { RedisService } from '../redis/redis.service.js';
 import type { Configuration } from '../../config/configuration.js';
 import { PostgresListener } from './postgres-listener.js';
 import { notifyWithin } from './postgres-notification.js';
@@ -56,8 +56,8 @@ export class ChangeFeedService
   private readonly alone: boolean;
   private readonly pollEveryMs: number;
   private readonly topics = new Map<string, FeedTopic>();
-  private subscriber?: Redis;
-  private publisher?: Redis;
+  private readonly subscriber?: Redis;
+  private readonly publisher?: Redis;
   private listener?: PostgresListener;
   private seeded = false;
   /** Bumped by every resync and interruption: a seed that finishes late must not count. */
@@ -70,8 +70,11 @@ export class ChangeFeedService
   constructor(
     config: ConfigService<Configuration, true>,
     private readonly dataSource: DataSource,
+    private readonly redis: RedisService,
   ) {
     this.redisUrl = config.get('redis', { infer: true }).url;
+    this.subscriber = redis.subscriber;
+    this.publisher = redis.commands;
     const databaseUrl = config.get('database', { infer: true }).url;
     this.notifyUrl = this.redisUrl ? undefined : databaseUrl;
     this.alone = !this.redisUrl && !databaseUrl;
@@ -131,20 +134,15 @@ export class ChangeFeedService
       this.startPolling();
     }
     if (this.notifyUrl) await this.listen(this.notifyUrl);
-    if (!this.redisUrl) return;
-    this.subscriber = createRedisClient(this.redisUrl);
-    this.publisher = createRedisClient(this.redisUrl);
+    if (!this.subscriber) return;
     this.subscriber.on('message', (channel: string, message: string) =>
       this.receive(channel, message),
     );
     // After any (re)connect, messages may have been missed: trust memory only once resynced.
     this.subscriber.on('ready', () => void this.resync());
     this.subscriber.on('close', () => this.distrust('connection closed'));
-    for (const client of [this.subscriber, this.publisher]) {
-      client.on('error', (error: Error) => this.logger.warn(`Redis: ${error.message}`));
-    }
     try {
-      await Promise.all([this.subscriber.connect(), this.publisher.connect()]);
+      await this.redis.connect();
       // The 'ready' handler has started a resync too; the start waits for one of its own.
       await this.resync();
     } catch (error) {
@@ -189,12 +187,9 @@ export class ChangeFeedService
     this.seeded = false;
   }
 
+  /** The Redis connections are RedisService's to close. */
   async onApplicationShutdown(): Promise<void> {
-    const clients = [this.subscriber, this.publisher].filter((client) => client !== undefined);
-    await Promise.all([
-      ...clients.map((client) => client.quit().catch(() => undefined)),
-      this.listener?.stop(),
-    ]);
+    await this.listener?.stop();
   }
 
   private receive(channel: string, message: string): void {
