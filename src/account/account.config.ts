@@ -1,6 +1,6 @@
-import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsInt, Max, Min } from 'class-validator';
-import { defineFeatureConfig, toBoolean } from '../config/feature-config.js';
+import { Transform } from 'class-transformer';
+import { IsBoolean } from 'class-validator';
+import { defineFeatureConfig, IntegerSetting, toBoolean } from '../config/feature-config.js';
 
 export class AccountVariables {
   /** Login refuses accounts whose email address is not verified (403). */
@@ -8,16 +8,10 @@ export class AccountVariables {
   @IsBoolean()
   REQUIRE_VERIFIED_EMAIL = false;
 
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(24 * 30)
+  @IntegerSetting(1, 24 * 30)
   EMAIL_VERIFICATION_TTL_HOURS = 24;
 
-  @Type(() => Number)
-  @IsInt()
-  @Min(5)
-  @Max(24 * 60)
+  @IntegerSetting(5, 24 * 60)
   PASSWORD_RESET_TTL_MINUTES = 30;
 }
 

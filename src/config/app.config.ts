@@ -1,8 +1,7 @@
 import { availableParallelism } from 'node:os';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsString, Matches } from 'class-validator';
 import packageJson from '../../package.json' with { type: 'json' };
-import { defineFeatureConfig } from './feature-config.js';
+import { defineFeatureConfig, IntegerSetting } from './feature-config.js';
 
 export const NODE_ENVIRONMENTS = ['development', 'production', 'test'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -12,10 +11,7 @@ export class AppVariables {
   @IsIn(NODE_ENVIRONMENTS)
   NODE_ENV: (typeof NODE_ENVIRONMENTS)[number] = 'development';
 
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(65535)
+  @IntegerSetting(0, 65535)
   PORT = 8000;
 
   @IsString()
@@ -25,10 +21,7 @@ export class AppVariables {
    * Seconds from SIGTERM to closing the listener, while `/health` answers 503 so the load
    * balancer stops sending requests before connections are refused. 0 closes at once.
    */
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(300)
+  @IntegerSetting(0, 300)
   SHUTDOWN_DRAIN_SECONDS = 0;
 
   /** Worker processes serving one port: a number, or `auto` for one per core. */
@@ -46,10 +39,7 @@ export class AppVariables {
    * Proxies (load balancers) in front of the service whose X-Forwarded-For may be believed.
    * 0 takes the client address from the socket, so a forged header changes nothing.
    */
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(10)
+  @IntegerSetting(0, 10)
   TRUST_PROXY = 0;
 
   /**

@@ -1,6 +1,15 @@
 import 'reflect-metadata';
-import { plainToInstance } from 'class-transformer';
-import { getMetadataStorage, validateSync, type ValidationError } from 'class-validator';
+import { plainToInstance, Transform, Type } from 'class-transformer';
+import {
+  getMetadataStorage,
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  Min,
+  validateSync,
+  type ValidationError,
+} from 'class-validator';
 
 /** What start-up knows before any feature's settings are built. */
 export interface SettingsContext {
@@ -104,3 +113,17 @@ export const toBoolean = ({ value }: { value: unknown }): unknown => {
 
 export const emptyAsUndefined = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+function allOf(decorators: PropertyDecorator[]): PropertyDecorator {
+  return (target, propertyKey) => decorators.forEach((decorate) => decorate(target, propertyKey));
+}
+
+/** A whole number from `min` to `max`, read from the variable's text. */
+export function IntegerSetting(min: number, max: number): PropertyDecorator {
+  return allOf([Type(() => Number), IsInt(), Min(min), Max(max)]);
+}
+
+/** Text that may be absent; set to an empty string, it counts as absent. */
+export function OptionalText(): PropertyDecorator {
+  return allOf([Transform(emptyAsUndefined), IsOptional(), IsString()]);
+}

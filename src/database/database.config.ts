@@ -1,29 +1,25 @@
-import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
-import { defineFeatureConfig, emptyAsUndefined, toBoolean } from '../config/feature-config.js';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsString, MinLength } from 'class-validator';
+import {
+  defineFeatureConfig,
+  IntegerSetting,
+  OptionalText,
+  toBoolean,
+} from '../config/feature-config.js';
 
 export class DatabaseVariables {
   /** A PostgreSQL server; unset (and no POSTGRES_HOST): the embedded PostgreSQL. */
-  @Transform(emptyAsUndefined)
-  @IsOptional()
-  @IsString()
+  @OptionalText()
   DATABASE_URL?: string;
 
-  @Transform(emptyAsUndefined)
-  @IsOptional()
-  @IsString()
+  @OptionalText()
   POSTGRES_HOST?: string;
 
   /** The FastAPI template's name for POSTGRES_HOST. */
-  @Transform(emptyAsUndefined)
-  @IsOptional()
-  @IsString()
+  @OptionalText()
   POSTGRES_SERVER?: string;
 
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(65535)
+  @IntegerSetting(1, 65535)
   POSTGRES_PORT = 5432;
 
   @IsString()
@@ -35,10 +31,7 @@ export class DatabaseVariables {
   @IsString()
   POSTGRES_DB = 'whazz_auth';
 
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
+  @IntegerSetting(1, 200)
   DATABASE_POOL_SIZE = 10;
 
   @Transform(toBoolean)

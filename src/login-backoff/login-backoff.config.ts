@@ -1,27 +1,16 @@
-import { Type } from 'class-transformer';
-import { IsInt, Max, Min } from 'class-validator';
-import { defineFeatureConfig } from '../config/feature-config.js';
+import { defineFeatureConfig, IntegerSetting } from '../config/feature-config.js';
 
 export class LoginBackoffVariables {
   /** Failed logins for one account before each further attempt waits; 0 turns backoff off. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(1000)
+  @IntegerSetting(0, 1000)
   LOGIN_BACKOFF_AFTER_FAILURES = 5;
 
   /** The first wait; it doubles with each further failure. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(24 * 60 * 60)
+  @IntegerSetting(1, 24 * 60 * 60)
   LOGIN_BACKOFF_INITIAL_SECONDS = 30;
 
   /** The longest single wait (docs/security.md: what an attacker who keeps guessing can do). */
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(24 * 60 * 60)
+  @IntegerSetting(1, 24 * 60 * 60)
   LOGIN_BACKOFF_MAX_SECONDS = 900;
 }
 

@@ -1,12 +1,9 @@
-import { Transform } from 'class-transformer';
-import { IsOptional, IsString, IsUrl, MinLength } from 'class-validator';
-import { defineFeatureConfig, emptyAsUndefined } from '../config/feature-config.js';
+import { IsString, IsUrl, MinLength } from 'class-validator';
+import { defineFeatureConfig, OptionalText } from '../config/feature-config.js';
 
 export class MailVariables {
   /** `smtp://user:password@host:587` (STARTTLS when offered) or `smtps://...:465`. Unset: outbox. */
-  @Transform(emptyAsUndefined)
-  @IsOptional()
-  @IsString()
+  @OptionalText()
   SMTP_URL?: string;
 
   @IsString()

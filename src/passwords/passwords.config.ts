@@ -1,21 +1,13 @@
 import { availableParallelism } from 'node:os';
-import { Type } from 'class-transformer';
-import { IsInt, Max, Min } from 'class-validator';
-import { defineFeatureConfig } from '../config/feature-config.js';
+import { defineFeatureConfig, IntegerSetting } from '../config/feature-config.js';
 
 export class PasswordsVariables {
   /** bcrypt work factor; 4 is only for tests, production refuses anything under 10. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(4)
-  @Max(15)
+  @IntegerSetting(4, 15)
   BCRYPT_COST = 12;
 
   /** Threads that hash passwords; 0 means one per core (divided among WEB_CONCURRENCY workers). */
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(64)
+  @IntegerSetting(0, 64)
   PASSWORD_HASH_THREADS = 0;
 }
 

@@ -1,13 +1,8 @@
-import { Type } from 'class-transformer';
-import { IsInt, Max, Min } from 'class-validator';
-import { defineFeatureConfig } from '../config/feature-config.js';
+import { defineFeatureConfig, IntegerSetting } from '../config/feature-config.js';
 
 export class SecurityEventsVariables {
   /** Security events older than this are deleted. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(3650)
+  @IntegerSetting(1, 3650)
   SECURITY_EVENTS_RETENTION_DAYS = 180;
 }
 

@@ -1,12 +1,7 @@
-import { Type } from 'class-transformer';
-import { IsInt, Max, Min } from 'class-validator';
-import { defineFeatureConfig } from '../config/feature-config.js';
+import { defineFeatureConfig, IntegerSetting } from '../config/feature-config.js';
 
 export class SessionsVariables {
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(365)
+  @IntegerSetting(1, 365)
   REFRESH_TOKEN_EXPIRE_DAYS = 30;
 }
 

@@ -1,23 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { Transform, Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
+import { IsString, MinLength } from 'class-validator';
 import {
   defineFeatureConfig,
-  emptyAsUndefined,
+  IntegerSetting,
+  OptionalText,
   type SettingsContext,
 } from '../config/feature-config.js';
 
 export class TokensVariables {
-  @Transform(emptyAsUndefined)
-  @IsOptional()
-  @IsString()
+  @OptionalText()
   @MinLength(1)
   JWT_SECRET?: string;
 
   /** The FastAPI service's name for JWT_SECRET; read when JWT_SECRET is not set. */
-  @Transform(emptyAsUndefined)
-  @IsOptional()
-  @IsString()
+  @OptionalText()
   @MinLength(1)
   SECRET_KEY?: string;
 
@@ -29,10 +25,7 @@ export class TokensVariables {
   @MinLength(1)
   JWT_AUDIENCE = 'whazz-audio';
 
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(24 * 60)
+  @IntegerSetting(1, 24 * 60)
   ACCESS_TOKEN_EXPIRE_MINUTES = 15;
 }
 

@@ -1,16 +1,11 @@
-import { Type } from 'class-transformer';
-import { IsInt, Max, Min } from 'class-validator';
-import { defineFeatureConfig } from '../../config/feature-config.js';
+import { defineFeatureConfig, IntegerSetting } from '../../config/feature-config.js';
 
 export class ChangeFeedVariables {
   /**
    * How often each instance asks PostgreSQL what changed that no message announced: a lost
    * one, or a change made in plain SQL. The safety net under the change feed.
    */
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(3600)
+  @IntegerSetting(1, 3600)
   CHANGE_FEED_POLL_SECONDS = 1;
 }
 

@@ -1,13 +1,9 @@
-import { Transform } from 'class-transformer';
-import { IsOptional, IsString } from 'class-validator';
-import { defineFeatureConfig, emptyAsUndefined } from '../../config/feature-config.js';
+import { defineFeatureConfig, OptionalText } from '../../config/feature-config.js';
 
 export class RedisVariables {
   /** Shares revocations and rate-limit counts between instances (without it, PostgreSQL
    * notifications carry revocations). */
-  @Transform(emptyAsUndefined)
-  @IsOptional()
-  @IsString()
+  @OptionalText()
   REDIS_URL?: string;
 }
 
