@@ -21,6 +21,9 @@ import { AccountService } from '../account/account.service.js';
 import { PasswordHasherService } from '../passwords/password-hasher.service.js';
 import { assertPasswordPolicy } from '../passwords/password-policy.js';
 import { TokenService } from '../tokens/token.service.js';
+import { RateLimitedError } from '../rate-limit/rate-limit.errors.js';
+import { RateLimitService } from '../rate-limit/rate-limit.service.js';
+import { loginLookupKey } from '../users/login-lookup-key.js';
 
 export interface NewAccount {
   email: string;
@@ -50,6 +53,7 @@ export class AuthService {
     private readonly backoff: LoginBackoffService,
     private readonly events: SecurityEventsService,
     private readonly account: AccountService,
+    private readonly rateLimits: RateLimitService,
     config: ConfigService<Configuration, true>,
   ) {
     this.requireVerifiedEmail = config.get('account', { infer: true }).requireVerifiedEmail;
@@ -68,10 +72,35 @@ export class AuthService {
    * Unknown account and wrong password fail the same way and take the same time. A disabled
    * account is reported only to someone who knows its password.
    */
-  verifyCredentials(usernameOrEmail: string, password: string, client: ClientInfo): Promise<User> {
+  async verifyCredentials(
+    usernameOrEmail: string,
+    password: string,
+    client: ClientInfo,
+  ): Promise<User> {
+    await this.countAccountAttempt(usernameOrEmail, client);
     return this.backoff.serialise(usernameOrEmail, () =>
       this.checkCredentials(usernameOrEmail, password, client),
     );
+  }
+
+  /**
+   * The account's own budget, from any address. Counted here, after LocalAuthGuard validated
+   * the body: a body refused with 422 costs no hashing, so counting it would let anyone keep
+   * the owner out for free (issue #18). The owner's events show the refusals, once a window,
+   * so that keeping the budget spent cannot flood them either.
+   *
+   * Known devices (issue #20) plug in here: a login from a device the account knows must skip
+   * this count, so that strangers spending the budget cannot lock its owner out.
+   */
+  private async countAccountAttempt(usernameOrEmail: string, client: ClientInfo): Promise<void> {
+    const key = loginLookupKey(usernameOrEmail);
+    const outcome = await this.rateLimits.consume('login-account', key);
+    if (!outcome || outcome.allowed) return;
+    if (outcome.firstRefusal) {
+      const user = await this.users.findByLogin(key);
+      await this.events.record({ type: 'login_rate_limited', userId: user?.id ?? null, client });
+    }
+    throw new RateLimitedError(outcome.resetSeconds);
   }
 
   private async checkCredentials(

@@ -322,3 +322,95 @@ describe('security battery', () => {
     });
   });
 });
+
+/**
+ * Issue #18, points 2 and 4: a free lock-out of an account's owner, and revoked tokens that
+ * came back after a restart with a shorter token lifetime. Apps of their own: limits on, and
+ * instances restarted with other settings.
+ */
+describe('security battery: owner lock-out and revived tokens (issue #18)', () => {
+  const passwordsUsed: string[] = [];
+  const bearer = (token: string) => `Bearer ${token}`;
+  const eventTypes = async (t: TestApp, accessToken: string): Promise<string[]> => {
+    const listed = await t.http
+      .get('/auth/events?limit=100')
+      .set('Authorization', bearer(accessToken));
+    expect(listed.status).toBe(200);
+    return (listed.body.events as { type: string }[]).map((event) => event.type);
+  };
+
+  describe('per-account budgets (ASVS V2.2.1)', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp({
+        RATE_LIMIT_LOGIN_ACCOUNT: '3/1m',
+        RATE_LIMIT_FORGOT_PASSWORD_ACCOUNT: '2/1h',
+        LOGIN_BACKOFF_AFTER_FAILURES: '0',
+      });
+    });
+    afterAll(async () => {
+      for (const line of t.logs) {
+        for (const password of passwordsUsed) expect(line).not.toContain(password);
+      }
+      await t.close();
+    });
+    const owner = async () => {
+      const created = await signUp(t.http);
+      passwordsUsed.push(created.password);
+      return created;
+    };
+
+    it('spends none of an account’s login budget on bodies refused by validation', async () => {
+      const u = await owner();
+      const refusedBodies = [
+        { username_or_email: u.username, password: '' },
+        { username_or_email: u.username },
+        { username_or_email: u.username, password: 'x', extra: true },
+        { username_or_email: u.username, password: 42 },
+      ];
+      for (const body of [...refusedBodies, ...refusedBodies]) {
+        const response = await t.http.post('/auth/login').send(body);
+        expect(response.status, JSON.stringify(body)).toBe(422);
+      }
+      const right = await t.http
+        .post('/auth/login')
+        .send({ username_or_email: u.username, password: u.password });
+      expect(right.status, JSON.stringify(right.body)).toBe(200);
+    });
+
+    it('spends none of an email’s password-reset budget on bodies refused by validation', async () => {
+      const u = await owner();
+      for (let n = 0; n < 3; n += 1) {
+        const refused = await t.http
+          .post('/auth/forgot-password')
+          .send({ email: u.email, extra: true });
+        expect(refused.status).toBe(422);
+      }
+      expect((await t.http.post('/auth/forgot-password').send({ email: u.email })).status).toBe(
+        202,
+      );
+    });
+
+    it('shows the owner, once per window, that logins to their account were refused', async () => {
+      const u = await owner();
+      const { accessToken } = await logIn(t.http, u);
+      const statuses: number[] = [];
+      for (let n = 0; n < 6; n += 1) {
+        const guess = await t.http
+          .post('/auth/login')
+          .send({ username_or_email: u.username.toUpperCase(), password: `guess ${n}` });
+        statuses.push(guess.status);
+      }
+      // The login above counted too: two guesses are checked, the rest refused unhashed.
+      expect(statuses).toEqual([401, 401, 429, 429, 429, 429]);
+      const refusedOwner = await t.http
+        .post('/auth/login')
+        .send({ username_or_email: u.username, password: u.password });
+      expect(refusedOwner.status).toBe(429);
+      expect(refusedOwner.body.type).toBe('https://whazz.audio/problems/rate-limited');
+      const types = await eventTypes(t, accessToken);
+      expect(types.filter((type) => type === 'login_rate_limited')).toHaveLength(1);
+      expect(types.filter((type) => type === 'login_failed')).toHaveLength(2);
+    });
+  });
+});
