@@ -8,7 +8,12 @@ import { SecurityEventsService } from '../security-events/security-events.servic
 import { SessionsService } from '../sessions/sessions.service.js';
 import type { User } from '../users/entities/user.entity.js';
 import { UsersService } from '../users/users.service.js';
-import type { AccessTokenClaims, Principal } from '../tokens/access-token.js';
+import {
+  hasValidLifetime,
+  type AccessTokenClaims,
+  type Principal,
+  type VerifiedClaims,
+} from '../tokens/access-token.js';
 import {
   AccountDisabledError,
   InvalidCredentialsError,
@@ -179,12 +184,15 @@ export class AuthService {
    * sessions were revoked, not which exist, and a validly signed token naming a session that
    * never existed (or one pruned) must be refused (ASVS V3). Once per token, not per request.
    */
-  async authenticate(claims: Partial<AccessTokenClaims>): Promise<Principal> {
+  async authenticate(
+    claims: Partial<AccessTokenClaims> & { exp?: unknown; iat?: unknown },
+  ): Promise<Principal> {
     const { sub, sid, jti } = claims;
     if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string') {
       throw new InvalidAccessTokenError();
     }
     if (!UUID.test(sub) || !UUID.test(sid)) throw new InvalidAccessTokenError();
+    if (!hasValidLifetime(claims)) throw new InvalidAccessTokenError();
     const [active, user] = await Promise.all([
       this.sessions.isActiveInDatabase(sid, sub),
       this.users.findForRequest(sub),
@@ -197,8 +205,8 @@ export class AuthService {
    * can change since, on every request: the session and the account. Answered at once when
    * both are known in memory (the revocation and user feeds live, the user cached).
    */
-  authenticateAgain(claims: AccessTokenClaims): MaybePromise<Principal> {
-    const sessionActive = this.sessions.isActive(claims.sid, claims.sub);
+  authenticateAgain(claims: VerifiedClaims): MaybePromise<Principal> {
+    const sessionActive = this.sessions.isActive(claims.sid, claims.sub, claims.iat);
     const user = this.users.findForRequest(claims.sub);
     return sessionActive instanceof Promise || user instanceof Promise
       ? Promise.all([sessionActive, user]).then(([active, found]) =>

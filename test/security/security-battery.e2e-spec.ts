@@ -6,7 +6,7 @@
  */
 import { createHmac, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import type { Response } from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestApp, TEST_JWT_SECRET, type TestApp } from '../create-test-app.js';
 import { logIn, newSignup, signUp, signUpAndLogIn } from '../factories/user.factory.js';
 import { claimsOf } from '../jwt-claims.js';
@@ -411,6 +411,81 @@ describe('security battery: owner lock-out and revived tokens (issue #18)', () =
       const types = await eventTypes(t, accessToken);
       expect(types.filter((type) => type === 'login_rate_limited')).toHaveLength(1);
       expect(types.filter((type) => type === 'login_failed')).toHaveLength(2);
+    });
+  });
+
+  describe('revocation across restarts (ASVS V3.3.1)', () => {
+    const running = new Set<TestApp>();
+    const start = async (env: Record<string, string> = {}) => {
+      const app = await createTestApp(env);
+      running.add(app);
+      return app;
+    };
+    const stop = async (app: TestApp) => {
+      running.delete(app);
+      await app.close();
+    };
+    afterAll(async () => {
+      vi.useRealTimers();
+      await Promise.all([...running].map((app) => app.close()));
+    });
+    const me = (t: TestApp, token: string) =>
+      t.http.get('/auth/me').set('Authorization', bearer(token));
+
+    it('keeps a logged-out token refused after a restart with a shorter token lifetime', async () => {
+      const before = await start();
+      const u = await signUpAndLogIn(before.http);
+      passwordsUsed.push(u.password);
+      expect(
+        (await before.http.post('/auth/logout').set('Authorization', bearer(u.accessToken))).status,
+      ).toBe(200);
+      await stop(before);
+
+      const after = await start({ ACCESS_TOKEN_EXPIRE_MINUTES: '1' });
+      expect((await me(after, u.accessToken)).status).toBe(401);
+    });
+
+    it('keeps a token of the longer lifetime refused once its logout is older than the new one', async () => {
+      const before = await start();
+      const u = await signUpAndLogIn(before.http);
+      passwordsUsed.push(u.password);
+      await stop(before);
+
+      // The new lifetime is 1 minute; the token, issued before, lives 15.
+      const after = await start({ ACCESS_TOKEN_EXPIRE_MINUTES: '1' });
+      expect((await me(after, u.accessToken)).status).toBe(200);
+      expect(
+        (await after.http.post('/auth/logout').set('Authorization', bearer(u.accessToken))).status,
+      ).toBe(200);
+      expect((await me(after, u.accessToken)).status).toBe(401);
+      vi.useFakeTimers({ toFake: ['Date'] });
+      try {
+        vi.setSystemTime(Date.now() + 3 * 60_000);
+        expect((await me(after, u.accessToken)).status).toBe(401);
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
+    it('refuses a validly signed token without exp or iat, or issued in the future', async () => {
+      const t = await start();
+      const u = await signUpAndLogIn(t.http);
+      passwordsUsed.push(u.password);
+      const { sub, sid, jti, iss, aud } = claimsOf(u.accessToken);
+      const claims = { sub, sid, jti, iss, aud };
+      const now = Math.floor(Date.now() / 1000);
+      const header = { alg: 'HS256', typ: 'JWT' };
+      const forged = {
+        'no exp': hs256(header, { ...claims, iat: now }),
+        'no iat': hs256(header, { ...claims, exp: now + 600 }),
+        'iat in an hour': hs256(header, { ...claims, iat: now + 3600, exp: now + 4200 }),
+      };
+      for (const [name, token] of Object.entries(forged)) {
+        const response = await me(t, token);
+        expect(response.status, name).toBe(401);
+        expect(response.headers['content-type'], name).toMatch(/^application\/problem\+json/);
+      }
+      expect((await me(t, u.accessToken)).status).toBe(200);
     });
   });
 });
