@@ -170,10 +170,12 @@ function corsOptions(origin: '*' | string[]): FastifyCorsOptions {
       'X-Request-Id',
       'WWW-Authenticate',
       'Retry-After',
+      'RateLimit-Policy',
+      'RateLimit',
+      // Deprecated with the headers themselves (docs/api.md#rate-limits).
       'RateLimit-Limit',
       'RateLimit-Remaining',
       'RateLimit-Reset',
-      'RateLimit-Policy',
     ],
     // As long as browsers keep a preflight (Chromium 2 h, Firefox 24 h, Safari 10 min): one
     // preflight per URL instead of one per token refresh. Without cookies a cached preflight

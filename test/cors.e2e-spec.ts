@@ -37,10 +37,11 @@ describe('CORS by default (CORS_ORIGINS unset)', () => {
         'x-request-id',
         'www-authenticate',
         'retry-after',
+        'ratelimit-policy',
+        'ratelimit',
         'ratelimit-limit',
         'ratelimit-remaining',
         'ratelimit-reset',
-        'ratelimit-policy',
       ]),
     );
   });

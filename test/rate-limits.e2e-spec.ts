@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestApp, type TestApp } from './create-test-app.js';
 import { signUp, signUpAndLogIn } from './factories/user.factory.js';
@@ -15,6 +16,20 @@ const newClientAddress = () => {
   return `2001:db8:${a}:${b}::${c}:${d}`;
 };
 const newAccountName = () => `nobody_${randomBytes(5).toString('hex')}`;
+
+/**
+ * The `RateLimit` field (`"login";r=2;t=60`): an RFC 9651 List of one Item, a String naming
+ * the policy with the remaining quota and the seconds until it resets.
+ */
+function rateLimitField(response: Response): { name: string; remaining: number } {
+  const field = response.headers.ratelimit;
+  const match = /^"([a-z-]+)";r=(\d+);t=(\d+)$/.exec(field ?? '');
+  expect(match, `RateLimit: ${field}`).not.toBeNull();
+  const [, name, remaining, reset] = match!;
+  expect(Number(reset)).toBeGreaterThanOrEqual(1);
+  expect(Number(reset)).toBeLessThanOrEqual(60);
+  return { name: name!, remaining: Number(remaining) };
+}
 
 const login = (t: TestApp, usernameOrEmail: string, forwardedFor?: string) => {
   const request = t.http.post('/auth/login');
@@ -41,9 +56,13 @@ describe('rate limits', () => {
     for (let attempt = 0; attempt < 3; attempt += 1) {
       const response = await login(t, newAccountName());
       statuses.push(response.status);
+      // draft-ietf-httpapi-ratelimit-headers-10: one policy, and where the caller stands in it.
+      expect(response.headers['ratelimit-policy']).toBe('"login";q=3;w=60');
+      expect(rateLimitField(response)).toEqual({ name: 'login', remaining: 2 - attempt });
+      // Draft -06's names, deprecated, kept for one release.
       expect(response.headers['ratelimit-limit']).toBe('3');
       expect(response.headers['ratelimit-remaining']).toBe(String(2 - attempt));
-      expect(response.headers['ratelimit-policy']).toBe('3;w=60');
+      expect(response.headers['ratelimit-reset']).toBe(response.headers.ratelimit?.split('t=')[1]);
     }
     expect(statuses).toEqual([401, 401, 401]);
 
@@ -53,6 +72,7 @@ describe('rate limits', () => {
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
     expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
     expect(refused.headers['ratelimit-remaining']).toBe('0');
+    expect(rateLimitField(refused)).toEqual({ name: 'login', remaining: 0 });
     expect(refused.body).toMatchObject({
       type: 'https://whazz.audio/problems/rate-limited',
       status: 429,
@@ -78,7 +98,15 @@ describe('rate limits', () => {
     expect(third.status).toBe(429);
 
     const info = [];
-    for (let attempt = 0; attempt < 5; attempt += 1) info.push((await t.http.get('/')).status);
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const response = await t.http.get('/');
+      info.push(response.status);
+      expect(response.headers['ratelimit-policy']).toBe('"default";q=4;w=60');
+      expect(rateLimitField(response)).toEqual({
+        name: 'default',
+        remaining: Math.max(0, 3 - attempt),
+      });
+    }
     expect(info).toEqual([200, 200, 200, 200, 429]);
     for (let attempt = 0; attempt < 10; attempt += 1) {
       expect((await t.http.get('/health')).status).toBe(200);
@@ -134,6 +162,8 @@ describe('rate limits behind a trusted proxy', () => {
     expect(third.status).toBe(429);
     // The headers show the caller's own address budget, never the account's: that would
     // tell anyone how often its owner logs in.
+    expect(third.headers['ratelimit-policy']).toBe('"login";q=3;w=60');
+    expect(rateLimitField(third)).toEqual({ name: 'login', remaining: 2 });
     expect(third.headers['ratelimit-limit']).toBe('3');
     expect(third.headers['ratelimit-remaining']).toBe('2');
   });

@@ -29,7 +29,7 @@ export const accountConfig = defineFeatureConfig({
     'forgot-password-account': {
       variable: 'RATE_LIMIT_FORGOT_PASSWORD_ACCOUNT',
       default: '3/1h',
-      subject: { per: 'account-in-body', field: 'email' },
+      subject: { per: 'account' },
     },
     'verify-email-resend': {
       variable: 'RATE_LIMIT_VERIFY_EMAIL_RESEND',

@@ -47,15 +47,15 @@ export class AccountController {
 
   /** Mails a reset link if an account has this address. The answer is the same either way. */
   @Public()
-  @RateLimit('forgot-password', 'forgot-password-account')
+  @RateLimit('forgot-password')
   @Post('forgot-password')
   @HttpCode(202)
   @ApiProblemResponses()
-  forgotPassword(
+  async forgotPassword(
     @Body() dto: ForgotPasswordDto,
     @RequestClient() client: ClientInfo,
-  ): MessageResponseDto {
-    this.account.requestPasswordReset(dto.email, client);
+  ): Promise<MessageResponseDto> {
+    await this.account.requestPasswordReset(dto.email, client);
     return { message: 'If an account has this address, a reset link is on its way' };
   }
 

@@ -82,9 +82,12 @@ export class AccountService {
 
   /**
    * Answers at once and does the work afterwards, the same way for a known and an unknown
-   * address, so neither the answer nor its timing tells whether an account exists.
+   * address, so neither the answer nor its timing tells whether an account exists. The
+   * address's budget is counted here, once the body is valid: a body refused by validation
+   * must not spend it, or anyone could keep its owner from resetting (issue #18).
    */
-  requestPasswordReset(email: string, client: ClientInfo): void {
+  async requestPasswordReset(email: string, client: ClientInfo): Promise<void> {
+    await this.rateLimits.enforce('forgot-password-account', loginLookupKey(email));
     this.mailPasswordReset(email, client).catch((error: unknown) =>
       this.logger.warn({
         msg: 'could not start a password reset',

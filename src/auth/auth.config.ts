@@ -10,7 +10,7 @@ export const authConfig = defineFeatureConfig({
     'login-account': {
       variable: 'RATE_LIMIT_LOGIN_ACCOUNT',
       default: '10/1m',
-      subject: { per: 'account-in-body', field: 'username_or_email' },
+      subject: { per: 'account' },
     },
     signup: { variable: 'RATE_LIMIT_SIGNUP', default: '20/1h', subject: { per: 'address' } },
     refresh: { variable: 'RATE_LIMIT_REFRESH', default: '60/1m', subject: { per: 'address' } },

@@ -47,7 +47,7 @@ export class AuthController {
 
   /** Exchanges a username or email and a password for an access token and a refresh token. */
   @Public()
-  @RateLimit('login', 'login-account')
+  @RateLimit('login')
   @Post('login')
   @HttpCode(200)
   @UseGuards(LocalAuthGuard)

@@ -4,6 +4,7 @@ import { PassportModule } from '@nestjs/passport';
 import { AccountModule } from '../account/account.module.js';
 import { LoginBackoffModule } from '../login-backoff/login-backoff.module.js';
 import { PasswordsModule } from '../passwords/passwords.module.js';
+import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { SecurityEventsModule } from '../security-events/security-events.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
@@ -25,6 +26,7 @@ import { LocalStrategy } from './strategies/local.strategy.js';
     LoginBackoffModule,
     SecurityEventsModule,
     PassportModule,
+    RateLimitModule,
   ],
   controllers: [AuthController],
   providers: [

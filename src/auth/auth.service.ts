@@ -8,7 +8,12 @@ import { SecurityEventsService } from '../security-events/security-events.servic
 import { SessionsService } from '../sessions/sessions.service.js';
 import type { User } from '../users/entities/user.entity.js';
 import { UsersService } from '../users/users.service.js';
-import type { AccessTokenClaims, Principal } from '../tokens/access-token.js';
+import {
+  hasValidLifetime,
+  type AccessTokenClaims,
+  type Principal,
+  type VerifiedClaims,
+} from '../tokens/access-token.js';
 import {
   AccountDisabledError,
   InvalidCredentialsError,
@@ -21,6 +26,9 @@ import { AccountService } from '../account/account.service.js';
 import { PasswordHasherService } from '../passwords/password-hasher.service.js';
 import { assertPasswordPolicy } from '../passwords/password-policy.js';
 import { TokenService } from '../tokens/token.service.js';
+import { RateLimitedError } from '../rate-limit/rate-limit.errors.js';
+import { RateLimitService } from '../rate-limit/rate-limit.service.js';
+import { loginLookupKey } from '../users/login-lookup-key.js';
 
 export interface NewAccount {
   email: string;
@@ -50,6 +58,7 @@ export class AuthService {
     private readonly backoff: LoginBackoffService,
     private readonly events: SecurityEventsService,
     private readonly account: AccountService,
+    private readonly rateLimits: RateLimitService,
     config: ConfigService<Configuration, true>,
   ) {
     this.requireVerifiedEmail = config.get('account', { infer: true }).requireVerifiedEmail;
@@ -68,10 +77,35 @@ export class AuthService {
    * Unknown account and wrong password fail the same way and take the same time. A disabled
    * account is reported only to someone who knows its password.
    */
-  verifyCredentials(usernameOrEmail: string, password: string, client: ClientInfo): Promise<User> {
+  async verifyCredentials(
+    usernameOrEmail: string,
+    password: string,
+    client: ClientInfo,
+  ): Promise<User> {
+    await this.countAccountAttempt(usernameOrEmail, client);
     return this.backoff.serialise(usernameOrEmail, () =>
       this.checkCredentials(usernameOrEmail, password, client),
     );
+  }
+
+  /**
+   * The account's own budget, from any address. Counted here, after LocalAuthGuard validated
+   * the body: a body refused with 422 costs no hashing, so counting it would let anyone keep
+   * the owner out for free (issue #18). The owner's events show the refusals, once a window,
+   * so that keeping the budget spent cannot flood them either.
+   *
+   * Known devices (issue #20) plug in here: a login from a device the account knows must skip
+   * this count, so that strangers spending the budget cannot lock its owner out.
+   */
+  private async countAccountAttempt(usernameOrEmail: string, client: ClientInfo): Promise<void> {
+    const key = loginLookupKey(usernameOrEmail);
+    const outcome = await this.rateLimits.consume('login-account', key);
+    if (!outcome || outcome.allowed) return;
+    if (outcome.firstRefusal) {
+      const user = await this.users.findByLogin(key);
+      await this.events.record({ type: 'login_rate_limited', userId: user?.id ?? null, client });
+    }
+    throw new RateLimitedError(outcome.resetSeconds);
   }
 
   private async checkCredentials(
@@ -150,12 +184,15 @@ export class AuthService {
    * sessions were revoked, not which exist, and a validly signed token naming a session that
    * never existed (or one pruned) must be refused (ASVS V3). Once per token, not per request.
    */
-  async authenticate(claims: Partial<AccessTokenClaims>): Promise<Principal> {
+  async authenticate(
+    claims: Partial<AccessTokenClaims> & { exp?: unknown; iat?: unknown },
+  ): Promise<Principal> {
     const { sub, sid, jti } = claims;
     if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string') {
       throw new InvalidAccessTokenError();
     }
     if (!UUID.test(sub) || !UUID.test(sid)) throw new InvalidAccessTokenError();
+    if (!hasValidLifetime(claims)) throw new InvalidAccessTokenError();
     const [active, user] = await Promise.all([
       this.sessions.isActiveInDatabase(sid, sub),
       this.users.findForRequest(sub),
@@ -168,8 +205,8 @@ export class AuthService {
    * can change since, on every request: the session and the account. Answered at once when
    * both are known in memory (the revocation and user feeds live, the user cached).
    */
-  authenticateAgain(claims: AccessTokenClaims): MaybePromise<Principal> {
-    const sessionActive = this.sessions.isActive(claims.sid, claims.sub);
+  authenticateAgain(claims: VerifiedClaims): MaybePromise<Principal> {
+    const sessionActive = this.sessions.isActive(claims.sid, claims.sub, claims.iat);
     const user = this.users.findForRequest(claims.sub);
     return sessionActive instanceof Promise || user instanceof Promise
       ? Promise.all([sessionActive, user]).then(([active, found]) =>

@@ -24,8 +24,12 @@ export interface SettingsContext {
 export type RateLimitSubject =
   /** The client address (its /64 for IPv6); the caller sees this count in RateLimit headers. */
   | { per: 'address' }
-  /** The account named in a body field, folded as the login lookup folds it; never shown. */
-  | { per: 'account-in-body'; field: string }
+  /**
+   * The account a request names (a login name, an email), folded as the login lookup folds it.
+   * Counted by the feature's service once the body has passed validation, so a request refused
+   * with 422 spends none of the owner's budget (issue #18); never shown.
+   */
+  | { per: 'account' }
   /** Counted by the feature's service, which knows the signed-in user; never on a route. */
   | { per: 'signed-in-user' };
 

@@ -24,6 +24,12 @@ export interface RateLimitOutcome {
   allowed: boolean;
   remaining: number;
   resetSeconds: number;
+  /**
+   * The window's first refused request, for what must happen once a window rather than once
+   * a request. Exactly one a window, whichever instance counts it, for every limit but the
+   * batched default one (whose counts can jump past it).
+   */
+  firstRefusal: boolean;
 }
 
 /** Subjects whose hashed keys are kept: about 1.5 MB when full. */
@@ -79,6 +85,7 @@ export class RateLimitService implements OnApplicationBootstrap, BeforeApplicati
       allowed: count <= policy.limit,
       remaining: Math.max(0, policy.limit - count),
       resetSeconds,
+      firstRefusal: count === policy.limit + 1,
     }));
   }
 

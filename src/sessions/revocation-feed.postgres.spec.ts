@@ -20,6 +20,9 @@ import {
   parseNotification,
 } from '../platform/change-feed/postgres-notification.js';
 
+/** The `iat` of an access token issued now. */
+const issuedNow = () => Math.floor(Date.now() / 1000);
+
 const onServer = inject('databaseKind') === 'server';
 
 /** Waits until `check` holds, at most `timeout` ms. */
@@ -129,8 +132,8 @@ describe.runIf(onServer)('session revocations through PostgreSQL LISTEN/NOTIFY',
     // Notifications arrive in commit order: once the committed one is heard, nothing else is coming.
     await until(1000, () => revokedIdsHeard().includes(committed));
     expect(revokedIdsHeard()).not.toContain(rolledBack);
-    expect(sessions.isActive(rolledBack, userId)).toBe(true);
-    expect(sessions.isActive(committed, userId)).toBe(false);
+    expect(sessions.isActive(rolledBack, userId, issuedNow())).toBe(true);
+    expect(sessions.isActive(committed, userId, issuedNow())).toBe(false);
   });
 
   it('announces a thousand revocations in payloads PostgreSQL accepts, and every one arrives', async () => {
@@ -167,7 +170,7 @@ describe.runIf(onServer)('session revocations through PostgreSQL LISTEN/NOTIFY',
     // The database still has the session live: only the notification can end it in memory.
     await notify(JSON.stringify({ topic: 'sessions-revoked', entries: [[sessionId, Date.now()]] }));
 
-    await until(1000, () => sessions.isActive(sessionId, userId) === false);
+    await until(1000, () => sessions.isActive(sessionId, userId, issuedNow()) === false);
     expect(feed.live).toBe(true);
     expect(logged).toContain(`ignored a malformed notification on ${NOTIFY_CHANNEL}`);
     expect(logged).toContain('ignored a malformed message on sessions-revoked');
@@ -186,15 +189,15 @@ describe.runIf(onServer)('session revocations through PostgreSQL LISTEN/NOTIFY',
     await until(1000, () => !feed.live);
     // Revoked by hand, so no notification: only the database knows.
     await dataSource.query('UPDATE sessions SET revoked_at = now() WHERE id = $1', [duringOutage]);
-    const answer = sessions.isActive(duringOutage, userId);
+    const answer = sessions.isActive(duringOutage, userId, issuedNow());
     expect(answer).toBeInstanceOf(Promise);
     expect(await answer).toBe(false);
-    expect(await sessions.isActive(afterOutage, userId)).toBe(true);
+    expect(await sessions.isActive(afterOutage, userId, issuedNow())).toBe(true);
 
     // It reconnects after a second, proves delivery, reseeds, and answers from memory again.
     await until(5000, () => feed.live);
-    expect(sessions.isActive(duringOutage, userId)).toBe(false);
-    expect(sessions.isActive(afterOutage, userId)).toBe(true);
+    expect(sessions.isActive(duringOutage, userId, issuedNow())).toBe(false);
+    expect(sessions.isActive(afterOutage, userId, issuedNow())).toBe(true);
     const newPid = logged
       .filter((line) => (line as { msg?: string }).msg === 'listening for changes')
       .at(-1) as { backend_pid: number };

@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CLOCK_SKEW_SECONDS } from '../tokens/access-token.js';
 import { RevokedSessions } from './revoked-sessions.js';
 
 const TTL_MS = 15 * 60_000;
+const SKEW_MS = CLOCK_SKEW_SECONDS * 1000;
 const START = new Date('2026-11-29T12:00:00Z');
 
 describe('RevokedSessions', () => {
@@ -19,9 +21,10 @@ describe('RevokedSessions', () => {
     expect(revoked.has('s1')).toBe(true);
     expect(revoked.has('s2')).toBe(false);
 
-    vi.setSystemTime(START.getTime() + TTL_MS - 1);
+    // A token issued by an instance whose clock is ahead lives a little past that.
+    vi.setSystemTime(START.getTime() + TTL_MS + SKEW_MS - 1);
     expect(revoked.has('s1')).toBe(true);
-    vi.setSystemTime(START.getTime() + TTL_MS);
+    vi.setSystemTime(START.getTime() + TTL_MS + SKEW_MS);
     expect(revoked.has('s1')).toBe(false);
   });
 
@@ -43,5 +46,26 @@ describe('RevokedSessions', () => {
     const afterExpiry = START.getTime() + TTL_MS + 60_000;
     revoked.remember([{ id: 'new', revokedAt: new Date(afterExpiry) }], afterExpiry);
     expect(revoked.size).toBe(1);
+  });
+
+  it('answers only for tokens issued within one lifetime: older ones came from a longer one', () => {
+    const revoked = new RevokedSessions(TTL_MS);
+    const now = START.getTime();
+    expect(revoked.covers(now, now)).toBe(true);
+    expect(revoked.covers(now - TTL_MS + 1000, now)).toBe(true);
+    expect(revoked.covers(now - TTL_MS, now)).toBe(false);
+    expect(revoked.covers(now - 4 * TTL_MS, now)).toBe(false);
+  });
+
+  it('covers every revocation of a token it answers for, whatever the order of events', () => {
+    // Issued at the edge of the window, revoked a little earlier by a clock behind the issuer's.
+    const revoked = new RevokedSessions(TTL_MS);
+    const issuedAt = START.getTime();
+    revoked.remember([{ id: 's1', revokedAt: new Date(issuedAt - SKEW_MS) }], issuedAt);
+    const lastCovered = issuedAt + TTL_MS - 1;
+    expect(revoked.covers(issuedAt, lastCovered)).toBe(true);
+    vi.setSystemTime(lastCovered);
+    expect(revoked.has('s1')).toBe(true);
+    expect(revoked.seedSince(lastCovered).getTime()).toBeLessThanOrEqual(issuedAt - SKEW_MS);
   });
 });

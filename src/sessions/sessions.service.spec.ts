@@ -12,6 +12,9 @@ import { Session } from './entities/session.entity.js';
 import { SessionsModule } from './sessions.module.js';
 import { SessionsService } from './sessions.service.js';
 
+/** The `iat` of an access token issued now. */
+const issuedNow = () => Math.floor(Date.now() / 1000);
+
 /** SessionsService against the run's real, migrated database (never a mocked repository). */
 describe('SessionsService', () => {
   let moduleRef: TestingModule;
@@ -73,7 +76,7 @@ describe('SessionsService', () => {
     const replay = await sessions.rotate(refreshToken, client);
 
     expect(replay).toEqual({ kind: 'reused', sessionId: session.id, userId: session.userId });
-    expect(await sessions.isActive(session.id, userId)).toBe(false);
+    expect(await sessions.isActive(session.id, userId, issuedNow())).toBe(false);
     if (rotated.kind === 'rotated')
       expect((await sessions.rotate(rotated.refreshToken, client)).kind).toBe('ended');
   });
@@ -101,7 +104,7 @@ describe('SessionsService', () => {
 
   it('does not count another user’s session as active for this user', async () => {
     const { session } = await sessions.start(await newUserId(), client);
-    expect(await sessions.isActive(session.id, await newUserId())).toBe(false);
+    expect(await sessions.isActive(session.id, await newUserId(), issuedNow())).toBe(false);
   });
 
   it('lists only live sessions, newest use first', async () => {

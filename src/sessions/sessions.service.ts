@@ -135,12 +135,17 @@ export class SessionsService
   }
 
   /**
-   * True while the session can still vouch for its access tokens. From memory while the
-   * revocation feed is live: the token's signature already binds `sid` to `sub`, and no
-   * access token outlives its session's expiry, so only revocation can end it early.
+   * True while the session can still vouch for an access token issued at `issuedAt` (its
+   * `iat`, in seconds) that was checked against the database on its first use. From memory
+   * while the revocation feed is live and memory covers the token's issue: the signature
+   * already binds `sid` to `sub`, and no access token outlives its session's expiry, so only
+   * revocation can end it early. A token issued before memory's window (under a longer
+   * lifetime) goes to the database: memory may have forgotten its revocation (issue #18).
    */
-  isActive(sessionId: string, userId: string): MaybePromise<boolean> {
-    if (this.feed.live) return !this.revoked.has(sessionId);
+  isActive(sessionId: string, userId: string, issuedAt: number): MaybePromise<boolean> {
+    if (this.feed.live && this.revoked.covers(issuedAt * 1000)) {
+      return !this.revoked.has(sessionId);
+    }
     return this.isActiveInDatabase(sessionId, userId);
   }
 

@@ -14,6 +14,35 @@ export interface AccessTokenClaims {
   jti: string;
 }
 
+/** The claims of a token whose signature, issuer, audience and dates have been checked. */
+export type VerifiedClaims = AccessTokenClaims & { exp: number; iat: number };
+
+/**
+ * How far apart the clocks of two instances may be: a token issued by one whose clock is a
+ * little ahead is not "issued in the future" on another.
+ */
+export const CLOCK_SKEW_SECONDS = 5;
+
+/**
+ * Both `exp` and `iat` present, and `iat` not in the future. jsonwebtoken checks `exp` only
+ * when it is there and never looks at `iat`: a token without `exp` would never expire, and one
+ * without `iat` (or issued in the future) cannot be placed in the window whose revocations
+ * memory holds (issue #18). Our tokens always carry both.
+ */
+export function hasValidLifetime(
+  claims: { exp?: unknown; iat?: unknown },
+  nowSeconds = Math.floor(Date.now() / 1000),
+): claims is { exp: number; iat: number } {
+  const { exp, iat } = claims;
+  return (
+    typeof exp === 'number' &&
+    typeof iat === 'number' &&
+    Number.isFinite(exp) &&
+    Number.isFinite(iat) &&
+    iat <= nowSeconds + CLOCK_SKEW_SECONDS
+  );
+}
+
 /** Who made an authenticated request: what guards put on `request.user`. */
 export interface Principal {
   userId: string;

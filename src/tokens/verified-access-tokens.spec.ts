@@ -1,8 +1,15 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { VerifiedAccessTokens, type VerifiedClaims } from './verified-access-tokens.js';
+import type { VerifiedClaims } from './access-token.js';
+import { VerifiedAccessTokens } from './verified-access-tokens.js';
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
-const claims = (exp: number): VerifiedClaims => ({ sub: 's', sid: 'i', jti: 'j', exp });
+const claims = (exp: number): VerifiedClaims => ({
+  sub: 's',
+  sid: 'i',
+  jti: 'j',
+  exp,
+  iat: exp - 900,
+});
 
 describe('VerifiedAccessTokens', () => {
   afterEach(() => vi.useRealTimers());

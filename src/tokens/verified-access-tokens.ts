@@ -1,7 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { AccessTokenClaims } from './access-token.js';
-
-export type VerifiedClaims = AccessTokenClaims & { exp: number };
+import type { VerifiedClaims } from './access-token.js';
 
 /** About 0.6 KB an entry (token text and claims): some 12 MB when full. */
 const MAX_ENTRIES = 20_000;

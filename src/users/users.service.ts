@@ -176,9 +176,14 @@ export class UsersService implements OnModuleInit {
     for (const id of ids) this.cache.delete(id);
   }
 
+  /** Exact match, ignoring case, on the email or the username: never a pattern (LIKE). */
+  findByLogin(usernameOrEmail: string): Promise<User | null> {
+    const key = loginLookupKey(usernameOrEmail);
+    return this.users.findOne({ where: [{ email: key }, { usernameNormalized: key }] });
+  }
+
   /**
-   * Exact match, ignoring case, on the email or the username: never a pattern (LIKE).
-   * The one query that loads the password hash (a `select: false` column).
+   * As findByLogin, and the one query that loads the password hash (a `select: false` column).
    */
   findByLoginWithPasswordHash(usernameOrEmail: string): Promise<User | null> {
     const key = loginLookupKey(usernameOrEmail);

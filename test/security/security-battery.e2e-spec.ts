@@ -6,7 +6,7 @@
  */
 import { createHmac, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import type { Response } from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestApp, TEST_JWT_SECRET, type TestApp } from '../create-test-app.js';
 import { logIn, newSignup, signUp, signUpAndLogIn } from '../factories/user.factory.js';
 import { claimsOf } from '../jwt-claims.js';
@@ -319,6 +319,173 @@ describe('security battery', () => {
         expect(page.headers['content-security-policy'], path).toContain("default-src 'self'");
         expect(page.headers['cache-control'], path).not.toBe('no-store');
       }
+    });
+  });
+});
+
+/**
+ * Issue #18, points 2 and 4: a free lock-out of an account's owner, and revoked tokens that
+ * came back after a restart with a shorter token lifetime. Apps of their own: limits on, and
+ * instances restarted with other settings.
+ */
+describe('security battery: owner lock-out and revived tokens (issue #18)', () => {
+  const passwordsUsed: string[] = [];
+  const bearer = (token: string) => `Bearer ${token}`;
+  const eventTypes = async (t: TestApp, accessToken: string): Promise<string[]> => {
+    const listed = await t.http
+      .get('/auth/events?limit=100')
+      .set('Authorization', bearer(accessToken));
+    expect(listed.status).toBe(200);
+    return (listed.body.events as { type: string }[]).map((event) => event.type);
+  };
+
+  describe('per-account budgets (ASVS V2.2.1)', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp({
+        RATE_LIMIT_LOGIN_ACCOUNT: '3/1m',
+        RATE_LIMIT_FORGOT_PASSWORD_ACCOUNT: '2/1h',
+        LOGIN_BACKOFF_AFTER_FAILURES: '0',
+      });
+    });
+    afterAll(async () => {
+      for (const line of t.logs) {
+        for (const password of passwordsUsed) expect(line).not.toContain(password);
+      }
+      await t.close();
+    });
+    const owner = async () => {
+      const created = await signUp(t.http);
+      passwordsUsed.push(created.password);
+      return created;
+    };
+
+    it('spends none of an account’s login budget on bodies refused by validation', async () => {
+      const u = await owner();
+      const refusedBodies = [
+        { username_or_email: u.username, password: '' },
+        { username_or_email: u.username },
+        { username_or_email: u.username, password: 'x', extra: true },
+        { username_or_email: u.username, password: 42 },
+      ];
+      for (const body of [...refusedBodies, ...refusedBodies]) {
+        const response = await t.http.post('/auth/login').send(body);
+        expect(response.status, JSON.stringify(body)).toBe(422);
+      }
+      const right = await t.http
+        .post('/auth/login')
+        .send({ username_or_email: u.username, password: u.password });
+      expect(right.status, JSON.stringify(right.body)).toBe(200);
+    });
+
+    it('spends none of an email’s password-reset budget on bodies refused by validation', async () => {
+      const u = await owner();
+      for (let n = 0; n < 3; n += 1) {
+        const refused = await t.http
+          .post('/auth/forgot-password')
+          .send({ email: u.email, extra: true });
+        expect(refused.status).toBe(422);
+      }
+      expect((await t.http.post('/auth/forgot-password').send({ email: u.email })).status).toBe(
+        202,
+      );
+    });
+
+    it('shows the owner, once per window, that logins to their account were refused', async () => {
+      const u = await owner();
+      const { accessToken } = await logIn(t.http, u);
+      const statuses: number[] = [];
+      for (let n = 0; n < 6; n += 1) {
+        const guess = await t.http
+          .post('/auth/login')
+          .send({ username_or_email: u.username.toUpperCase(), password: `guess ${n}` });
+        statuses.push(guess.status);
+      }
+      // The login above counted too: two guesses are checked, the rest refused unhashed.
+      expect(statuses).toEqual([401, 401, 429, 429, 429, 429]);
+      const refusedOwner = await t.http
+        .post('/auth/login')
+        .send({ username_or_email: u.username, password: u.password });
+      expect(refusedOwner.status).toBe(429);
+      expect(refusedOwner.body.type).toBe('https://whazz.audio/problems/rate-limited');
+      const types = await eventTypes(t, accessToken);
+      expect(types.filter((type) => type === 'login_rate_limited')).toHaveLength(1);
+      expect(types.filter((type) => type === 'login_failed')).toHaveLength(2);
+    });
+  });
+
+  describe('revocation across restarts (ASVS V3.3.1)', () => {
+    const running = new Set<TestApp>();
+    const start = async (env: Record<string, string> = {}) => {
+      const app = await createTestApp(env);
+      running.add(app);
+      return app;
+    };
+    const stop = async (app: TestApp) => {
+      running.delete(app);
+      await app.close();
+    };
+    afterAll(async () => {
+      vi.useRealTimers();
+      await Promise.all([...running].map((app) => app.close()));
+    });
+    const me = (t: TestApp, token: string) =>
+      t.http.get('/auth/me').set('Authorization', bearer(token));
+
+    it('keeps a logged-out token refused after a restart with a shorter token lifetime', async () => {
+      const before = await start();
+      const u = await signUpAndLogIn(before.http);
+      passwordsUsed.push(u.password);
+      expect(
+        (await before.http.post('/auth/logout').set('Authorization', bearer(u.accessToken))).status,
+      ).toBe(200);
+      await stop(before);
+
+      const after = await start({ ACCESS_TOKEN_EXPIRE_MINUTES: '1' });
+      expect((await me(after, u.accessToken)).status).toBe(401);
+    });
+
+    it('keeps a token of the longer lifetime refused once its logout is older than the new one', async () => {
+      const before = await start();
+      const u = await signUpAndLogIn(before.http);
+      passwordsUsed.push(u.password);
+      await stop(before);
+
+      // The new lifetime is 1 minute; the token, issued before, lives 15.
+      const after = await start({ ACCESS_TOKEN_EXPIRE_MINUTES: '1' });
+      expect((await me(after, u.accessToken)).status).toBe(200);
+      expect(
+        (await after.http.post('/auth/logout').set('Authorization', bearer(u.accessToken))).status,
+      ).toBe(200);
+      expect((await me(after, u.accessToken)).status).toBe(401);
+      vi.useFakeTimers({ toFake: ['Date'] });
+      try {
+        vi.setSystemTime(Date.now() + 3 * 60_000);
+        expect((await me(after, u.accessToken)).status).toBe(401);
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
+    it('refuses a validly signed token without exp or iat, or issued in the future', async () => {
+      const t = await start();
+      const u = await signUpAndLogIn(t.http);
+      passwordsUsed.push(u.password);
+      const { sub, sid, jti, iss, aud } = claimsOf(u.accessToken);
+      const claims = { sub, sid, jti, iss, aud };
+      const now = Math.floor(Date.now() / 1000);
+      const header = { alg: 'HS256', typ: 'JWT' };
+      const forged = {
+        'no exp': hs256(header, { ...claims, iat: now }),
+        'no iat': hs256(header, { ...claims, exp: now + 600 }),
+        'iat in an hour': hs256(header, { ...claims, iat: now + 3600, exp: now + 4200 }),
+      };
+      for (const [name, token] of Object.entries(forged)) {
+        const response = await me(t, token);
+        expect(response.status, name).toBe(401);
+        expect(response.headers['content-type'], name).toMatch(/^application\/problem\+json/);
+      }
+      expect((await me(t, u.accessToken)).status).toBe(200);
     });
   });
 });

@@ -10,9 +10,10 @@ import {
   bearerTokenOf,
   type AccessTokenClaims,
   type Principal,
+  type VerifiedClaims,
 } from '../../tokens/access-token.js';
 import { AuthService } from '../auth.service.js';
-import { VerifiedAccessTokens, type VerifiedClaims } from '../../tokens/verified-access-tokens.js';
+import { VerifiedAccessTokens } from '../../tokens/verified-access-tokens.js';
 
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
@@ -37,14 +38,12 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   /** Runs once the token verified; the guard reuses that verification until the token expires. */
   async validate(
     request: FastifyRequest,
-    claims: Partial<AccessTokenClaims> & { exp?: number },
+    claims: Partial<AccessTokenClaims> & { exp?: unknown; iat?: unknown },
   ): Promise<Principal> {
+    // Refuses, among others, a token without exp or iat, which jsonwebtoken lets through.
     const principal = await this.auth.authenticate(claims);
     const token = bearerTokenOf(request);
-    // jsonwebtoken accepts a token without exp; such a token is never remembered.
-    if (token && typeof claims.exp === 'number') {
-      this.verifiedTokens.remember(token, claims as VerifiedClaims);
-    }
+    if (token) this.verifiedTokens.remember(token, claims as VerifiedClaims);
     return principal;
   }
 }

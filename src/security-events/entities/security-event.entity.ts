@@ -14,6 +14,7 @@ export const SECURITY_EVENT_TYPES = [
   'login_succeeded',
   'login_failed',
   'login_backoff',
+  'login_rate_limited',
   'refresh_token_reused',
   'logout',
   'logout_all',
