@@ -6,6 +6,7 @@ import { AddLoginFailures1795566744464 } from '../../migrations/1795566744464-Ad
 import { AddSecurityEvents1795566744465 } from '../../migrations/1795566744465-AddSecurityEvents.js';
 import { AddEmailVerified1795567948490 } from '../../migrations/1795567948490-AddEmailVerified.js';
 import { AddAccountTokens1795567948491 } from '../../migrations/1795567948491-AddAccountTokens.js';
+import { PunycodeEmailDomains1796123762830 } from '../../migrations/1796123762830-PunycodeEmailDomains.js';
 import { AccountToken } from '../account-tokens/entities/account-token.entity.js';
 import { LoginFailure } from '../login-backoff/entities/login-failure.entity.js';
 import { SecurityEvent } from '../security-events/entities/security-event.entity.js';
@@ -28,6 +29,7 @@ export const MIGRATIONS = [
   AddSecurityEvents1795566744465,
   AddEmailVerified1795567948490,
   AddAccountTokens1795567948491,
+  PunycodeEmailDomains1796123762830,
 ];
 
 export interface ConnectionSettings {
