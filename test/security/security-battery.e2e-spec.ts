@@ -356,6 +356,12 @@ describe('security battery: addresses and names (issue 18 points 5, 9, 10)', () 
     const files = await readdir(outbox).catch(() => []);
     return Promise.all(files.map((file) => readFile(join(outbox, file), 'utf8')));
   };
+  const login = (forwardedFor: string) =>
+    t.http
+      .post('/auth/login')
+      .set('X-Forwarded-For', forwardedFor)
+      .send({ username_or_email: `nobody_${id()}`, password: 'not the password' });
+
   /** Quoted local parts, line breaks, and characters that show as nothing or as a space. */
   const HOSTILE_ADDRESSES = [
     '"x\r\nbcc: someone@else.test"@example.com',
@@ -416,5 +422,29 @@ describe('security battery: addresses and names (issue 18 points 5, 9, 10)', () 
       expect(again.status, email).toBe(409);
       expect(again.body.type).toBe('https://whazz.audio/problems/email-taken');
     }
+  });
+
+  it('counts IPv4-mapped IPv6 forms as the IPv4 address they carry', async () => {
+    for (const form of ['::ffff:c633:6407', '0:0:0:0:0:ffff:198.51.100.7', '::FFFF:198.51.100.7']) {
+      expect((await login(form)).status, form).toBe(401);
+    }
+    expect((await login('198.51.100.7')).status).toBe(429);
+  });
+
+  it('records the IPv4 address on the session and the security events', async () => {
+    const u = await signUp(t.http);
+    const response = await t.http
+      .post('/auth/login')
+      .set('X-Forwarded-For', '0:0:0:0:0:ffff:cb00:7109')
+      .send({ username_or_email: u.username, password: u.password });
+    expect(response.status).toBe(200);
+    const bearer = `Bearer ${response.body.access_token as string}`;
+    const sessions = await t.http.get('/auth/sessions').set('Authorization', bearer);
+    expect(sessions.body[0].ip_address).toBe('203.0.113.9');
+    const events = await t.http.get('/auth/events').set('Authorization', bearer);
+    const types = (events.body.events as { type: string; ip_address: string }[]).filter(
+      (event) => event.type === 'login_succeeded',
+    );
+    expect(types.map((event) => event.ip_address)).toEqual(['203.0.113.9']);
   });
 });
