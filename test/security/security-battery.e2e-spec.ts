@@ -447,4 +447,35 @@ describe('security battery: addresses and names (issue 18 points 5, 9, 10)', () 
     );
     expect(types.map((event) => event.ip_address)).toEqual(['203.0.113.9']);
   });
+
+  it('refuses a username that looks like an existing one (TR39 skeleton, case, I/l/1, 0/O)', async () => {
+    const tag = id();
+    const taken = async (username: string) => {
+      const response = await signup({ username });
+      expect(response.status, username).toBe(409);
+      expect(response.body.type).toBe('https://whazz.audio/problems/username-taken');
+      expect(response.body.errors).toEqual([{ field: 'username', message: expect.any(String) }]);
+    };
+    expect((await signup({ username: `bill_${tag}` })).status).toBe(201);
+    for (const lookalike of [`biII_${tag}`, `BILL_${tag}`, `bi1l_${tag}`, `b1Il_${tag}`]) {
+      await taken(lookalike);
+    }
+    expect((await signup({ username: `admin_${tag}` })).status).toBe(201);
+    for (const lookalike of [`adm1n_${tag}`, `adrnin_${tag}`, `ADMlN_${tag}`]) {
+      await taken(lookalike);
+    }
+    expect((await signup({ username: `olga_${tag}` })).status).toBe(201);
+    await taken(`0lga_${tag}`);
+    expect((await signup({ username: `bell_${tag}` })).status).toBe(201);
+  });
+
+  it('refuses usernames made only of punctuation', async () => {
+    for (const username of ['...', '_-_', '---', '._.', '_'.repeat(32)]) {
+      const response = await signup({ username });
+      expect(response.status, username).toBe(422);
+      expect(response.body.errors).toEqual([
+        { field: 'username', message: 'must contain a letter or a digit' },
+      ]);
+    }
+  });
 });
