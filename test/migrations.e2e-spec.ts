@@ -4,6 +4,8 @@ import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { dataSourceOptions, MIGRATIONS } from '../src/database/data-source-options.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/database/embedded-postgres.js';
+import { usernameSkeleton } from '../src/users/username-skeleton.js';
+import { PunycodeEmailDomains1796123762830 } from '../migrations/1796123762830-PunycodeEmailDomains.js';
 import { createTestApp } from './create-test-app.js';
 import { signUp } from './factories/user.factory.js';
 
@@ -123,6 +125,68 @@ describe('migrations', () => {
         { users: 1 },
       ]);
       expect(await current.runMigrations()).toHaveLength(MIGRATIONS.length - firstRelease);
+      await current.destroy();
+    } finally {
+      await own.drop();
+    }
+  });
+
+  it('folds stored addresses to punycode and gives usernames skeletons, keeping existing look-alikes', async () => {
+    const before = MIGRATIONS.indexOf(PunycodeEmailDomains1796123762830);
+    const own = await emptyDatabase();
+    const open = (migrations: typeof MIGRATIONS) =>
+      new DataSource({
+        ...dataSourceOptions({ url: own.url, poolSize: 1 }),
+        migrations,
+        logger: undefined,
+      }).initialize();
+    try {
+      const old = await open(MIGRATIONS.slice(0, before));
+      await old.runMigrations();
+      const users: [string, string, string][] = [
+        ['alice@bücher.example', 'bill', '2020-01-01'],
+        ['bob@xn--bcher-kva.example', 'Admin', '2020-01-02'],
+        ['bob@bücher.example', 'biII', '2020-01-03'],
+        ['carol@example.com', 'B1LL', '2020-01-04'],
+        ['jose\u0301@example.com', 'rnoney', '2020-01-05'],
+      ];
+      for (const [email, username, createdAt] of users) {
+        await old.query(
+          `INSERT INTO users (id, email, username, username_normalized, password_hash, created_at)
+           VALUES (gen_random_uuid(), $1, $2, $3, 'x', $4)`,
+          [email, username, username.toLowerCase(), createdAt],
+        );
+      }
+      await old.query(
+        `INSERT INTO account_tokens (id, user_id, purpose, token_hash, email, expires_at)
+         SELECT gen_random_uuid(), id, 'change_email', repeat('b', 64), 'new@bücher.example', now()
+         FROM users WHERE username = 'bill'`,
+      );
+      await old.destroy();
+
+      const current = await open(MIGRATIONS);
+      await current.runMigrations();
+      const rows = await current.query<{ email: string; username: string; skeleton: string }[]>(
+        `SELECT email, username, username_skeleton AS skeleton FROM users ORDER BY created_at`,
+      );
+      expect(rows).toEqual([
+        { email: 'alice@xn--bcher-kva.example', username: 'bill', skeleton: 'blll' },
+        { email: 'bob@xn--bcher-kva.example', username: 'Admin', skeleton: 'adrnln' },
+        // Its punycode form is another account's, and it is a look-alike of `bill`: kept as is.
+        { email: 'bob@bücher.example', username: 'biII', skeleton: null },
+        { email: 'carol@example.com', username: 'B1LL', skeleton: null },
+        { email: 'jos\u00e9@example.com', username: 'rnoney', skeleton: 'rnoney' },
+      ]);
+      for (const row of rows.filter(({ skeleton }) => skeleton !== null)) {
+        expect(usernameSkeleton(row.username), row.username).toBe(row.skeleton);
+      }
+      expect(await current.query(`SELECT email FROM account_tokens`)).toEqual([
+        { email: 'new@xn--bcher-kva.example' },
+      ]);
+
+      await current.undoLastMigration();
+      await current.undoLastMigration();
+      expect(await current.runMigrations()).toHaveLength(2);
       await current.destroy();
     } finally {
       await own.drop();

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { canonicalIpAddress } from '../src/common/http/ip-address.js';
 import { createTestApp, type TestApp } from './create-test-app.js';
 import { signUp, signUpAndLogIn } from './factories/user.factory.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
@@ -208,7 +209,7 @@ describe('rate limits behind a trusted proxy', () => {
     expect(t.logs.some((line) => line.includes('could not record a security event'))).toBe(false);
   });
 
-  it('records the proxied client address on the session', async () => {
+  it('records the proxied client address on the session, in its one RFC 5952 spelling', async () => {
     const address = newClientAddress();
     const user = await signUp(t.http);
     const response = await t.http
@@ -218,7 +219,7 @@ describe('rate limits behind a trusted proxy', () => {
     const sessions = await t.http
       .get('/auth/sessions')
       .set('Authorization', `Bearer ${response.body.access_token as string}`);
-    expect(sessions.body[0].ip_address).toBe(address);
+    expect(sessions.body[0].ip_address).toBe(canonicalIpAddress(address));
   });
 });
 

@@ -9,6 +9,13 @@ const HTML_ESCAPES: Record<string, string> = {
 };
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]!);
 
+/**
+ * A value put inside a sentence: the addresses it carries are validated, but should one ever
+ * hold a line break or an invisible character, it shows as U+FFFD instead of starting a
+ * paragraph of someone else's words in our mail (issue 18 point 5).
+ */
+const inline = (value: string) => value.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, '\ufffd');
+
 interface Action {
   label: string;
   url: string;
@@ -64,13 +71,13 @@ export const accountMails = {
 
   emailChangeRequested: (to: string, newEmail: string) =>
     compose(to, 'A change of email address was requested', [
-      `Someone signed in to your Whazz Audio account asked to change its email address to ${newEmail}. It changes only when the link sent there is followed.`,
+      `Someone signed in to your Whazz Audio account asked to change its email address to ${inline(newEmail)}. It changes only when the link sent there is followed.`,
       NOT_YOU,
     ]),
 
   emailChanged: (to: string, newEmail: string) =>
     compose(to, 'Your email address was changed', [
-      `The email address of your Whazz Audio account is now ${newEmail}; this address no longer belongs to it.`,
+      `The email address of your Whazz Audio account is now ${inline(newEmail)}; this address no longer belongs to it.`,
       NOT_YOU,
     ]),
 

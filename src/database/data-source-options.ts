@@ -6,6 +6,8 @@ import { AddLoginFailures1795566744464 } from '../../migrations/1795566744464-Ad
 import { AddSecurityEvents1795566744465 } from '../../migrations/1795566744465-AddSecurityEvents.js';
 import { AddEmailVerified1795567948490 } from '../../migrations/1795567948490-AddEmailVerified.js';
 import { AddAccountTokens1795567948491 } from '../../migrations/1795567948491-AddAccountTokens.js';
+import { PunycodeEmailDomains1796123762830 } from '../../migrations/1796123762830-PunycodeEmailDomains.js';
+import { AddUsernameSkeleton1796123762831 } from '../../migrations/1796123762831-AddUsernameSkeleton.js';
 import { AccountToken } from '../account-tokens/entities/account-token.entity.js';
 import { LoginFailure } from '../login-backoff/entities/login-failure.entity.js';
 import { SecurityEvent } from '../security-events/entities/security-event.entity.js';
@@ -28,6 +30,8 @@ export const MIGRATIONS = [
   AddSecurityEvents1795566744465,
   AddEmailVerified1795567948490,
   AddAccountTokens1795567948491,
+  PunycodeEmailDomains1796123762830,
+  AddUsernameSkeleton1796123762831,
 ];
 
 export interface ConnectionSettings {

@@ -23,6 +23,18 @@ const RETRY_DELAYS_MS = [1_000, 5_000, 30_000, 120_000, 600_000];
 // A mail server that accepts the connection and then says nothing must not hold a send forever.
 const SMTP_TIMEOUT_MS = 15_000;
 
+/**
+ * What may never reach a header line: a control character (CR and LF end a header and start
+ * an injected one), or a Unicode line or paragraph separator.
+ */
+const HEADER_BREAKER = /[\p{Cc}\p{Zl}\p{Zp}]/u;
+
+/** The header of `message` that would carry a line break, if any (issue 18 point 5). */
+export function unsafeHeader(message: MailMessage, from: string): string | undefined {
+  const headers: Record<string, string> = { from, to: message.to, subject: message.subject };
+  return Object.keys(headers).find((name) => HEADER_BREAKER.test(headers[name]!));
+}
+
 /** `alice@example.com` → `a***@example.com`: enough to follow a mail in the log, no more. */
 export function maskAddress(address: string): string {
   const at = address.lastIndexOf('@');
@@ -61,7 +73,20 @@ export class MailService implements OnApplicationBootstrap, OnApplicationShutdow
     return `${this.settings.publicUrl}${path}?token=${token}`;
   }
 
+  /**
+   * Accounts only hold validated addresses; this is the second line: a header that would
+   * break its line is never written to the outbox nor handed to SMTP, and the mail is dropped.
+   */
   send(message: MailMessage): void {
+    const header = unsafeHeader(message, this.settings.from);
+    if (header) {
+      this.logger.error({
+        msg: 'mail refused: a header would carry a line break or control character',
+        header,
+        to: maskAddress(message.to),
+      });
+      return;
+    }
     this.attempt(message, 0);
   }
 

@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { addressBucket } from './address-bucket.js';
 
 describe('addressBucket', () => {
-  it('keeps an IPv4 address, and an IPv4-mapped IPv6 address as its IPv4', () => {
+  it('keeps an IPv4 address, and an IPv4-mapped IPv6 address in any form as its IPv4', () => {
     expect(addressBucket('203.0.113.9')).toBe('203.0.113.9');
-    expect(addressBucket('::ffff:203.0.113.9')).toBe('203.0.113.9');
+    for (const form of ['::ffff:203.0.113.9', '::ffff:cb00:7109', '0:0:0:0:0:FFFF:203.0.113.9']) {
+      expect(addressBucket(form), form).toBe('203.0.113.9');
+    }
   });
 
   it('counts every address of one IPv6 /64 together, however it is written', () => {

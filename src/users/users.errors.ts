@@ -2,14 +2,26 @@ import { ProblemException } from '../common/problem.exception.js';
 
 export type UniqueAccountField = 'email' | 'username';
 
+/** Which unique rule a new value broke: the value itself, or (usernames) its look. */
+export interface TakenBy {
+  field: UniqueAccountField;
+  /** Another account's username has the same skeleton (issue 18 point 10). */
+  lookalike?: boolean;
+}
+
 export class AccountFieldTakenError extends ProblemException {
-  constructor(field: UniqueAccountField) {
+  constructor(taken: UniqueAccountField | TakenBy) {
+    const { field, lookalike } = typeof taken === 'string' ? { field: taken } : taken;
     super({
       status: 409,
       code: `${field}-taken`,
       title: 'Conflict',
-      detail: `An account with this ${field} already exists.`,
-      errors: [{ field, message: 'is already taken' }],
+      detail: lookalike
+        ? `An account with a ${field} that looks like this one already exists.`
+        : `An account with this ${field} already exists.`,
+      errors: [
+        { field, message: lookalike ? 'looks too like one already taken' : 'is already taken' },
+      ],
     });
   }
 }

@@ -11,8 +11,14 @@ import {
 import { ChangeFeedService } from '../platform/change-feed/change-feed.service.js';
 import type { MaybePromise } from '../platform/maybe-promise.js';
 import { loginLookupKey } from './login-lookup-key.js';
-import { AccountFieldTakenError, type UniqueAccountField } from './users.errors.js';
-import { USER_EMAIL_UNIQUE, USER_USERNAME_UNIQUE, User } from './entities/user.entity.js';
+import { usernameSkeleton } from './username-skeleton.js';
+import { AccountFieldTakenError, type TakenBy } from './users.errors.js';
+import {
+  USER_EMAIL_UNIQUE,
+  USER_USERNAME_SKELETON_UNIQUE,
+  USER_USERNAME_UNIQUE,
+  User,
+} from './entities/user.entity.js';
 
 export interface NewUser {
   email: string;
@@ -20,9 +26,10 @@ export interface NewUser {
   passwordHash: string;
 }
 
-const FIELD_BY_CONSTRAINT: Record<string, UniqueAccountField> = {
-  [USER_EMAIL_UNIQUE]: 'email',
-  [USER_USERNAME_UNIQUE]: 'username',
+const TAKEN_BY_CONSTRAINT: Record<string, TakenBy> = {
+  [USER_EMAIL_UNIQUE]: { field: 'email' },
+  [USER_USERNAME_UNIQUE]: { field: 'username' },
+  [USER_USERNAME_SKELETON_UNIQUE]: { field: 'username', lookalike: true },
 };
 
 const USERS_TOPIC = 'users-changed';
@@ -92,13 +99,14 @@ export class UsersService implements OnModuleInit {
       email: loginLookupKey(newUser.email),
       username: newUser.username.trim(),
       usernameNormalized: loginLookupKey(newUser.username),
+      usernameSkeleton: usernameSkeleton(newUser.username),
       passwordHash: newUser.passwordHash,
     });
     try {
       await this.users.insert(user);
     } catch (error) {
-      const field = takenField(error);
-      if (field) throw new AccountFieldTakenError(field);
+      const taken = takenBy(error);
+      if (taken) throw new AccountFieldTakenError(taken);
       throw error;
     }
     // insert() filled in the generated columns (created_at, updated_at, is_active) from RETURNING.
@@ -144,8 +152,8 @@ export class UsersService implements OnModuleInit {
         { email: loginLookupKey(email), emailVerified: true },
       );
     } catch (error) {
-      const field = takenField(error);
-      if (field) throw new AccountFieldTakenError(field);
+      const taken = takenBy(error);
+      if (taken) throw new AccountFieldTakenError(taken);
       throw error;
     }
   }
@@ -195,9 +203,9 @@ export class UsersService implements OnModuleInit {
   }
 }
 
-function takenField(error: unknown): UniqueAccountField | undefined {
+function takenBy(error: unknown): TakenBy | undefined {
   if (!(error instanceof QueryFailedError)) return undefined;
   const driverError = error.driverError as { code?: string; constraint?: string };
   if (driverError.code !== '23505' || !driverError.constraint) return undefined;
-  return FIELD_BY_CONSTRAINT[driverError.constraint];
+  return TAKEN_BY_CONSTRAINT[driverError.constraint];
 }

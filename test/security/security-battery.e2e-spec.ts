@@ -10,6 +10,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestApp, TEST_JWT_SECRET, type TestApp } from '../create-test-app.js';
 import { logIn, newSignup, signUp, signUpAndLogIn } from '../factories/user.factory.js';
 import { claimsOf } from '../jwt-claims.js';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MailService } from '../../src/mail/mail.service.js';
 
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -487,5 +491,158 @@ describe('security battery: owner lock-out and revived tokens (issue #18)', () =
       }
       expect((await me(t, u.accessToken)).status).toBe(200);
     });
+  });
+});
+
+/**
+ * Issue 18 points 5, 9 and 10: what the black-box attack slipped in through addresses and
+ * names. A trusted proxy (TRUST_PROXY=1) lets X-Forwarded-For carry each textual address form.
+ */
+describe('security battery: addresses and names (issue 18 points 5, 9, 10)', () => {
+  let t: TestApp;
+  let outbox: string;
+  beforeAll(async () => {
+    outbox = await mkdtemp(join(tmpdir(), 'whazz-battery-outbox-'));
+    t = await createTestApp({
+      TRUST_PROXY: '1',
+      RATE_LIMIT_LOGIN: '3/1m',
+      LOGIN_BACKOFF_AFTER_FAILURES: '0',
+      MAIL_OUTBOX_DIR: outbox,
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+    await rm(outbox, { recursive: true, force: true });
+  });
+
+  const id = () => randomUUID().slice(0, 8);
+  const signup = (overrides: Parameters<typeof newSignup>[0]) =>
+    t.http.post('/auth/signup').send(newSignup(overrides));
+  const mailsSent = async () => {
+    await t.app.get(MailService).settled();
+    const files = await readdir(outbox).catch(() => []);
+    return Promise.all(files.map((file) => readFile(join(outbox, file), 'utf8')));
+  };
+  const login = (forwardedFor: string) =>
+    t.http
+      .post('/auth/login')
+      .set('X-Forwarded-For', forwardedFor)
+      .send({ username_or_email: `nobody_${id()}`, password: 'not the password' });
+
+  /** Quoted local parts, line breaks, and characters that show as nothing or as a space. */
+  const HOSTILE_ADDRESSES = [
+    '"x\r\nbcc: someone@else.test"@example.com',
+    '"alice"@example.com',
+    'x\u2028bcc@example.com',
+    'x\u2029bcc@example.com',
+    'x\u0085bcc@example.com',
+    'a\u200b@example.com',
+    'a\u00adb@example.com',
+    'a@exa\u200dmple.com',
+    'a\u202e@example.com',
+    'a\ufeffb@example.com',
+    'a\u3164b@example.com',
+    'a\u00a0b@example.com',
+    'a@example.com\u200b',
+  ];
+
+  it('refuses quoted local parts, control and invisible characters in addresses at signup', async () => {
+    for (const email of HOSTILE_ADDRESSES) {
+      const response = await signup({ email });
+      expect(response.status, JSON.stringify(email)).toBe(422);
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(response.body.errors[0].field).toBe('email');
+    }
+    const stored = await t.dataSource.query<unknown[]>(
+      `SELECT email FROM users WHERE email ~ '["\\r\\n]' OR email ~ '[^\\x21-\\x7e]'`,
+    );
+    expect(stored).toEqual([]);
+    expect((await mailsSent()).join('')).not.toMatch(/bcc:|someone@else/i);
+  });
+
+  it('keeps free text out of the notice change-email sends to the owner', async () => {
+    const owner = await signUpAndLogIn(t.http);
+    for (const newEmail of HOSTILE_ADDRESSES) {
+      const response = await t.http
+        .post('/auth/change-email')
+        .set('Authorization', `Bearer ${owner.accessToken}`)
+        .send({ new_email: newEmail, password: owner.password });
+      expect(response.status, JSON.stringify(newEmail)).toBe(422);
+      expect(response.body.errors[0].field).toBe('new_email');
+    }
+    const toOwner = (await mailsSent()).filter((mail) => mail.includes(`To: ${owner.email}\n`));
+    expect(toOwner.join('')).not.toMatch(/bcc|someone@else|\u2028|\u200b/i);
+  });
+
+  it('stores an internationalised domain in one (ASCII) form, so one mailbox is one account', async () => {
+    const local = `idn.${id()}`;
+    const first = await signup({ email: `${local}@Bücher.example` });
+    expect(first.status).toBe(201);
+    expect(first.body.email).toBe(`${local}@xn--bcher-kva.example`);
+    for (const email of [
+      `${local}@xn--bcher-kva.example`,
+      `${local}@BÜCHER.EXAMPLE`,
+      `${local}@bu\u0308cher.example`,
+      `${local}@ｂüｃｈｅｒ.example`,
+    ]) {
+      const again = await signup({ email });
+      expect(again.status, email).toBe(409);
+      expect(again.body.type).toBe('https://whazz.audio/problems/email-taken');
+    }
+  });
+
+  it('counts IPv4-mapped IPv6 forms as the IPv4 address they carry', async () => {
+    for (const form of ['::ffff:c633:6407', '0:0:0:0:0:ffff:198.51.100.7', '::FFFF:198.51.100.7']) {
+      expect((await login(form)).status, form).toBe(401);
+    }
+    expect((await login('198.51.100.7')).status).toBe(429);
+  });
+
+  it('records the IPv4 address on the session and the security events', async () => {
+    const u = await signUp(t.http);
+    const response = await t.http
+      .post('/auth/login')
+      .set('X-Forwarded-For', '0:0:0:0:0:ffff:cb00:7109')
+      .send({ username_or_email: u.username, password: u.password });
+    expect(response.status).toBe(200);
+    const bearer = `Bearer ${response.body.access_token as string}`;
+    const sessions = await t.http.get('/auth/sessions').set('Authorization', bearer);
+    expect(sessions.body[0].ip_address).toBe('203.0.113.9');
+    const events = await t.http.get('/auth/events').set('Authorization', bearer);
+    const types = (events.body.events as { type: string; ip_address: string }[]).filter(
+      (event) => event.type === 'login_succeeded',
+    );
+    expect(types.map((event) => event.ip_address)).toEqual(['203.0.113.9']);
+  });
+
+  it('refuses a username that looks like an existing one (TR39 skeleton, case, I/l/1, 0/O)', async () => {
+    const tag = id();
+    const taken = async (username: string) => {
+      const response = await signup({ username });
+      expect(response.status, username).toBe(409);
+      expect(response.body.type).toBe('https://whazz.audio/problems/username-taken');
+      expect(response.body.errors).toEqual([{ field: 'username', message: expect.any(String) }]);
+    };
+    expect((await signup({ username: `bill_${tag}` })).status).toBe(201);
+    for (const lookalike of [`biII_${tag}`, `BILL_${tag}`, `bi1l_${tag}`, `b1Il_${tag}`]) {
+      await taken(lookalike);
+    }
+    expect((await signup({ username: `admin_${tag}` })).status).toBe(201);
+    for (const lookalike of [`adm1n_${tag}`, `adrnin_${tag}`, `ADMlN_${tag}`]) {
+      await taken(lookalike);
+    }
+    expect((await signup({ username: `olga_${tag}` })).status).toBe(201);
+    await taken(`0lga_${tag}`);
+    expect((await signup({ username: `bell_${tag}` })).status).toBe(201);
+  });
+
+  it('refuses usernames made only of punctuation', async () => {
+    for (const username of ['...', '_-_', '---', '._.', '_'.repeat(32)]) {
+      const response = await signup({ username });
+      expect(response.status, username).toBe(422);
+      expect(response.body.errors).toEqual([
+        { field: 'username', message: 'must contain a letter or a digit' },
+      ]);
+    }
   });
 });

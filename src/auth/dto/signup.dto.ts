@@ -11,9 +11,12 @@ export class SignupDto {
   email: string;
 
   /**
-   * 3 to 32 of `A-Z a-z 0-9 _ . -`; unique ignoring case, shown as typed.
+   * 3 to 32 of `A-Z a-z 0-9 _ . -`, at least one a letter or digit; shown as typed. Unique
+   * ignoring case and look-alikes: `biII`, `b1ll` and `BILL` are all `bill`.
    * @example "alice"
    */
+  // Punctuation alone (`...`, `_-_`) names no one and looks like every other such name.
+  @Matches(/[A-Za-z0-9]/, { message: 'must contain a letter or a digit' })
   @Matches(/^[A-Za-z0-9_.-]{3,32}$/, {
     message: 'must be 3 to 32 characters of A-Z, a-z, 0-9, _ . -',
   })

@@ -1,14 +1,16 @@
-import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
+import { canonicalIpAddress } from './ip-address.js';
 
 /**
  * The client's address: `request.ip` (from X-Forwarded-For when TRUST_PROXY says so) if it
  * is an IP address, else the socket's. A proxy that passes a forged header through could
  * otherwise put any string where limits, sessions and security events expect an address.
+ * Either way in its one canonical spelling: `::ffff:198.51.100.7` is `198.51.100.7`.
  */
 export function clientAddressOf(request: FastifyRequest): string {
-  if (isIP(request.ip)) return request.ip;
-  return request.socket.remoteAddress ?? 'unknown';
+  const address =
+    canonicalIpAddress(request.ip) ?? canonicalIpAddress(request.socket.remoteAddress ?? '');
+  return address ?? 'unknown';
 }
 
 // The column size of sessions.user_agent and security_events.user_agent.

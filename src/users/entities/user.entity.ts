@@ -2,6 +2,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColum
 
 export const USER_EMAIL_UNIQUE = 'UQ_users_email';
 export const USER_USERNAME_UNIQUE = 'UQ_users_username_normalized';
+export const USER_USERNAME_SKELETON_UNIQUE = 'UQ_users_username_skeleton';
 
 @Entity({ name: 'users' })
 export class User {
@@ -21,6 +22,14 @@ export class User {
   @Index(USER_USERNAME_UNIQUE, { unique: true })
   @Column({ name: 'username_normalized', type: 'varchar', length: 32 })
   usernameNormalized: string;
+
+  /**
+   * What the username looks like (see usernameSkeleton): unique, so `biII` cannot join `bill`.
+   * Null only for look-alikes that already existed when the rule came (the oldest kept it).
+   */
+  @Index(USER_USERNAME_SKELETON_UNIQUE, { unique: true })
+  @Column({ name: 'username_skeleton', type: 'varchar', length: 64, nullable: true })
+  usernameSkeleton: string | null;
 
   /** bcrypt hash (`$2a$`/`$2b$`); never selected unless asked for. */
   @Column({ name: 'password_hash', type: 'varchar', length: 255, select: false })
