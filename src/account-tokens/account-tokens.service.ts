@@ -6,7 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, IsNull, MoreThan, type Repository } from 'typeorm';
+import { In, IsNull, MoreThan, type EntityManager, type Repository } from 'typeorm';
 import { runPeriodically } from '../platform/periodic-task.js';
 import { AccountToken, type AccountTokenPurpose } from './entities/account-token.entity.js';
 
@@ -79,11 +79,16 @@ export class AccountTokensService implements OnApplicationBootstrap, OnApplicati
 
   /**
    * Uses the token up if it is unused, unexpired and of one of the purposes; one statement,
-   * so of two concurrent uses exactly one succeeds. Undefined for anything else.
+   * so of two concurrent uses exactly one succeeds. Undefined for anything else. Within
+   * `manager`'s transaction when given, so that what the token was for can roll it back.
    */
-  async consume(token: string, purposes: AccountTokenPurpose[]): Promise<AccountToken | undefined> {
+  async consume(
+    token: string,
+    purposes: AccountTokenPurpose[],
+    manager: EntityManager = this.tokens.manager,
+  ): Promise<AccountToken | undefined> {
     // TypeORM answers an UPDATE with [rows, affected count].
-    const [rows] = await this.tokens.query<[ConsumedRow[], number]>(CONSUME, [
+    const [rows] = await manager.query<[ConsumedRow[], number]>(CONSUME, [
       hashToken(token),
       purposes,
     ]);

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AccountTokensService } from '../account-tokens/account-tokens.service.js';
+import type { AccountToken } from '../account-tokens/entities/account-token.entity.js';
 import type { ClientInfo } from '../common/http/client-address.js';
 import { RequestValidationError } from '../common/problem.exception.js';
 import type { Configuration } from '../config/configuration.js';
@@ -16,7 +17,11 @@ import { AccountFieldTakenError } from '../users/users.errors.js';
 import { UsersService } from '../users/users.service.js';
 import type { Principal } from '../tokens/access-token.js';
 import { accountMails } from './account-mails.js';
-import { InvalidAccountTokenError, WrongPasswordError } from './account.errors.js';
+import {
+  InvalidAccountTokenError,
+  NewEmailTakenError,
+  WrongPasswordError,
+} from './account.errors.js';
 import { InvalidAccessTokenError } from '../tokens/tokens.errors.js';
 import { PasswordHasherService } from '../passwords/password-hasher.service.js';
 import { assertPasswordPolicy } from '../passwords/password-policy.js';
@@ -61,23 +66,16 @@ export class AccountService {
 
   /** Follows a verification link, or the confirmation of a new address. */
   async verifyEmail(token: string, client: ClientInfo): Promise<void> {
-    const used = await this.tokens.consume(token, ['verify_email', 'change_email']);
+    const found = await this.tokens.findUsable(token, ['verify_email', 'change_email']);
+    if (!found) throw new InvalidAccountTokenError();
+    if (found.purpose === 'change_email') return this.confirmNewEmail(token, found, client);
+    const used = await this.tokens.consume(token, ['verify_email']);
     if (!used) throw new InvalidAccountTokenError();
-    if (used.purpose === 'verify_email') {
-      // Bound to the address it was sent to: after an email change it verifies nothing.
-      if (!(await this.users.markEmailVerified(used.userId, used.email))) {
-        throw new InvalidAccountTokenError();
-      }
-      await this.events.record({ type: 'email_verified', userId: used.userId, client });
-      return;
+    // Bound to the address it was sent to: after an email change it verifies nothing.
+    if (!(await this.users.markEmailVerified(used.userId, used.email))) {
+      throw new InvalidAccountTokenError();
     }
-    const user = await this.users.findById(used.userId);
-    if (!user?.isActive) throw new InvalidAccountTokenError();
-    await this.users.changeEmail(user.id, used.email);
-    // Links mailed to the old address must not act on the account any more.
-    await this.tokens.voidAll(user.id, ['verify_email', 'reset_password', 'change_email']);
-    await this.events.record({ type: 'email_changed', userId: user.id, client });
-    this.mail.send(accountMails.emailChanged(user.email, used.email));
+    await this.events.record({ type: 'email_verified', userId: used.userId, client });
   }
 
   /**
@@ -167,6 +165,33 @@ export class AccountService {
     await Promise.all([this.backoff.succeeded(user.username), this.backoff.succeeded(user.email)]);
     this.logger.log({ msg: 'account deleted', user_id: user.id });
     this.mail.send(accountMails.accountDeleted(user.email));
+  }
+
+  /**
+   * The link is used up in the transaction that changes the address, so an address someone
+   * else took in the meantime (issue #18) leaves it unused: it works once the address is free.
+   */
+  private async confirmNewEmail(
+    token: string,
+    { userId, email }: AccountToken,
+    client: ClientInfo,
+  ): Promise<void> {
+    const user = await this.users.findById(userId);
+    if (!user?.isActive) throw new InvalidAccountTokenError();
+    let changed: boolean;
+    try {
+      changed = await this.users.changeEmail(user.id, email, async (manager) =>
+        Boolean(await this.tokens.consume(token, ['change_email'], manager)),
+      );
+    } catch (error) {
+      if (error instanceof AccountFieldTakenError) throw new NewEmailTakenError();
+      throw error;
+    }
+    if (!changed) throw new InvalidAccountTokenError();
+    // Links mailed to the old address must not act on the account any more.
+    await this.tokens.voidAll(user.id, ['verify_email', 'reset_password', 'change_email']);
+    await this.events.record({ type: 'email_changed', userId: user.id, client });
+    this.mail.send(accountMails.emailChanged(user.email, email));
   }
 
   private async mailPasswordReset(email: string, client: ClientInfo): Promise<void> {

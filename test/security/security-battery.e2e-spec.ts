@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, TEST_JWT_SECRET, type TestApp } from '../create-test-app.js';
 import { logIn, newSignup, signUp, signUpAndLogIn } from '../factories/user.factory.js';
 import { claimsOf } from '../jwt-claims.js';
+import { startSmtpServer, tokenIn, type TestSmtpServer } from '../smtp-server.js';
 
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -320,5 +321,77 @@ describe('security battery', () => {
         expect(page.headers['cache-control'], path).not.toBe('no-store');
       }
     });
+  });
+});
+
+/**
+ * Issue #18, points 3, 6, 7 and 8: ways around the account's mail links. An app of its own,
+ * with a real SMTP server to read the links from, verified email required and the mail limits
+ * on; each request from a client address of its own, so only the limit under test counts.
+ */
+describe('mail links: lock-out, mail bombing, revocation, conflicts (issue #18)', () => {
+  let smtp: TestSmtpServer;
+  let t: TestApp;
+  beforeAll(async () => {
+    smtp = await startSmtpServer();
+    t = await createTestApp({
+      SMTP_URL: smtp.url,
+      TRUST_PROXY: '1',
+      REQUIRE_VERIFIED_EMAIL: 'true',
+      RATE_LIMIT_CHANGE_EMAIL: '5/1h',
+      RATE_LIMIT_CHANGE_EMAIL_TARGET: '3/1h',
+      RATE_LIMIT_VERIFY_EMAIL_REQUEST: '10/1h',
+      RATE_LIMIT_VERIFY_EMAIL_REQUEST_ACCOUNT: '3/1h',
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+    await smtp.close();
+  });
+
+  const problem = (code: string) => `https://whazz.audio/problems/${code}`;
+  const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+  const verify = (token: string) => t.http.post('/auth/verify-email').send({ token });
+  const emailOf = async (id: string) =>
+    (
+      await t.dataSource.query<[{ email: string }]>('SELECT email FROM users WHERE id = $1', [id])
+    )[0].email;
+  /** Signed up, verified through the link mailed at signup, and signed in. */
+  const verifiedUser = async (userAgent = 'owner') => {
+    const user = await signUp(t.http);
+    const token = tokenIn(await smtp.mailTo(user.email, /Confirm your email/));
+    expect((await verify(token)).status).toBe(200);
+    return { ...user, ...(await logIn(t.http, user, userAgent)) };
+  };
+  const changeEmail = (accessToken: string, password: string, newEmail: string) =>
+    t.http
+      .post('/auth/change-email')
+      .set(bearer(accessToken))
+      .send({ new_email: newEmail, password });
+
+  it('point 8: a change link whose address was taken meanwhile answers a documented 409 and is not used up', async () => {
+    const user = await verifiedUser();
+    const wanted = newSignup().email;
+    expect((await changeEmail(user.accessToken, user.password, wanted)).status).toBe(202);
+    const token = tokenIn(await smtp.mailTo(wanted, /Confirm your new email/));
+    const squatter = await signUp(t.http, { email: wanted });
+
+    const conflict = await verify(token);
+    expect(conflict.status).toBe(409);
+    expect(conflict.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(conflict.body.type).toBe(problem('new-email-taken'));
+    expect(await emailOf(user.id)).toBe(user.email);
+
+    // The address is freed again: the same link now finishes the change.
+    const squatterLink = tokenIn(await smtp.mailTo(wanted, /Confirm your email/));
+    expect((await verify(squatterLink)).status).toBe(200);
+    const squatterSession = await logIn(t.http, squatter);
+    const gone = await t.http
+      .delete('/auth/me')
+      .set(bearer(squatterSession.accessToken))
+      .send({ password: squatter.password });
+    expect(gone.status).toBe(204);
+    expect((await verify(token)).status).toBe(200);
+    expect(await emailOf(user.id)).toBe(wanted);
   });
 });
