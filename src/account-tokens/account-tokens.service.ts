@@ -9,6 +9,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, MoreThan, type EntityManager, type Repository } from 'typeorm';
 import { runPeriodically } from '../platform/periodic-task.js';
 import { AccountToken, type AccountTokenPurpose } from './entities/account-token.entity.js';
+import { MAIL_LINKS_VOIDED_BY, type MailLinkVoidingAction } from './mail-link-voiding.js';
 
 export interface NewAccountToken {
   userId: string;
@@ -102,14 +103,21 @@ export class AccountTokensService implements OnApplicationBootstrap, OnApplicati
     });
   }
 
-  /** Voids every unused token of the user (after a password or email change). */
-  async voidAll(userId: string, purposes: AccountTokenPurpose[]): Promise<void> {
-    await this.tokens
+  /**
+   * Voids the user's unused links that `action` voids (MAIL_LINKS_VOIDED_BY), within
+   * `manager`'s transaction when given.
+   */
+  async voidFor(
+    userId: string,
+    action: MailLinkVoidingAction,
+    manager: EntityManager = this.tokens.manager,
+  ): Promise<void> {
+    await manager
       .createQueryBuilder()
       .update(AccountToken)
       .set({ usedAt: () => 'now()' })
       .where('user_id = :userId', { userId })
-      .andWhere('purpose IN (:...purposes)', { purposes })
+      .andWhere('purpose IN (:...purposes)', { purposes: MAIL_LINKS_VOIDED_BY[action].voids })
       .andWhere('used_at IS NULL')
       .execute();
   }

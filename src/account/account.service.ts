@@ -106,9 +106,9 @@ export class AccountService {
     }
     await this.users.setPasswordHash(user.id, passwordHash);
     // Whoever had the old password (or a stolen session) is signed out everywhere, and any
-    // email change they started dies with it: else its link would hand them the account.
+    // email change they started dies with it (MAIL_LINKS_VOIDED_BY): else its link would
+    // hand them the account.
     await this.sessions.revokeAllForUser(user.id, 'password_reset');
-    await this.tokens.voidAll(user.id, ['change_email', 'reset_password']);
     await Promise.all([this.backoff.succeeded(user.username), this.backoff.succeeded(user.email)]);
     await this.events.record({ type: 'password_reset', userId: user.id, client });
     this.mail.send(accountMails.passwordChanged(user.email));
@@ -123,8 +123,8 @@ export class AccountService {
     const user = await this.checkPassword(principal, current, 'current_password');
     assertPasswordPolicy(newPassword, user, 'new_password');
     await this.users.setPasswordHash(user.id, await this.passwords.hash(newPassword));
+    // Also voids pending reset links and email changes (MAIL_LINKS_VOIDED_BY).
     await this.sessions.revokeAllForUser(user.id, 'password_changed', principal.sessionId);
-    await this.tokens.voidAll(user.id, ['reset_password', 'change_email']);
     await this.events.record({ type: 'password_changed', userId: user.id, client });
     this.mail.send(accountMails.passwordChanged(user.email));
   }
@@ -188,8 +188,7 @@ export class AccountService {
       throw error;
     }
     if (!changed) throw new InvalidAccountTokenError();
-    // Links mailed to the old address must not act on the account any more.
-    await this.tokens.voidAll(user.id, ['verify_email', 'reset_password', 'change_email']);
+    await this.tokens.voidFor(user.id, 'email_changed');
     await this.events.record({ type: 'email_changed', userId: user.id, client });
     this.mail.send(accountMails.emailChanged(user.email, email));
   }

@@ -369,6 +369,43 @@ describe('mail links: lock-out, mail bombing, revocation, conflicts (issue #18)'
       .set(bearer(accessToken))
       .send({ new_email: newEmail, password });
 
+  describe('point 7: someone who had the password started a change to their own address', () => {
+    /** The owner's account, and the intruder's pending link that would take it. */
+    const intruded = async () => {
+      const owner = await verifiedUser();
+      const intruder = await logIn(t.http, owner, 'intruder');
+      const intruderEmail = newSignup().email;
+      const asked = await changeEmail(intruder.accessToken, owner.password, intruderEmail);
+      expect(asked.status).toBe(202);
+      const takeover = tokenIn(await smtp.mailTo(intruderEmail, /Confirm your new email/));
+      return { owner, takeover };
+    };
+
+    it('ending every session voids the pending change', async () => {
+      const { owner, takeover } = await intruded();
+      const ended = await t.http.post('/auth/logout-all').set(bearer(owner.accessToken));
+      expect(ended.status).toBe(200);
+      const followed = await verify(takeover);
+      expect(followed.status).toBe(400);
+      expect(followed.body.type).toBe(problem('invalid-account-token'));
+      expect(await emailOf(owner.id)).toBe(owner.email);
+    });
+
+    it('revoking a session from the sessions list voids the pending change', async () => {
+      const { owner, takeover } = await intruded();
+      const listed = await t.http.get('/auth/sessions').set(bearer(owner.accessToken));
+      const theirs = (listed.body as { id: string; user_agent: string }[]).find(
+        (session) => session.user_agent === 'intruder',
+      )!;
+      const revoked = await t.http
+        .delete(`/auth/sessions/${theirs.id}`)
+        .set(bearer(owner.accessToken));
+      expect(revoked.status).toBe(204);
+      expect((await verify(takeover)).status).toBe(400);
+      expect(await emailOf(owner.id)).toBe(owner.email);
+    });
+  });
+
   it('point 8: a change link whose address was taken meanwhile answers a documented 409 and is not used up', async () => {
     const user = await verifiedUser();
     const wanted = newSignup().email;
