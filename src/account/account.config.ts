@@ -48,6 +48,13 @@ export const accountConfig = defineFeatureConfig({
       default: '5/1h',
       subject: { per: 'signed-in-user' },
     },
+    // The confirmation goes to an address anyone may name: per user alone, a few accounts
+    // together could fill a stranger's inbox (issue #18).
+    'change-email-target': {
+      variable: 'RATE_LIMIT_CHANGE_EMAIL_TARGET',
+      default: '3/1h',
+      subject: { per: 'account-in-body', field: 'new_email' },
+    },
   },
   settings: (env) => ({
     requireVerifiedEmail: env.REQUIRE_VERIFIED_EMAIL,

@@ -87,6 +87,8 @@ export class AccountController {
   }
 
   /** Mails a confirmation link to the new address; the email changes once it is followed. */
+  // The default per-address limit stays: a route naming its own limits replaces it.
+  @RateLimit('default', 'change-email-target')
   @Post('change-email')
   @HttpCode(202)
   @BearerAuth()

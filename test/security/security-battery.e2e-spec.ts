@@ -4,7 +4,7 @@
  * (JWT best current practice) and RFC 9700 (OAuth 2.0 security: refresh-token rotation).
  * Every response and every log line of the suite is scanned at the end for secrets.
  */
-import { createHmac, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
+import { createHmac, generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
 import type { Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, TEST_JWT_SECRET, type TestApp } from '../create-test-app.js';
@@ -351,6 +351,8 @@ describe('mail links: lock-out, mail bombing, revocation, conflicts (issue #18)'
 
   const problem = (code: string) => `https://whazz.audio/problems/${code}`;
   const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+  const mailsTo = (to: string, subject: RegExp) =>
+    smtp.received.filter((mail) => mail.to === to && subject.test(mail.subject));
   const verify = (token: string) => t.http.post('/auth/verify-email').send({ token });
   const emailOf = async (id: string) =>
     (
@@ -368,6 +370,21 @@ describe('mail links: lock-out, mail bombing, revocation, conflicts (issue #18)'
       .post('/auth/change-email')
       .set(bearer(accessToken))
       .send({ new_email: newEmail, password });
+
+  it("point 6: two accounts cannot fill a stranger's inbox with email-change confirmations", async () => {
+    const stranger = `stranger.${randomBytes(5).toString('hex')}@example.com`;
+    const statuses: number[] = [];
+    for (const attacker of [await verifiedUser(), await verifiedUser()]) {
+      for (let n = 0; n < 5; n += 1) {
+        statuses.push(
+          (await changeEmail(attacker.accessToken, attacker.password, stranger)).status,
+        );
+      }
+    }
+    expect(statuses).toEqual([202, 202, 202, ...Array<number>(7).fill(429)]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(mailsTo(stranger, /Confirm your new email/)).toHaveLength(3);
+  });
 
   describe('point 7: someone who had the password started a change to their own address', () => {
     /** The owner's account, and the intruder's pending link that would take it. */
