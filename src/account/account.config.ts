@@ -37,6 +37,17 @@ export const accountConfig = defineFeatureConfig({
       default: '3/1h',
       subject: { per: 'account-in-body', field: 'email' },
     },
+    // Public, by email (issue #18): an unverified account may be unable to sign in.
+    'verify-email-request': {
+      variable: 'RATE_LIMIT_VERIFY_EMAIL_REQUEST',
+      default: '10/1h',
+      subject: { per: 'address' },
+    },
+    'verify-email-request-account': {
+      variable: 'RATE_LIMIT_VERIFY_EMAIL_REQUEST_ACCOUNT',
+      default: '3/1h',
+      subject: { per: 'account-in-body', field: 'email' },
+    },
     'verify-email-resend': {
       variable: 'RATE_LIMIT_VERIFY_EMAIL_RESEND',
       default: '3/1h',

@@ -41,6 +41,7 @@ export class WrongPasswordError extends ProblemException {
   }
 }
 
+/** Names the public route for a new link: the account cannot sign in to use the other one. */
 export class EmailNotVerifiedError extends ProblemException {
   constructor() {
     super({
@@ -48,7 +49,7 @@ export class EmailNotVerifiedError extends ProblemException {
       code: 'email-not-verified',
       title: 'Forbidden',
       detail:
-        'Confirm your email address first: follow the link we mailed you, or ask for a new one.',
+        'Confirm your email address first: follow the link we mailed you, or ask for a new one with POST /auth/verify-email/request and your email address.',
     });
   }
 }

@@ -78,17 +78,21 @@ export class AccountService {
     await this.events.record({ type: 'email_verified', userId: used.userId, client });
   }
 
+  /** For a client with no session (issue #18); answered as `requestPasswordReset` is. */
+  requestVerification(email: string, client: ClientInfo): void {
+    this.afterAnswering('could not send a verification link', client, async () => {
+      const user = await this.users.findByEmail(email);
+      if (user?.isActive && !user.emailVerified) await this.sendVerification(user);
+    });
+  }
+
   /**
    * Answers at once and does the work afterwards, the same way for a known and an unknown
    * address, so neither the answer nor its timing tells whether an account exists.
    */
   requestPasswordReset(email: string, client: ClientInfo): void {
-    this.mailPasswordReset(email, client).catch((error: unknown) =>
-      this.logger.warn({
-        msg: 'could not start a password reset',
-        request_id: client.requestId,
-        err: error,
-      }),
+    this.afterAnswering('could not start a password reset', client, () =>
+      this.mailPasswordReset(email, client),
     );
   }
 
@@ -206,6 +210,13 @@ export class AccountService {
     const url = this.mail.link('/reset-password', token);
     this.mail.send(accountMails.passwordReset(user.email, url, ttlSeconds / 60));
     await this.events.record({ type: 'password_reset_requested', userId: user.id, client });
+  }
+
+  /** Work whose outcome must not show in the answer (or its timing): failures go to the log. */
+  private afterAnswering(failure: string, client: ClientInfo, work: () => Promise<void>): void {
+    work().catch((error: unknown) =>
+      this.logger.warn({ msg: failure, request_id: client.requestId, err: error }),
+    );
   }
 
   /**

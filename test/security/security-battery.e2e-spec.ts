@@ -350,26 +350,91 @@ describe('mail links: lock-out, mail bombing, revocation, conflicts (issue #18)'
   });
 
   const problem = (code: string) => `https://whazz.audio/problems/${code}`;
+  /** An IPv6 /64 of its own (documentation range), believed through TRUST_PROXY. */
+  const newClient = () => {
+    const [a, b] = [randomBytes(2).toString('hex'), randomBytes(2).toString('hex')];
+    return `2001:db8:${a}:${b}::1`;
+  };
   const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
   const mailsTo = (to: string, subject: RegExp) =>
     smtp.received.filter((mail) => mail.to === to && subject.test(mail.subject));
   const verify = (token: string) => t.http.post('/auth/verify-email').send({ token });
+  const askForLink = (email: string, client = newClient()) =>
+    t.http.post('/auth/verify-email/request').set('X-Forwarded-For', client).send({ email });
   const emailOf = async (id: string) =>
     (
       await t.dataSource.query<[{ email: string }]>('SELECT email FROM users WHERE id = $1', [id])
     )[0].email;
   /** Signed up, verified through the link mailed at signup, and signed in. */
-  const verifiedUser = async (userAgent = 'owner') => {
+  const verifiedUser = async () => {
     const user = await signUp(t.http);
     const token = tokenIn(await smtp.mailTo(user.email, /Confirm your email/));
     expect((await verify(token)).status).toBe(200);
-    return { ...user, ...(await logIn(t.http, user, userAgent)) };
+    return { ...user, ...(await logIn(t.http, user, 'owner')) };
   };
   const changeEmail = (accessToken: string, password: string, newEmail: string) =>
     t.http
       .post('/auth/change-email')
       .set(bearer(accessToken))
       .send({ new_email: newEmail, password });
+
+  describe('point 3: an unverified account locked out by REQUIRE_VERIFIED_EMAIL', () => {
+    it('gets a new link without a session, and the 403 names the route to ask for it', async () => {
+      const user = await signUp(t.http);
+      await smtp.mailTo(user.email, /Confirm your email/);
+      // The link mailed at signup expired (or the account predates verification).
+      await t.dataSource.query(
+        `UPDATE account_tokens SET expires_at = now() - interval '1 second' WHERE user_id = $1`,
+        [user.id],
+      );
+      const credentials = { username_or_email: user.username, password: user.password };
+      const refused = await t.http.post('/auth/login').send(credentials);
+      expect(refused.status).toBe(403);
+      expect(refused.body.type).toBe(problem('email-not-verified'));
+      expect(refused.body.detail).toContain('POST /auth/verify-email/request');
+
+      const asked = await askForLink(` ${user.email.toUpperCase()} `);
+      expect(asked.status).toBe(202);
+      await expect.poll(() => mailsTo(user.email, /Confirm your email/).length).toBe(2);
+      const token = tokenIn(mailsTo(user.email, /Confirm your email/)[1]!);
+      expect((await verify(token)).status).toBe(200);
+      expect((await t.http.post('/auth/login').send(credentials)).status).toBe(200);
+    });
+
+    it('answers an unknown or already verified address as it answers a known one, mailing neither', async () => {
+      const unverified = await signUp(t.http);
+      const verified = await verifiedUser();
+      const nobody = `nobody.${randomBytes(5).toString('hex')}@example.com`;
+      const answers = [
+        await askForLink(unverified.email),
+        await askForLink(verified.email),
+        await askForLink(nobody),
+      ];
+      for (const answer of answers) {
+        expect(answer.status).toBe(202);
+        expect(answer.body).toEqual(answers[0]!.body);
+      }
+      await expect.poll(() => mailsTo(unverified.email, /Confirm your email/).length).toBe(2);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(mailsTo(verified.email, /Confirm your email/)).toHaveLength(1);
+      expect(mailsTo(nobody, /./)).toHaveLength(0);
+    });
+
+    it('limits the public request per target address and per client address', async () => {
+      const target = `target.${randomBytes(5).toString('hex')}@example.com`;
+      const perTarget = [];
+      for (let n = 0; n < 4; n += 1) perTarget.push((await askForLink(target)).status);
+      expect(perTarget).toEqual([202, 202, 202, 429]);
+
+      const client = newClient();
+      const perClient = [];
+      for (let n = 0; n < 11; n += 1) {
+        const email = `someone.${randomBytes(5).toString('hex')}@example.com`;
+        perClient.push((await askForLink(email, client)).status);
+      }
+      expect(perClient).toEqual([...Array<number>(10).fill(202), 429]);
+    });
+  });
 
   it("point 6: two accounts cannot fill a stranger's inbox with email-change confirmations", async () => {
     const stranger = `stranger.${randomBytes(5).toString('hex')}@example.com`;
