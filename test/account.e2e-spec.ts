@@ -105,6 +105,49 @@ describe('account lifecycle over real SMTP', () => {
     });
   });
 
+  describe('a new verification link without a session (issue #18)', () => {
+    const askForLink = (email: string) => t.http.post('/auth/verify-email/request').send({ email });
+    const verificationMails = (to: string) =>
+      smtp.received.filter((m) => m.to === to && /Confirm your email/.test(m.subject));
+
+    it('mails a fresh link that voids the older one, and nothing to a disabled account', async () => {
+      const user = await signUp(t.http);
+      const { token: first } = await linkToken(user.email, /Confirm your email/);
+      expect((await askForLink(user.email)).status).toBe(202);
+      await expect.poll(() => verificationMails(user.email).length).toBe(2);
+      const second = tokenIn(verificationMails(user.email)[1]!);
+      tokensSeen.push(second);
+      expect((await verify(first)).status).toBe(400);
+      expect((await verify(second)).status).toBe(200);
+
+      const disabled = await signUp(t.http);
+      await linkToken(disabled.email, /Confirm your email/);
+      await t.dataSource.query('UPDATE users SET is_active = false WHERE id = $1', [disabled.id]);
+      expect((await askForLink(disabled.email)).status).toBe(202);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(verificationMails(disabled.email)).toHaveLength(1);
+    });
+
+    it('takes about as long for an unknown address as for a known one', async () => {
+      const user = await signUp(t.http);
+      const times = { known: [] as number[], unknown: [] as number[] };
+      const time = async (kind: keyof typeof times, email: string) => {
+        const started = performance.now();
+        expect((await askForLink(email)).status).toBe(202);
+        times[kind].push(performance.now() - started);
+        await new Promise((resolve) => setTimeout(resolve, 30));
+      };
+      for (let n = 0; n < 9; n += 1) {
+        await time('known', user.email);
+        await time('unknown', 'no.such.person@example.com');
+      }
+      const median = (values: number[]) => values.sort((a, b) => a - b)[4]!;
+      const ratio = median(times.unknown) / median(times.known);
+      expect(ratio).toBeGreaterThan(0.33);
+      expect(ratio).toBeLessThan(3);
+    });
+  });
+
   describe('password reset', () => {
     const forgot = (email: string) => t.http.post('/auth/forgot-password').send({ email });
     const reset = (token: string, newPassword: string) =>

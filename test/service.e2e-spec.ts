@@ -15,6 +15,7 @@ const PUBLIC_ROUTES = [
   'POST /auth/login',
   'POST /auth/refresh',
   'POST /auth/verify-email',
+  'POST /auth/verify-email/request',
   'POST /auth/forgot-password',
   'POST /auth/reset-password',
 ];

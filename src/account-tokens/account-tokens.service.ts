@@ -6,9 +6,10 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, IsNull, MoreThan, type Repository } from 'typeorm';
+import { In, IsNull, MoreThan, type EntityManager, type Repository } from 'typeorm';
 import { runPeriodically } from '../platform/periodic-task.js';
 import { AccountToken, type AccountTokenPurpose } from './entities/account-token.entity.js';
+import { MAIL_LINKS_VOIDED_BY, type MailLinkVoidingAction } from './mail-link-voiding.js';
 
 export interface NewAccountToken {
   userId: string;
@@ -79,11 +80,16 @@ export class AccountTokensService implements OnApplicationBootstrap, OnApplicati
 
   /**
    * Uses the token up if it is unused, unexpired and of one of the purposes; one statement,
-   * so of two concurrent uses exactly one succeeds. Undefined for anything else.
+   * so of two concurrent uses exactly one succeeds. Undefined for anything else. Within
+   * `manager`'s transaction when given, so that what the token was for can roll it back.
    */
-  async consume(token: string, purposes: AccountTokenPurpose[]): Promise<AccountToken | undefined> {
+  async consume(
+    token: string,
+    purposes: AccountTokenPurpose[],
+    manager: EntityManager = this.tokens.manager,
+  ): Promise<AccountToken | undefined> {
     // TypeORM answers an UPDATE with [rows, affected count].
-    const [rows] = await this.tokens.query<[ConsumedRow[], number]>(CONSUME, [
+    const [rows] = await manager.query<[ConsumedRow[], number]>(CONSUME, [
       hashToken(token),
       purposes,
     ]);
@@ -97,14 +103,21 @@ export class AccountTokensService implements OnApplicationBootstrap, OnApplicati
     });
   }
 
-  /** Voids every unused token of the user (after a password or email change). */
-  async voidAll(userId: string, purposes: AccountTokenPurpose[]): Promise<void> {
-    await this.tokens
+  /**
+   * Voids the user's unused links that `action` voids (MAIL_LINKS_VOIDED_BY), within
+   * `manager`'s transaction when given.
+   */
+  async voidFor(
+    userId: string,
+    action: MailLinkVoidingAction,
+    manager: EntityManager = this.tokens.manager,
+  ): Promise<void> {
+    await manager
       .createQueryBuilder()
       .update(AccountToken)
       .set({ usedAt: () => 'now()' })
       .where('user_id = :userId', { userId })
-      .andWhere('purpose IN (:...purposes)', { purposes })
+      .andWhere('purpose IN (:...purposes)', { purposes: MAIL_LINKS_VOIDED_BY[action].voids })
       .andWhere('used_at IS NULL')
       .execute();
   }

@@ -31,6 +31,17 @@ export const accountConfig = defineFeatureConfig({
       default: '3/1h',
       subject: { per: 'account' },
     },
+    // Public, by email (issue #18): an unverified account may be unable to sign in.
+    'verify-email-request': {
+      variable: 'RATE_LIMIT_VERIFY_EMAIL_REQUEST',
+      default: '10/1h',
+      subject: { per: 'address' },
+    },
+    'verify-email-request-account': {
+      variable: 'RATE_LIMIT_VERIFY_EMAIL_REQUEST_ACCOUNT',
+      default: '3/1h',
+      subject: { per: 'account' },
+    },
     'verify-email-resend': {
       variable: 'RATE_LIMIT_VERIFY_EMAIL_RESEND',
       default: '3/1h',
@@ -41,6 +52,13 @@ export const accountConfig = defineFeatureConfig({
       variable: 'RATE_LIMIT_CHANGE_EMAIL',
       default: '5/1h',
       subject: { per: 'signed-in-user' },
+    },
+    // The confirmation goes to an address anyone may name: per user alone, a few accounts
+    // together could fill a stranger's inbox (issue #18).
+    'change-email-target': {
+      variable: 'RATE_LIMIT_CHANGE_EMAIL_TARGET',
+      default: '3/1h',
+      subject: { per: 'account' },
     },
   },
   settings: (env) => ({

@@ -12,6 +12,7 @@ import {
   DeleteAccountDto,
   ForgotPasswordDto,
   ResetPasswordDto,
+  VerificationRequestDto,
   VerifyEmailDto,
 } from './dto/account.dto.js';
 import { MessageResponseDto } from '../common/dto/message-response.dto.js';
@@ -36,7 +37,25 @@ export class AccountController {
     return { message: 'Email address confirmed' };
   }
 
-  /** Mails a new verification link; does nothing if the address is already verified. */
+  /**
+   * Mails a new verification link if an account has this address and it is not verified yet;
+   * the answer is the same either way. Needs no session: with REQUIRE_VERIFIED_EMAIL an
+   * unverified account cannot sign in to ask for one.
+   */
+  @Public()
+  @RateLimit('verify-email-request')
+  @Post('verify-email/request')
+  @HttpCode(202)
+  @ApiProblemResponses()
+  async requestVerification(
+    @Body() dto: VerificationRequestDto,
+    @RequestClient() client: ClientInfo,
+  ): Promise<MessageResponseDto> {
+    await this.account.requestVerification(dto.email, client);
+    return { message: 'If the address needs confirming, a new link is on its way' };
+  }
+
+  /** Mails a new verification link to the signed-in user; nothing if already verified. */
   @Post('verify-email/resend')
   @HttpCode(202)
   @BearerAuth()

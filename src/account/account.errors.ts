@@ -12,6 +12,22 @@ export class InvalidAccountTokenError extends ProblemException {
   }
 }
 
+/**
+ * A new-address link followed after someone else took the address (issue #18). The link is
+ * not used up: the change can finish if the address is freed, or be asked for again.
+ */
+export class NewEmailTakenError extends ProblemException {
+  constructor() {
+    super({
+      status: 409,
+      code: 'new-email-taken',
+      title: 'Conflict',
+      detail:
+        'Another account took this address after the change was asked for, so the email address is unchanged. Ask for a change to another address.',
+    });
+  }
+}
+
 /** 403, not 401: the access token is fine, and a 401 would make clients sign the user out. */
 export class WrongPasswordError extends ProblemException {
   constructor(field: string) {
@@ -25,6 +41,7 @@ export class WrongPasswordError extends ProblemException {
   }
 }
 
+/** Names the public route for a new link: the account cannot sign in to use the other one. */
 export class EmailNotVerifiedError extends ProblemException {
   constructor() {
     super({
@@ -32,7 +49,7 @@ export class EmailNotVerifiedError extends ProblemException {
       code: 'email-not-verified',
       title: 'Forbidden',
       detail:
-        'Confirm your email address first: follow the link we mailed you, or ask for a new one.',
+        'Confirm your email address first: follow the link we mailed you, or ask for a new one with POST /auth/verify-email/request and your email address.',
     });
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AccountTokensService } from '../account-tokens/account-tokens.service.js';
+import type { AccountToken } from '../account-tokens/entities/account-token.entity.js';
 import type { ClientInfo } from '../common/http/client-address.js';
 import { RequestValidationError } from '../common/problem.exception.js';
 import type { Configuration } from '../config/configuration.js';
@@ -16,7 +17,11 @@ import { AccountFieldTakenError } from '../users/users.errors.js';
 import { UsersService } from '../users/users.service.js';
 import type { Principal } from '../tokens/access-token.js';
 import { accountMails } from './account-mails.js';
-import { InvalidAccountTokenError, WrongPasswordError } from './account.errors.js';
+import {
+  InvalidAccountTokenError,
+  NewEmailTakenError,
+  WrongPasswordError,
+} from './account.errors.js';
 import { InvalidAccessTokenError } from '../tokens/tokens.errors.js';
 import { PasswordHasherService } from '../passwords/password-hasher.service.js';
 import { assertPasswordPolicy } from '../passwords/password-policy.js';
@@ -61,23 +66,25 @@ export class AccountService {
 
   /** Follows a verification link, or the confirmation of a new address. */
   async verifyEmail(token: string, client: ClientInfo): Promise<void> {
-    const used = await this.tokens.consume(token, ['verify_email', 'change_email']);
+    const found = await this.tokens.findUsable(token, ['verify_email', 'change_email']);
+    if (!found) throw new InvalidAccountTokenError();
+    if (found.purpose === 'change_email') return this.confirmNewEmail(token, found, client);
+    const used = await this.tokens.consume(token, ['verify_email']);
     if (!used) throw new InvalidAccountTokenError();
-    if (used.purpose === 'verify_email') {
-      // Bound to the address it was sent to: after an email change it verifies nothing.
-      if (!(await this.users.markEmailVerified(used.userId, used.email))) {
-        throw new InvalidAccountTokenError();
-      }
-      await this.events.record({ type: 'email_verified', userId: used.userId, client });
-      return;
+    // Bound to the address it was sent to: after an email change it verifies nothing.
+    if (!(await this.users.markEmailVerified(used.userId, used.email))) {
+      throw new InvalidAccountTokenError();
     }
-    const user = await this.users.findById(used.userId);
-    if (!user?.isActive) throw new InvalidAccountTokenError();
-    await this.users.changeEmail(user.id, used.email);
-    // Links mailed to the old address must not act on the account any more.
-    await this.tokens.voidAll(user.id, ['verify_email', 'reset_password', 'change_email']);
-    await this.events.record({ type: 'email_changed', userId: user.id, client });
-    this.mail.send(accountMails.emailChanged(user.email, used.email));
+    await this.events.record({ type: 'email_verified', userId: used.userId, client });
+  }
+
+  /** For a client with no session (issue #18); answered as `requestPasswordReset` is. */
+  async requestVerification(email: string, client: ClientInfo): Promise<void> {
+    await this.rateLimits.enforce('verify-email-request-account', loginLookupKey(email));
+    this.afterAnswering('could not send a verification link', client, async () => {
+      const user = await this.users.findByEmail(email);
+      if (user?.isActive && !user.emailVerified) await this.sendVerification(user);
+    });
   }
 
   /**
@@ -88,12 +95,8 @@ export class AccountService {
    */
   async requestPasswordReset(email: string, client: ClientInfo): Promise<void> {
     await this.rateLimits.enforce('forgot-password-account', loginLookupKey(email));
-    this.mailPasswordReset(email, client).catch((error: unknown) =>
-      this.logger.warn({
-        msg: 'could not start a password reset',
-        request_id: client.requestId,
-        err: error,
-      }),
+    this.afterAnswering('could not start a password reset', client, () =>
+      this.mailPasswordReset(email, client),
     );
   }
 
@@ -111,9 +114,9 @@ export class AccountService {
     }
     await this.users.setPasswordHash(user.id, passwordHash);
     // Whoever had the old password (or a stolen session) is signed out everywhere, and any
-    // email change they started dies with it: else its link would hand them the account.
+    // email change they started dies with it (MAIL_LINKS_VOIDED_BY): else its link would
+    // hand them the account.
     await this.sessions.revokeAllForUser(user.id, 'password_reset');
-    await this.tokens.voidAll(user.id, ['change_email', 'reset_password']);
     await Promise.all([this.backoff.succeeded(user.username), this.backoff.succeeded(user.email)]);
     await this.events.record({ type: 'password_reset', userId: user.id, client });
     this.mail.send(accountMails.passwordChanged(user.email));
@@ -128,8 +131,8 @@ export class AccountService {
     const user = await this.checkPassword(principal, current, 'current_password');
     assertPasswordPolicy(newPassword, user, 'new_password');
     await this.users.setPasswordHash(user.id, await this.passwords.hash(newPassword));
+    // Also voids pending reset links and email changes (MAIL_LINKS_VOIDED_BY).
     await this.sessions.revokeAllForUser(user.id, 'password_changed', principal.sessionId);
-    await this.tokens.voidAll(user.id, ['reset_password', 'change_email']);
     await this.events.record({ type: 'password_changed', userId: user.id, client });
     this.mail.send(accountMails.passwordChanged(user.email));
   }
@@ -149,6 +152,8 @@ export class AccountService {
       ]);
     }
     if (await this.users.isEmailTaken(email)) throw new AccountFieldTakenError('email');
+    // Counted once the request would mail: only real confirmations spend the address's budget.
+    await this.rateLimits.enforce('change-email-target', email);
     const ttlSeconds = this.settings.emailVerificationTtlSeconds;
     const token = await this.tokens.issue({
       userId: user.id,
@@ -172,6 +177,32 @@ export class AccountService {
     this.mail.send(accountMails.accountDeleted(user.email));
   }
 
+  /**
+   * The link is used up in the transaction that changes the address, so an address someone
+   * else took in the meantime (issue #18) leaves it unused: it works once the address is free.
+   */
+  private async confirmNewEmail(
+    token: string,
+    { userId, email }: AccountToken,
+    client: ClientInfo,
+  ): Promise<void> {
+    const user = await this.users.findById(userId);
+    if (!user?.isActive) throw new InvalidAccountTokenError();
+    let changed: boolean;
+    try {
+      changed = await this.users.changeEmail(user.id, email, async (manager) =>
+        Boolean(await this.tokens.consume(token, ['change_email'], manager)),
+      );
+    } catch (error) {
+      if (error instanceof AccountFieldTakenError) throw new NewEmailTakenError();
+      throw error;
+    }
+    if (!changed) throw new InvalidAccountTokenError();
+    await this.tokens.voidFor(user.id, 'email_changed');
+    await this.events.record({ type: 'email_changed', userId: user.id, client });
+    this.mail.send(accountMails.emailChanged(user.email, email));
+  }
+
   private async mailPasswordReset(email: string, client: ClientInfo): Promise<void> {
     const user = await this.users.findByEmail(email);
     if (!user?.isActive) return;
@@ -185,6 +216,13 @@ export class AccountService {
     const url = this.mail.link('/reset-password', token);
     this.mail.send(accountMails.passwordReset(user.email, url, ttlSeconds / 60));
     await this.events.record({ type: 'password_reset_requested', userId: user.id, client });
+  }
+
+  /** Work whose outcome must not show in the answer (or its timing): failures go to the log. */
+  private afterAnswering(failure: string, client: ClientInfo, work: () => Promise<void>): void {
+    work().catch((error: unknown) =>
+      this.logger.warn({ msg: failure, request_id: client.requestId, err: error }),
+    );
   }
 
   /**

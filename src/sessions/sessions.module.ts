@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccountTokensModule } from '../account-tokens/account-tokens.module.js';
 import { SecurityEventsModule } from '../security-events/security-events.module.js';
 import { RefreshToken } from './entities/refresh-token.entity.js';
 import { Session } from './entities/session.entity.js';
@@ -7,7 +8,11 @@ import { SessionsController } from './sessions.controller.js';
 import { SessionsService } from './sessions.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Session, RefreshToken]), SecurityEventsModule],
+  imports: [
+    TypeOrmModule.forFeature([Session, RefreshToken]),
+    SecurityEventsModule,
+    AccountTokensModule,
+  ],
   controllers: [SessionsController],
   providers: [SessionsService],
   exports: [SessionsService],

@@ -18,6 +18,8 @@ import {
   type FindOptionsWhere,
   type Repository,
 } from 'typeorm';
+import { AccountTokensService } from '../account-tokens/account-tokens.service.js';
+import { voidsMailLinks } from '../account-tokens/mail-link-voiding.js';
 import type { ClientInfo } from '../common/http/client-address.js';
 import { SecurityEventsService } from '../security-events/security-events.service.js';
 import type { MaybePromise } from '../platform/maybe-promise.js';
@@ -71,6 +73,7 @@ export class SessionsService
     private readonly dataSource: DataSource,
     private readonly feed: ChangeFeedService,
     private readonly events: SecurityEventsService,
+    private readonly mailLinks: AccountTokensService,
     config: ConfigService<Configuration, true>,
   ) {
     this.refreshTtlMs = config.get('sessions', { infer: true }).refreshTokenTtlSeconds * 1000;
@@ -181,8 +184,12 @@ export class SessionsService
 
   /** Revokes one of the user's own sessions; someone else's id is as unknown as a made-up one. */
   async revokeOwned(userId: string, sessionId: string, client: ClientInfo): Promise<void> {
-    const revoked = await this.revokeWhere({ id: sessionId, userId }, 'revoked_by_user');
-    if (revoked.length === 0) throw new SessionNotFoundError();
+    await this.feed.transaction(async (manager, announce) => {
+      const reason = 'revoked_by_user';
+      const revoked = await this.markRevoked(manager, announce, { id: sessionId, userId }, reason);
+      if (revoked.length === 0) throw new SessionNotFoundError();
+      await this.voidMailLinks(manager, userId, reason);
+    });
     await this.events.record({ type: 'session_revoked', userId, client });
   }
 
@@ -193,7 +200,11 @@ export class SessionsService
     keepSessionId?: string,
   ): Promise<number> {
     const criteria = keepSessionId ? { userId, id: Not(keepSessionId) } : { userId };
-    return (await this.revokeWhere(criteria, reason)).length;
+    return this.feed.transaction(async (manager, announce) => {
+      const revoked = await this.markRevoked(manager, announce, criteria, reason);
+      await this.voidMailLinks(manager, userId, reason);
+      return revoked.length;
+    });
   }
 
   /**
@@ -252,6 +263,18 @@ export class SessionsService
     return this.feed.transaction((manager, announce) =>
       this.markRevoked(manager, announce, criteria, reason),
     );
+  }
+
+  /**
+   * The owner's own revocations, and a new password's, void the pending mail links listed for
+   * them (issue #18): in the revoking transaction, so neither commits without the other.
+   */
+  private async voidMailLinks(
+    manager: EntityManager,
+    userId: string,
+    reason: SessionRevocationReason,
+  ): Promise<void> {
+    if (voidsMailLinks(reason)) await this.mailLinks.voidFor(userId, reason, manager);
   }
 
   /** Revokes the live sessions matching `criteria`, and announces them with the transaction. */

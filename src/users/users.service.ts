@@ -4,6 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import {
   MoreThanOrEqual,
   QueryFailedError,
+  type EntityManager,
   type FindOptionsWhere,
   type QueryDeepPartialEntity,
   type Repository,
@@ -143,14 +144,24 @@ export class UsersService implements OnModuleInit {
     return affected > 0;
   }
 
-  /** The new address was proven by following a link sent to it, so it is verified. */
-  async changeEmail(id: string, email: string): Promise<void> {
+  /**
+   * The new address was proven by following a link sent to it, so it is verified. `proof`
+   * runs first in the same transaction (using up that link): false leaves the account as it
+   * is, and an address taken meanwhile (409) rolls the proof back too.
+   */
+  async changeEmail(
+    id: string,
+    email: string,
+    proof: (manager: EntityManager) => Promise<boolean>,
+  ): Promise<boolean> {
     try {
-      await this.updateAndAnnounce(
+      const affected = await this.updateAndAnnounce(
         id,
         { id },
         { email: loginLookupKey(email), emailVerified: true },
+        proof,
       );
+      return affected > 0;
     } catch (error) {
       const taken = takenBy(error);
       if (taken) throw new AccountFieldTakenError(taken);
@@ -166,13 +177,18 @@ export class UsersService implements OnModuleInit {
     });
   }
 
-  /** Every instance drops the user from its cache, once (and only if) the update commits. */
+  /**
+   * Every instance drops the user from its cache, once (and only if) the update commits.
+   * `precondition`, if given, runs first in the transaction; false: nothing is updated.
+   */
   private updateAndAnnounce(
     id: string,
     criteria: FindOptionsWhere<User>,
     changes: QueryDeepPartialEntity<User>,
+    precondition?: (manager: EntityManager) => Promise<boolean>,
   ): Promise<number> {
     return this.feed.transaction(async (manager, announce) => {
+      if (precondition && !(await precondition(manager))) return 0;
       const result = await manager.update(User, criteria, changes);
       await announce(USERS_TOPIC, [id]);
       return result.affected ?? 0;

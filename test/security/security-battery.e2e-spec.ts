@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestApp, TEST_JWT_SECRET, type TestApp } from '../create-test-app.js';
 import { logIn, newSignup, signUp, signUpAndLogIn } from '../factories/user.factory.js';
 import { claimsOf } from '../jwt-claims.js';
+import { startSmtpServer, tokenIn, type TestSmtpServer } from '../smtp-server.js';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -644,5 +645,196 @@ describe('security battery: addresses and names (issue 18 points 5, 9, 10)', () 
         { field: 'username', message: 'must contain a letter or a digit' },
       ]);
     }
+  });
+});
+
+/**
+ * Issue #18, points 3, 6, 7 and 8: ways around the account's mail links. An app of its own,
+ * with a real SMTP server to read the links from, verified email required and the mail limits
+ * on; each request from a client address of its own, so only the limit under test counts.
+ */
+describe('mail links: lock-out, mail bombing, revocation, conflicts (issue #18)', () => {
+  let smtp: TestSmtpServer;
+  let t: TestApp;
+  beforeAll(async () => {
+    smtp = await startSmtpServer();
+    t = await createTestApp({
+      SMTP_URL: smtp.url,
+      TRUST_PROXY: '1',
+      REQUIRE_VERIFIED_EMAIL: 'true',
+      RATE_LIMIT_CHANGE_EMAIL: '5/1h',
+      RATE_LIMIT_CHANGE_EMAIL_TARGET: '3/1h',
+      RATE_LIMIT_VERIFY_EMAIL_REQUEST: '10/1h',
+      RATE_LIMIT_VERIFY_EMAIL_REQUEST_ACCOUNT: '3/1h',
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+    await smtp.close();
+  });
+
+  const problem = (code: string) => `https://whazz.audio/problems/${code}`;
+  /** An IPv6 /64 of its own (documentation range), believed through TRUST_PROXY. */
+  const newClient = () => {
+    const [a, b] = [randomUUID().slice(0, 4), randomUUID().slice(0, 4)];
+    return `2001:db8:${a}:${b}::1`;
+  };
+  const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+  const mailsTo = (to: string, subject: RegExp) =>
+    smtp.received.filter((mail) => mail.to === to && subject.test(mail.subject));
+  const verify = (token: string) => t.http.post('/auth/verify-email').send({ token });
+  const askForLink = (email: string, client = newClient()) =>
+    t.http.post('/auth/verify-email/request').set('X-Forwarded-For', client).send({ email });
+  const emailOf = async (id: string) =>
+    (
+      await t.dataSource.query<[{ email: string }]>('SELECT email FROM users WHERE id = $1', [id])
+    )[0].email;
+  /** Signed up, verified through the link mailed at signup, and signed in. */
+  const verifiedUser = async () => {
+    const user = await signUp(t.http);
+    const token = tokenIn(await smtp.mailTo(user.email, /Confirm your email/));
+    expect((await verify(token)).status).toBe(200);
+    return { ...user, ...(await logIn(t.http, user, 'owner')) };
+  };
+  const changeEmail = (accessToken: string, password: string, newEmail: string) =>
+    t.http
+      .post('/auth/change-email')
+      .set(bearer(accessToken))
+      .send({ new_email: newEmail, password });
+
+  describe('point 3: an unverified account locked out by REQUIRE_VERIFIED_EMAIL', () => {
+    it('gets a new link without a session, and the 403 names the route to ask for it', async () => {
+      const user = await signUp(t.http);
+      await smtp.mailTo(user.email, /Confirm your email/);
+      // The link mailed at signup expired (or the account predates verification).
+      await t.dataSource.query(
+        `UPDATE account_tokens SET expires_at = now() - interval '1 second' WHERE user_id = $1`,
+        [user.id],
+      );
+      const credentials = { username_or_email: user.username, password: user.password };
+      const refused = await t.http.post('/auth/login').send(credentials);
+      expect(refused.status).toBe(403);
+      expect(refused.body.type).toBe(problem('email-not-verified'));
+      expect(refused.body.detail).toContain('POST /auth/verify-email/request');
+
+      const asked = await askForLink(` ${user.email.toUpperCase()} `);
+      expect(asked.status).toBe(202);
+      await expect.poll(() => mailsTo(user.email, /Confirm your email/).length).toBe(2);
+      const token = tokenIn(mailsTo(user.email, /Confirm your email/)[1]!);
+      expect((await verify(token)).status).toBe(200);
+      expect((await t.http.post('/auth/login').send(credentials)).status).toBe(200);
+    });
+
+    it('answers an unknown or already verified address as it answers a known one, mailing neither', async () => {
+      const unverified = await signUp(t.http);
+      const verified = await verifiedUser();
+      const nobody = `nobody.${randomUUID().slice(0, 8)}@example.com`;
+      const answers = [
+        await askForLink(unverified.email),
+        await askForLink(verified.email),
+        await askForLink(nobody),
+      ];
+      for (const answer of answers) {
+        expect(answer.status).toBe(202);
+        expect(answer.body).toEqual(answers[0]!.body);
+      }
+      await expect.poll(() => mailsTo(unverified.email, /Confirm your email/).length).toBe(2);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(mailsTo(verified.email, /Confirm your email/)).toHaveLength(1);
+      expect(mailsTo(nobody, /./)).toHaveLength(0);
+    });
+
+    it('limits the public request per target address and per client address', async () => {
+      const target = `target.${randomUUID().slice(0, 8)}@example.com`;
+      const perTarget = [];
+      for (let n = 0; n < 4; n += 1) perTarget.push((await askForLink(target)).status);
+      expect(perTarget).toEqual([202, 202, 202, 429]);
+
+      const client = newClient();
+      const perClient = [];
+      for (let n = 0; n < 11; n += 1) {
+        const email = `someone.${randomUUID().slice(0, 8)}@example.com`;
+        perClient.push((await askForLink(email, client)).status);
+      }
+      expect(perClient).toEqual([...Array<number>(10).fill(202), 429]);
+    });
+  });
+
+  it("point 6: two accounts cannot fill a stranger's inbox with email-change confirmations", async () => {
+    const stranger = `stranger.${randomUUID().slice(0, 8)}@example.com`;
+    const statuses: number[] = [];
+    for (const attacker of [await verifiedUser(), await verifiedUser()]) {
+      for (let n = 0; n < 5; n += 1) {
+        statuses.push(
+          (await changeEmail(attacker.accessToken, attacker.password, stranger)).status,
+        );
+      }
+    }
+    expect(statuses).toEqual([202, 202, 202, ...Array<number>(7).fill(429)]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(mailsTo(stranger, /Confirm your new email/)).toHaveLength(3);
+  });
+
+  describe('point 7: someone who had the password started a change to their own address', () => {
+    /** The owner's account, and the intruder's pending link that would take it. */
+    const intruded = async () => {
+      const owner = await verifiedUser();
+      const intruder = await logIn(t.http, owner, 'intruder');
+      const intruderEmail = newSignup().email;
+      const asked = await changeEmail(intruder.accessToken, owner.password, intruderEmail);
+      expect(asked.status).toBe(202);
+      const takeover = tokenIn(await smtp.mailTo(intruderEmail, /Confirm your new email/));
+      return { owner, takeover };
+    };
+
+    it('ending every session voids the pending change', async () => {
+      const { owner, takeover } = await intruded();
+      const ended = await t.http.post('/auth/logout-all').set(bearer(owner.accessToken));
+      expect(ended.status).toBe(200);
+      const followed = await verify(takeover);
+      expect(followed.status).toBe(400);
+      expect(followed.body.type).toBe(problem('invalid-account-token'));
+      expect(await emailOf(owner.id)).toBe(owner.email);
+    });
+
+    it('revoking a session from the sessions list voids the pending change', async () => {
+      const { owner, takeover } = await intruded();
+      const listed = await t.http.get('/auth/sessions').set(bearer(owner.accessToken));
+      const theirs = (listed.body as { id: string; user_agent: string }[]).find(
+        (session) => session.user_agent === 'intruder',
+      )!;
+      const revoked = await t.http
+        .delete(`/auth/sessions/${theirs.id}`)
+        .set(bearer(owner.accessToken));
+      expect(revoked.status).toBe(204);
+      expect((await verify(takeover)).status).toBe(400);
+      expect(await emailOf(owner.id)).toBe(owner.email);
+    });
+  });
+
+  it('point 8: a change link whose address was taken meanwhile answers a documented 409 and is not used up', async () => {
+    const user = await verifiedUser();
+    const wanted = newSignup().email;
+    expect((await changeEmail(user.accessToken, user.password, wanted)).status).toBe(202);
+    const token = tokenIn(await smtp.mailTo(wanted, /Confirm your new email/));
+    const squatter = await signUp(t.http, { email: wanted });
+
+    const conflict = await verify(token);
+    expect(conflict.status).toBe(409);
+    expect(conflict.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(conflict.body.type).toBe(problem('new-email-taken'));
+    expect(await emailOf(user.id)).toBe(user.email);
+
+    // The address is freed again: the same link now finishes the change.
+    const squatterLink = tokenIn(await smtp.mailTo(wanted, /Confirm your email/));
+    expect((await verify(squatterLink)).status).toBe(200);
+    const squatterSession = await logIn(t.http, squatter);
+    const gone = await t.http
+      .delete('/auth/me')
+      .set(bearer(squatterSession.accessToken))
+      .send({ password: squatter.password });
+    expect(gone.status).toBe(204);
+    expect((await verify(token)).status).toBe(200);
+    expect(await emailOf(user.id)).toBe(wanted);
   });
 });

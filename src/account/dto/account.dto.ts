@@ -9,6 +9,12 @@ export class VerifyEmailDto {
   token: string;
 }
 
+export class VerificationRequestDto {
+  /** A new link goes there if it still needs confirming. @example "alice@example.com" */
+  @AccountEmail()
+  email: string;
+}
+
 export class ForgotPasswordDto {
   /** @example "alice@example.com" */
   @AccountEmail()

@@ -2,7 +2,7 @@
 export class ServiceInfoDto {
   /** @example "whazz-audio-auth" */
   name: string;
-  /** @example "2.0.0" */
+  /** @example "2.1.0" */
   version: string;
   /** Swagger UI. @example "/docs" */
   docs: string;
