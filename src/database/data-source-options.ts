@@ -8,7 +8,11 @@ import { AddEmailVerified1795567948490 } from '../../migrations/1795567948490-Ad
 import { AddAccountTokens1795567948491 } from '../../migrations/1795567948491-AddAccountTokens.js';
 import { PunycodeEmailDomains1796123762830 } from '../../migrations/1796123762830-PunycodeEmailDomains.js';
 import { AddUsernameSkeleton1796123762831 } from '../../migrations/1796123762831-AddUsernameSkeleton.js';
+import { AddRoles1796200000000 } from '../../migrations/1796200000000-AddRoles.js';
 import { AccountToken } from '../account-tokens/entities/account-token.entity.js';
+import { Role } from '../authorization/entities/role.entity.js';
+import { RolePermission } from '../authorization/entities/role-permission.entity.js';
+import { UserRole } from '../authorization/entities/user-role.entity.js';
 import { LoginFailure } from '../login-backoff/entities/login-failure.entity.js';
 import { SecurityEvent } from '../security-events/entities/security-event.entity.js';
 import { RefreshToken } from '../sessions/entities/refresh-token.entity.js';
@@ -16,7 +20,17 @@ import { Session } from '../sessions/entities/session.entity.js';
 import { User } from '../users/entities/user.entity.js';
 import { QuietTypeOrmLogger } from './quiet-typeorm.logger.js';
 
-export const ENTITIES = [User, Session, RefreshToken, LoginFailure, SecurityEvent, AccountToken];
+export const ENTITIES = [
+  User,
+  Session,
+  RefreshToken,
+  LoginFailure,
+  SecurityEvent,
+  AccountToken,
+  Role,
+  RolePermission,
+  UserRole,
+];
 
 /**
  * Listed, not globbed: the TypeORM CLI, the built app and the test runner load the same
@@ -32,6 +46,7 @@ export const MIGRATIONS = [
   AddAccountTokens1795567948491,
   PunycodeEmailDomains1796123762830,
   AddUsernameSkeleton1796123762831,
+  AddRoles1796200000000,
 ];
 
 export interface ConnectionSettings {

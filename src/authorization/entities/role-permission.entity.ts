@@ -1,0 +1,16 @@
+import { Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Role } from './role.entity.js';
+
+/** One permission a role grants. Stored by name: the names are defined in code. */
+@Entity({ name: 'role_permissions' })
+export class RolePermission {
+  @PrimaryColumn({ name: 'role_id', type: 'uuid', primaryKeyConstraintName: 'PK_role_permissions' })
+  roleId: string;
+
+  @PrimaryColumn({ type: 'varchar', length: 64, primaryKeyConstraintName: 'PK_role_permissions' })
+  permission: string;
+
+  @ManyToOne(() => Role, (role) => role.permissions, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'role_id', foreignKeyConstraintName: 'FK_role_permissions_role' })
+  role?: Role;
+}
