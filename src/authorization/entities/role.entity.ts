@@ -3,11 +3,9 @@ import {
   CreateDateColumn,
   Entity,
   Index,
-  OneToMany,
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
-import { RolePermission } from './role-permission.entity.js';
 
 /** A named set of permissions; `admin` and `support` are built in (issue #19). */
 @Entity({ name: 'roles' })
@@ -22,9 +20,6 @@ export class Role {
   /** Seeded by a migration: cannot be renamed or deleted. */
   @Column({ name: 'built_in', type: 'boolean', default: false })
   builtIn: boolean;
-
-  @OneToMany(() => RolePermission, (permission) => permission.role)
-  permissions?: RolePermission[];
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
