@@ -16,6 +16,8 @@ import { ADMIN_ROLE, isPermission, PERMISSIONS, type Permission } from './permis
 export interface Grants {
   roles: readonly string[];
   permissions: ReadonlySet<Permission>;
+  /** The same, sorted, for GET /auth/me. */
+  permissionList: readonly Permission[];
 }
 
 /** The transaction a change runs in, as `ChangeFeedService.transaction` hands it over. */
@@ -29,7 +31,7 @@ export const ROLES_TOPIC = 'roles-changed';
 export const EVERYONE = '*';
 /** Most accounts hold no role and share one small entry; as many entries as UsersService. */
 const CACHE_LIMIT = 20_000;
-const NO_GRANTS: Grants = { roles: [], permissions: new Set() };
+const NO_GRANTS: Grants = { roles: [], permissions: new Set(), permissionList: [] };
 
 /**
  * Who may do what (issue #19). Each instance keeps the grants of recent requesters in
@@ -183,7 +185,7 @@ export class AuthorizationService implements OnModuleInit {
       // A permission since removed from the code grants nothing.
       else if (permission !== null && isPermission(permission)) permissions.add(permission);
     }
-    return { roles: [...roles].sort(), permissions };
+    return { roles: [...roles].sort(), permissions, permissionList: [...permissions].sort() };
   }
 
   private async currentFingerprint(): Promise<string> {
