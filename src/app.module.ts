@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { AdminModule } from './admin/admin.module.js';
 import { AppController } from './app.controller.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AuthorizationModule } from './authorization/authorization.module.js';
@@ -32,6 +33,7 @@ export class AppModule {
         AuthModule,
         // After AuthModule: its permissions guard reads the principal the bearer guard sets.
         AuthorizationModule,
+        AdminModule,
         HealthModule,
       ],
       controllers: [AppController],

@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_GUARD } from '@nestjs/core';
 import { AuthorizationService } from './authorization.service.js';
+import { Role } from './entities/role.entity.js';
+import { RolesService } from './roles.service.js';
 import { PermissionsGuard } from './permissions.guard.js';
 
 /**
@@ -9,7 +12,12 @@ import { PermissionsGuard } from './permissions.guard.js';
  * the principal the bearer guard puts on the request.
  */
 @Module({
-  providers: [AuthorizationService, { provide: APP_GUARD, useClass: PermissionsGuard }],
-  exports: [AuthorizationService],
+  imports: [TypeOrmModule.forFeature([Role])],
+  providers: [
+    AuthorizationService,
+    RolesService,
+    { provide: APP_GUARD, useClass: PermissionsGuard },
+  ],
+  exports: [AuthorizationService, RolesService],
 })
 export class AuthorizationModule {}

@@ -83,8 +83,10 @@ export class AuthorizationService implements OnModuleInit {
     return (await this.grantsOf(userId)).permissions;
   }
 
-  async rolesOf(userId: string): Promise<string[]> {
-    return [...(await this.grantsOf(userId)).roles];
+  /** With `manager`, from the database inside that transaction. */
+  async rolesOf(userId: string, manager?: EntityManager): Promise<string[]> {
+    const grants = manager ? await this.loadGrants(userId, manager) : await this.grantsOf(userId);
+    return [...grants.roles];
   }
 
   /** Inside a transaction (`manager`), from the database: for rules that must not be stale. */
@@ -109,7 +111,14 @@ export class AuthorizationService implements OnModuleInit {
     }
     const { manager, announce } = within;
     const wanted = [...new Set(roleNames)].sort();
-    const roles = wanted.length > 0 ? await manager.findBy(Role, { name: In(wanted) }) : [];
+    // FOR SHARE: a role being deleted or renamed meanwhile waits for this, or this for it.
+    const roles =
+      wanted.length > 0
+        ? await manager.find(Role, {
+            where: { name: In(wanted) },
+            lock: { mode: 'pessimistic_read' },
+          })
+        : [];
     const unknown = wanted.find((name) => !roles.some((role) => role.name === name));
     if (unknown !== undefined) throw new UnknownRoleError('roles', unknown);
     if (!(await manager.existsBy(User, { id: userId }))) throw new RoleHolderNotFoundError();
