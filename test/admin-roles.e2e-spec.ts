@@ -5,6 +5,11 @@ import { PERMISSIONS } from '../src/authorization/permissions.js';
 import { RolesService } from '../src/authorization/roles.service.js';
 import { createTestApp, type TestApp } from './create-test-app.js';
 import { signUpAndLogIn, type LoggedInUser } from './factories/user.factory.js';
+import {
+  onPrivateDatabase,
+  privateDatabase,
+  type PrivateDatabase,
+} from './factories/private-database.js';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 interface Operation {
@@ -279,11 +284,25 @@ describe('the admin roles API (issue #19)', () => {
     });
   });
 
+  // A database of its own: the rule counts every account's roles.
   describe('the last administrator', () => {
+    let database: PrivateDatabase;
+    let t: TestApp;
+    let authorization: AuthorizationService;
+    beforeAll(async () => {
+      database = await privateDatabase();
+      t = await createTestApp(onPrivateDatabase(database));
+      authorization = t.app.get(AuthorizationService);
+    });
+    afterAll(async () => {
+      await t.close();
+      await database.drop();
+    });
+
     it('two administrators demoting each other over HTTP at once leave exactly one', async () => {
       for (let round = 0; round < 3; round += 1) {
         const [first, second] = await Promise.all([signUpAndLogIn(t.http), signUpAndLogIn(t.http)]);
-        // Only these two hold admin now (the others in plain SQL); the suite's is re-granted after.
+        // Only these two hold admin now (earlier rounds' winner removed in plain SQL).
         await t.dataSource.query(
           `DELETE FROM user_roles WHERE role_id = (SELECT id FROM roles WHERE name = 'admin')`,
         );
@@ -304,7 +323,6 @@ describe('the admin roles API (issue #19)', () => {
           `SELECT count(*)::int AS count FROM user_roles WHERE role_id = (SELECT id FROM roles WHERE name = 'admin')`,
         );
         expect(count).toBe(1);
-        await authorization.setUserRoles(admin.id, ['admin']);
       }
     });
   });

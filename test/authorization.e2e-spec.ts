@@ -3,19 +3,30 @@ import { AuthorizationService } from '../src/authorization/authorization.service
 import { PERMISSIONS } from '../src/authorization/permissions.js';
 import { createTestApp, type TestApp } from './create-test-app.js';
 import { grantRole } from './factories/roles.factory.js';
+import {
+  onPrivateDatabase,
+  privateDatabase,
+  type PrivateDatabase,
+} from './factories/private-database.js';
 import { logIn, signUp, signUpAndLogIn } from './factories/user.factory.js';
 import { claimsOf } from './jwt-claims.js';
 
+// A database of its own: the last-administrator rule counts every account's roles.
 describe('authorization rules (issue #19)', () => {
+  let database: PrivateDatabase;
   let t: TestApp;
   let authorization: AuthorizationService;
   beforeAll(async () => {
-    t = await createTestApp();
+    database = await privateDatabase();
+    t = await createTestApp(onPrivateDatabase(database));
     authorization = t.app.get(AuthorizationService);
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await database.drop();
+  });
 
-  /** Leaves `admin` to the given users only: other suites' administrators are demoted. */
+  /** Leaves `admin` to the given users only. */
   async function onlyAdministrators(...userIds: string[]): Promise<void> {
     await t.dataSource.query(
       `DELETE FROM user_roles WHERE role_id = (SELECT id FROM roles WHERE name = 'admin')

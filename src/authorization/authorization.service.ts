@@ -43,8 +43,11 @@ export class AuthorizationService implements OnModuleInit {
   private readonly cache = new Map<string, Grants>();
   /** Bumped by every invalidation, so a read that raced one is not cached. */
   private generation = 0;
-  /** What the role tables looked like at the last seed or poll. */
-  private fingerprint?: string;
+  /**
+   * The role tables' change count at the last seed or poll. It only grows, so a count the
+   * same as before means every cached entry was loaded from the current state.
+   */
+  private seenVersion?: string;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -52,21 +55,21 @@ export class AuthorizationService implements OnModuleInit {
   ) {}
 
   /**
-   * The poll is the net under a lost message, and also sees changes made in plain SQL:
-   * row deletions leave no timestamp behind, so it compares a digest of the (small) role
-   * tables and forgets everything when it moved.
+   * The poll is the net under a lost message, and also sees changes made in plain SQL: a
+   * trigger counts every change to the role tables (migration CountRoleChanges), and any
+   * count other than the last one seen forgets everything.
    */
   onModuleInit(): void {
     this.feed.register({
       name: ROLES_TOPIC,
       seed: async () => {
-        this.fingerprint = await this.currentFingerprint();
+        this.seenVersion = await this.changeCount();
         this.forget(EVERYONE);
       },
       poll: async () => {
-        const fingerprint = await this.currentFingerprint();
-        if (fingerprint === this.fingerprint) return;
-        this.fingerprint = fingerprint;
+        const version = await this.changeCount();
+        if (version === this.seenVersion) return;
+        this.seenVersion = version;
         this.forget(EVERYONE);
       },
       receive: (entries) => this.forget(...(entries as string[])),
@@ -197,15 +200,11 @@ export class AuthorizationService implements OnModuleInit {
     return { roles: [...roles].sort(), permissions, permissionList: [...permissions].sort() };
   }
 
-  private async currentFingerprint(): Promise<string> {
-    const [row] = await this.dataSource.query<{ fingerprint: string }[]>(
-      `SELECT md5(
-         coalesce((SELECT string_agg(user_id || ':' || role_id, ',' ORDER BY user_id, role_id) FROM user_roles), '')
-         || '|' || coalesce((SELECT string_agg(role_id || ':' || permission, ',' ORDER BY role_id, permission) FROM role_permissions), '')
-         || '|' || coalesce((SELECT string_agg(id || ':' || name, ',' ORDER BY id) FROM roles), '')
-       ) AS fingerprint`,
+  private async changeCount(): Promise<string> {
+    const [row] = await this.dataSource.query<{ version: string }[]>(
+      'SELECT version FROM role_changes',
     );
-    return row!.fingerprint;
+    return row?.version ?? '';
   }
 
   private forget(...userIds: string[]): void {
