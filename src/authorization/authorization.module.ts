@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_GUARD } from '@nestjs/core';
 import { AuthorizationService } from './authorization.service.js';
+import { BootstrapAdministratorService } from './bootstrap-administrator.service.js';
 import { Role } from './entities/role.entity.js';
 import { RolesService } from './roles.service.js';
 import { PermissionsGuard } from './permissions.guard.js';
@@ -16,8 +17,9 @@ import { PermissionsGuard } from './permissions.guard.js';
   providers: [
     AuthorizationService,
     RolesService,
+    BootstrapAdministratorService,
     { provide: APP_GUARD, useClass: PermissionsGuard },
   ],
-  exports: [AuthorizationService, RolesService],
+  exports: [AuthorizationService, RolesService, BootstrapAdministratorService],
 })
 export class AuthorizationModule {}
