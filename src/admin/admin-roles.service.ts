@@ -59,9 +59,18 @@ export class AdminRolesService {
 
   /** Subject to the last-administrator rule (409). */
   setUserRoles(actor: AdminActor, userId: string, roleNames: string[]): Promise<string[]> {
+    return this.changeUserRoles(actor, userId, () => roleNames);
+  }
+
+  /** `change` maps the roles held (read in the same transaction) to the roles to hold. */
+  changeUserRoles(
+    actor: AdminActor,
+    userId: string,
+    change: (held: string[]) => string[],
+  ): Promise<string[]> {
     return this.feed.transaction(async (manager, announce) => {
       const before = await this.authorization.rolesOf(userId, manager);
-      const after = await this.authorization.setUserRoles(userId, roleNames, {
+      const after = await this.authorization.setUserRoles(userId, change(before), {
         manager,
         announce,
       });

@@ -27,6 +27,13 @@ export interface RoleView {
   updatedAt: Date;
 }
 
+export interface RoleHolder {
+  role: string;
+  username: string;
+  email: string;
+  isActive: boolean;
+}
+
 /** What a change did, for its audit record: the role before and after (null when absent). */
 export interface RoleChange {
   before: RoleView | null;
@@ -48,6 +55,15 @@ export class RolesService {
   async list(): Promise<RoleView[]> {
     const roles = await this.roles.find({ order: { name: 'ASC' } });
     return Promise.all(roles.map((role) => this.view(this.roles.manager, role)));
+  }
+
+  /** Who holds which role, by role then username: for `npm run admin -- list`. */
+  holders(): Promise<RoleHolder[]> {
+    return this.roles.query<RoleHolder[]>(
+      `SELECT r.name AS role, u.username, u.email, u.is_active AS "isActive"
+       FROM user_roles ur JOIN roles r ON r.id = ur.role_id JOIN users u ON u.id = ur.user_id
+       ORDER BY r.name, u.username_normalized`,
+    );
   }
 
   async get(name: string): Promise<RoleView> {
