@@ -1,7 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { AdminModule } from './admin/admin.module.js';
 import { AppController } from './app.controller.js';
 import { AuthModule } from './auth/auth.module.js';
+import { AuthorizationModule } from './authorization/authorization.module.js';
 import { ChangeFeedModule } from './platform/change-feed/change-feed.module.js';
 import type { Configuration } from './config/configuration.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -29,6 +31,9 @@ export class AppModule {
         UsersModule,
         SessionsModule,
         AuthModule,
+        // After AuthModule: its permissions guard reads the principal the bearer guard sets.
+        AuthorizationModule,
+        AdminModule,
         HealthModule,
       ],
       controllers: [AppController],

@@ -30,6 +30,12 @@ const BEARER_ROUTES = [
   'POST /auth/change-password',
   'POST /auth/change-email',
   'DELETE /auth/me',
+  'GET /admin/roles',
+  'POST /admin/roles',
+  'PATCH /admin/roles/{name}',
+  'PUT /admin/roles/{name}/permissions',
+  'DELETE /admin/roles/{name}',
+  'PUT /admin/users/{id}/roles',
 ];
 
 describe('service endpoints, documentation and HTTP hygiene', () => {

@@ -13,6 +13,7 @@ import {
   type RateLimitSettings,
 } from '../rate-limit/rate-limit.config.js';
 import { securityEventsConfig } from '../security-events/security-events.config.js';
+import { authorizationConfig } from '../authorization/authorization.config.js';
 import { sessionsConfig } from '../sessions/sessions.config.js';
 import { tokensConfig } from '../tokens/tokens.config.js';
 import { appConfig, AppVariables, resolveWebConcurrency } from './app.config.js';
@@ -40,6 +41,7 @@ export const FEATURE_CONFIGS = [
   accountConfig,
   mailConfig,
   securityEventsConfig,
+  authorizationConfig,
 ] as const;
 
 type Feature = (typeof FEATURE_CONFIGS)[number];

@@ -9,6 +9,7 @@ import { AddAccountTokens1795567948491 } from '../../migrations/1795567948491-Ad
 import { PunycodeEmailDomains1796123762830 } from '../../migrations/1796123762830-PunycodeEmailDomains.js';
 import { AddUsernameSkeleton1796123762831 } from '../../migrations/1796123762831-AddUsernameSkeleton.js';
 import { AddRoles1796200000000 } from '../../migrations/1796200000000-AddRoles.js';
+import { CountRoleChanges1796200000010 } from '../../migrations/1796200000010-CountRoleChanges.js';
 import { AccountToken } from '../account-tokens/entities/account-token.entity.js';
 import { Role } from '../authorization/entities/role.entity.js';
 import { RolePermission } from '../authorization/entities/role-permission.entity.js';
@@ -47,6 +48,7 @@ export const MIGRATIONS = [
   PunycodeEmailDomains1796123762830,
   AddUsernameSkeleton1796123762831,
   AddRoles1796200000000,
+  CountRoleChanges1796200000010,
 ];
 
 export interface ConnectionSettings {

@@ -838,3 +838,44 @@ describe('mail links: lock-out, mail bombing, revocation, conflicts (issue #18)'
     expect(await emailOf(user.id)).toBe(wanted);
   });
 });
+
+describe('issue #19: permissions come from the roles held now, never from a token', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+  it('a validly signed token claiming roles: ["admin"] gets no admin route', async () => {
+    const user = await signUpAndLogIn(t.http);
+    const forged = hs256(
+      { alg: 'HS256', typ: 'JWT' },
+      { ...claimsOf(user.accessToken), jti: randomUUID(), roles: ['admin'] },
+    );
+    // The token itself is accepted: only the claim is ignored.
+    expect((await t.http.get('/auth/me').set(bearer(forged))).body.roles).toEqual([]);
+    const refused = await t.http.get('/admin/roles').set(bearer(forged));
+    expect(refused.status).toBe(403);
+    expect(refused.body.type).toBe('https://whazz.audio/problems/forbidden');
+  });
+
+  it('a role taken away ends access at once, though the token still claims it', async () => {
+    const { AuthorizationService } =
+      await import('../../src/authorization/authorization.service.js');
+    const { RolesService } = await import('../../src/authorization/roles.service.js');
+    const role = `reader-${randomUUID().slice(0, 8)}`;
+    await t.app.get(RolesService).create(role, ['roles:read']);
+    const user = await signUp(t.http);
+    await t.app.get(AuthorizationService).setUserRoles(user.id, [role]);
+    const { accessToken } = await logIn(t.http, user);
+    expect(claimsOf(accessToken).roles).toEqual([role]);
+    expect((await t.http.get('/admin/roles').set(bearer(accessToken))).status).toBe(200);
+
+    await t.app.get(AuthorizationService).setUserRoles(user.id, []);
+    expect((await t.http.get('/admin/roles').set(bearer(accessToken))).status).toBe(403);
+    const me = await t.http.get('/auth/me').set(bearer(accessToken));
+    expect(me.body).toMatchObject({ roles: [], permissions: [] });
+  });
+});
