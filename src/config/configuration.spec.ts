@@ -172,6 +172,29 @@ describe('buildConfiguration', () => {
     ]);
   });
 
+  it('caps connections per address at 100, or not at all behind a proxy, unless told', () => {
+    const cap = (env: Record<string, string>) => buildConfiguration(env).app.connectionsPerAddress;
+    expect(cap({})).toBe(100);
+    expect(cap({ TRUST_PROXY: '1' })).toBeNull();
+    expect(cap({ TRUST_PROXY: '1', CONNECTIONS_PER_ADDRESS: '500' })).toBe(500);
+    expect(cap({ CONNECTIONS_PER_ADDRESS: 'off' })).toBeNull();
+    for (const value of ['0', '-1', 'many', '1.5']) {
+      expect(problemsOf({ CONNECTIONS_PER_ADDRESS: value })).toEqual([
+        expect.stringMatching(/^CONNECTIONS_PER_ADDRESS: must be a whole number/),
+      ]);
+    }
+  });
+
+  it('refuses a headers timeout longer than the request timeout', () => {
+    expect(buildConfiguration({}).app).toMatchObject({
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+    });
+    expect(problemsOf({ HEADERS_TIMEOUT_SECONDS: '40' })).toEqual([
+      'HEADERS_TIMEOUT_SECONDS: must not be more than REQUEST_TIMEOUT_SECONDS',
+    ]);
+  });
+
   it('never repeats a secret value in an error', () => {
     const problems = problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'short-secret-value' });
     expect(problems.join('\n')).not.toContain('short-secret-value');
