@@ -129,6 +129,14 @@ describe('service endpoints, documentation and HTTP hygiene', () => {
     expect(page.text).not.toMatch(/https?:\/\/(cdn|unpkg|cdnjs|fonts\.googleapis)/);
     const bundle = await t.http.get('/docs/swagger-ui-bundle.js');
     expect(bundle.status).toBe(200);
+    expect(bundle.headers['content-type']).toMatch(/javascript/);
+    for (const asset of [
+      'swagger-ui.css',
+      'swagger-ui-standalone-preset.js',
+      'swagger-ui-init.js',
+    ]) {
+      expect((await t.http.get(`/docs/${asset}`)).status, asset).toBe(200);
+    }
   });
 
   it('serves ReDoc at /redoc with its script from the installed package', async () => {
