@@ -4,45 +4,10 @@
  * connections; and a SIGTERM does not wait for such clients. Over raw sockets, since HTTP
  * clients send whole requests.
  */
-import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestApp, type TestApp } from './create-test-app.js';
 import { ensureBuilt, startService } from './faults/service-process.js';
-
-interface RawAnswer {
-  /** Everything the server sent until it closed the connection. */
-  text: string;
-  /** From connecting to the close. */
-  ms: number;
-}
-
-interface RawClient {
-  socket: Socket;
-  connected: Promise<void>;
-  answer: Promise<RawAnswer>;
-}
-
-function rawClient(port: number, localAddress = '127.0.0.1'): RawClient {
-  const started = Date.now();
-  const socket = connect({ host: '127.0.0.1', port, localAddress });
-  socket.on('error', () => undefined);
-  const connected = new Promise<void>((resolve) => socket.once('connect', resolve));
-  const answer = new Promise<RawAnswer>((resolve) => {
-    let text = '';
-    socket.on('data', (data: Buffer) => (text += data.toString()));
-    socket.once('close', () => resolve({ text, ms: Date.now() - started }));
-  });
-  return { socket, connected, answer };
-}
-
-/** Writes `text` one byte every `everyMs` while the socket takes it. */
-async function trickle(socket: Socket, text: string, everyMs: number): Promise<void> {
-  for (const byte of text) {
-    if (!socket.writable) return;
-    socket.write(byte);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-}
+import { rawClient, trickle, type RawClient } from './raw-http-client.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
