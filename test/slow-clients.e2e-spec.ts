@@ -71,6 +71,13 @@ describe('slow clients', () => {
     expect(ms).toBeLessThan(3500);
   });
 
+  it('logs the bodies cut short by the timeout as nothing worse than their requests', () => {
+    const warnings = t.logs.filter((line) => /"level":(40|50)/.test(line));
+    expect(warnings.filter((line) => /database unavailable|unhandled error/.test(line))).toEqual(
+      [],
+    );
+  });
+
   it('still answers a request sent whole, and keeps its idle connection', async () => {
     const client = rawClient(port);
     await client.connected;
