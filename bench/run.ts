@@ -19,9 +19,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon, { type Options, type Result } from 'autocannon';
+import { SMTPServer } from 'smtp-server';
 import { RATE_LIMIT_VARIABLES } from '../src/config/configuration.js';
 import { measureBcryptRate } from './bcrypt-rate.js';
 
@@ -35,6 +37,25 @@ const WEB_CONCURRENCY = process.env.WEB_CONCURRENCY ?? (process.env.DATABASE_URL
 const SERVICE_WORKERS = WEB_CONCURRENCY === 'auto' ? CORES : Number(WEB_CONCURRENCY);
 /** Enough concurrent logins to keep every hashing thread busy, few enough not to time out. */
 const HASHING_CONNECTIONS = CORES * 4;
+
+/** An SMTP server that takes every mail and keeps none (smtp-server, a dev dependency). */
+async function startSmtpSink(): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, _session, done) {
+      stream.on('end', () => done());
+      stream.resume();
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.server.address() as AddressInfo;
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
 
 interface Row {
   scenario: string;
@@ -349,6 +370,8 @@ async function main(): Promise<void> {
       WORKERS: String(SERVICE_WORKERS),
     });
   const floors = [startHello(helloPort, 'fastify'), startHello(expressHelloPort, 'express')];
+  // Production refuses to write mail to files: signups mail a sink in this process instead.
+  const smtp = await startSmtpSink();
   const serviceEnv = {
     ...process.env,
     NODE_ENV: 'production',
@@ -363,13 +386,16 @@ async function main(): Promise<void> {
     // Except the one every route counts, as in production: counted, but too high to refuse.
     RATE_LIMIT_DEFAULT: process.env.RATE_LIMIT_DEFAULT ?? '9999999/1m',
     LOGIN_BACKOFF_AFTER_FAILURES: '0',
-    // Signups mail a verification link: to a throwaway outbox, not the repository's.
-    MAIL_OUTBOX_DIR: join(tmpdir(), `whazz-bench-outbox-${process.pid}`),
+    SMTP_URL: smtp.url,
+    // Production refuses links to localhost; nobody follows these.
+    APP_PUBLIC_URL: 'https://auth.bench.example',
+    // All load comes from one address, over more connections than a client would hold.
+    CONNECTIONS_PER_ADDRESS: 'off',
     EMBEDDED_DATABASE_DIR:
       process.env.EMBEDDED_DATABASE_DIR ?? join(tmpdir(), `whazz-bench-${process.pid}`),
   };
   // What the run writes for itself alone; a database folder the caller named is kept.
-  const throwaway = [ceilingScript, serviceEnv.MAIL_OUTBOX_DIR];
+  const throwaway = [ceilingScript];
   if (!process.env.EMBEDDED_DATABASE_DIR) throwaway.push(serviceEnv.EMBEDDED_DATABASE_DIR);
   // Exactly what `npm run start:prod` runs (its node flags included), minus npm itself.
   const startProd = (
@@ -533,6 +559,7 @@ async function main(): Promise<void> {
     if (service.exitCode === null && service.signalCode === null)
       await new Promise((resolve) => service.once('exit', resolve));
     for (const path of throwaway) rmSync(path, { recursive: true, force: true });
+    await smtp.close();
   }
 }
 

@@ -14,26 +14,28 @@ import helmet, { type HelmetOptions } from 'helmet';
 import type { Bindings, ChildLoggerOptions, Logger as PinoLogger } from 'pino';
 import { AppModule } from './app.module.js';
 import { useJsonBodyParser } from './common/http/json-body.parser.js';
+import { answerStarted, ClientConnections } from './common/http/client-connections.js';
 import { endLingeringAnswer } from './common/http/lingering-close.js';
+import { clientRequestIdOf, REQUEST_ID_HEADER } from './common/http/request-id.js';
 import { AppLogger } from './platform/logging/app-logger.js';
 import { logRequestCompleted } from './platform/logging/request-completed-log.js';
 import { RequestLogger } from './platform/logging/request-logger.js';
 import { PROBLEM_CONTENT_TYPE } from './common/problem-details.js';
 import { ProblemDetailsFilter, sendProblem } from './common/problem-details.filter.js';
 import { createValidationPipe } from './common/request-validation.js';
+import type { AppConfig } from './config/app.config.js';
 import type { Configuration } from './config/configuration.js';
 import { setupApiDocs } from './docs/api-docs.js';
 
 export const BODY_LIMIT_BYTES = 100 * 1024;
-const REQUEST_ID_HEADER = 'x-request-id';
-const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const REQUEST_ID_LOG_LABEL = 'request_id';
 
-/** A caller's X-Request-Id is kept when it is safe to log; otherwise we make one. */
-function requestIdFor(request: IncomingMessage): string {
-  const incoming = request.headers[REQUEST_ID_HEADER];
-  return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
-}
+/**
+ * Always the service's own id (issue #18 point 11): a caller's X-Request-Id went into logs and
+ * security events as given, so a caller could make its requests pass for others'. A caller's
+ * id is logged beside it, as `client_request_id` (clientRequestIdOf).
+ */
+const requestIdFor = (): string => randomUUID();
 
 /** One line per request, after it is answered, instead of Fastify's two; no headers, no body. */
 class RequestLogController extends LogController {
@@ -47,6 +49,7 @@ class RequestLogController extends LogController {
     // The root logger, with the id in the line: request.log would make the request a child.
     logRequestCompleted(this.logger, {
       request_id: request.id,
+      client_request_id: clientRequestIdOf(request.headers),
       method: request.method,
       path: request.url.split('?')[0]!,
       status: reply.statusCode,
@@ -55,29 +58,50 @@ class RequestLogController extends LogController {
   }
 }
 
+/** How long a connection answered on the raw socket may stay open for its client to read. */
+const CLIENT_ERROR_LINGER_MS = 2000;
+
+const CLIENT_ERRORS: Record<string, { status: number; detail: string }> = {
+  // HEADERS_TIMEOUT_SECONDS or REQUEST_TIMEOUT_SECONDS passed (RFC 9110 15.5.9).
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, detail: 'The request did not arrive in time.' },
+  HPE_HEADER_OVERFLOW: { status: 431, detail: 'The request headers are too large.' },
+};
+const NOT_HTTP = { status: 400, detail: 'The request is not valid HTTP.' };
+
 /**
- * Requests Node's parser rejects before Fastify sees them (unknown method, oversized
- * headers): answered as problem details too, on the raw socket. A connection that already
- * has its answer out (a refused body being read, whose client hung up mid-body) gets nothing
- * more: that answer is ended, so it is logged, and Node closes the connection.
+ * Requests Node's parser rejects, or that did not all arrive in time, before Fastify answers
+ * them: answered as problem details too, on the raw socket, then closed (destroyed after a
+ * moment if the client, still sending, does not hang up: a slow client must not keep it).
+ * A connection that already has its answer out (a refused body being read, whose client hung
+ * up mid-body or ran out of time) gets nothing more: that answer is ended, so it is logged, and
+ * Node closes the connection.
  */
 function answerClientError(error: Error & { code?: string }, socket: Socket): void {
   if (endLingeringAnswer(socket)) return;
-  if (!socket.writable) return;
-  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-  const body = JSON.stringify({
-    type: 'about:blank',
-    title: STATUS_CODES[status],
-    status,
-    detail: 'The request is not valid HTTP.',
-  });
+  if (!socket.writable || answerStarted(socket)) {
+    socket.destroy();
+    return;
+  }
+  const { status, detail } = (error.code && CLIENT_ERRORS[error.code]) || NOT_HTTP;
+  const body = JSON.stringify({ type: 'about:blank', title: STATUS_CODES[status], status, detail });
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
+  setTimeout(() => socket.destroy(), CLIENT_ERROR_LINGER_MS).unref();
 }
 
-function createHttpAdapter(logger: PinoLogger, trustProxyHops: number): FastifyAdapter {
+function createHttpAdapter(logger: PinoLogger, appConfig: AppConfig): FastifyAdapter {
+  const { trustProxyHops, headersTimeoutMs, requestTimeoutMs } = appConfig;
   return new FastifyAdapter({
+    // Node closes a connection with a 408 when its request is not all in by then; how often it
+    // checks bounds how late that may be (its default, 30 s, would make a 10 s timeout 40 s).
+    http: {
+      headersTimeout: headersTimeoutMs,
+      requestTimeout: requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, headersTimeoutMs / 2),
+    },
+    // Fastify sets the server's requestTimeout again from its own option (0, none, by default).
+    requestTimeout: requestTimeoutMs,
     // request.ip: the socket address, or the hop'th address from the right of X-Forwarded-For.
     // (proxy-addr's rule for a hop count, which Nest's adapter types do not accept as a number.)
     // With no proxy trusted, false: Fastify then reads the socket's address without running
@@ -218,13 +242,14 @@ export async function createApp(
 ): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(configuration),
-    createHttpAdapter(rootLogger, configuration.app.trustProxyHops),
+    createHttpAdapter(rootLogger, configuration.app),
     {
       logger: new AppLogger(rootLogger),
       // Our JSON parser (useJsonBodyParser) is the only one; Nest's would add form bodies.
       bodyParser: false,
     },
   );
+  new ClientConnections(app.getHttpServer(), configuration.app.connectionsPerAddress, rootLogger);
   await configureApp(app, configuration);
   return app;
 }

@@ -5,6 +5,7 @@ import type { Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { createApp } from './app.setup.js';
+import { ClientConnections } from './common/http/client-connections.js';
 import { runClusterPrimary } from './platform/cluster/cluster-primary.js';
 import { AppLogger, createRootLogger } from './platform/logging/app-logger.js';
 import { chooseLogFormat } from './platform/logging/log-format.js';
@@ -51,6 +52,9 @@ async function serve(configuration: Configuration, rootLogger: PinoLogger): Prom
   logger.log(`${name} ${version} listening on http://${host}:${port} (docs at /docs)`, 'Bootstrap');
 }
 
+/** How long a shutdown lets a request that is still arriving finish arriving. */
+const UNFINISHED_REQUEST_GRACE_MS = 1000;
+
 /**
  * Not Nest's enableShutdownHooks(): it shuts the modules down (the hashing pool, the
  * database) before the HTTP server stops, so requests in flight never finished, and then
@@ -76,8 +80,20 @@ async function shutDown(
     // A keep-alive connection busy when closing began goes idle once its answer is sent;
     // Node would hold it open for keepAliveTimeout (72 s), and the close would wait for it.
     const server = app.getHttpServer() as Server;
-    const sweep = setInterval(() => server.closeIdleConnections(), 100);
-    await closing.finally(() => clearInterval(sweep));
+    // A client still sending its request (slowly, or not at all) would hold the close until
+    // REQUEST_TIMEOUT_SECONDS (issue #18): after a grace for requests nearly in, such
+    // connections are closed too; requests that have all arrived are still answered.
+    const connections = ClientConnections.of(server);
+    let graceOver = false;
+    const grace = setTimeout(() => (graceOver = true), UNFINISHED_REQUEST_GRACE_MS);
+    const sweep = setInterval(() => {
+      if (graceOver && connections) connections.closeUnanswered();
+      else server.closeIdleConnections();
+    }, 100);
+    await closing.finally(() => {
+      clearInterval(sweep);
+      clearTimeout(grace);
+    });
     await app.close();
     process.exit(0);
   } catch (error) {

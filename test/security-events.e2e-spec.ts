@@ -62,8 +62,10 @@ describe('the security event log', () => {
       reason: 'wrong_password',
       ip_address: expect.stringMatching(/127\.0\.0\.1$/),
       user_agent: 'stolen-laptop',
-      request_id: 'req-failed-login-1',
+      // The service's own id, as its answer said; never the id the client chose.
+      request_id: failed.headers['x-request-id'],
     });
+    expect(failed.headers['x-request-id']).not.toBe('req-failed-login-1');
     expect(Date.parse(failure.created_at)).not.toBeNaN();
   });
 

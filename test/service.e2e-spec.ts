@@ -120,12 +120,24 @@ describe('service endpoints, documentation and HTTP hygiene', () => {
     expect(response.headers['cache-control']).toBe('no-store');
   });
 
-  it('echoes a safe X-Request-Id and replaces an unsafe one', async () => {
-    const kept = await t.http.get('/').set('X-Request-Id', 'client-req-42');
-    expect(kept.headers['x-request-id']).toBe('client-req-42');
-    const replaced = await t.http.get('/nothing').set('X-Request-Id', 'bad id\twith "quotes"');
-    expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
-    expect(replaced.body.request_id).toBe(replaced.headers['x-request-id']);
+  it('answers with its own request id, logging a usable client X-Request-Id beside it', async () => {
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+    const given = await t.http.get('/nothing').set('X-Request-Id', 'client-req-42');
+    expect(given.headers['x-request-id']).toMatch(uuid);
+    expect(given.body.request_id).toBe(given.headers['x-request-id']);
+    const unusable = await t.http.get('/nothing').set('X-Request-Id', 'bad id\twith "quotes"');
+    expect(unusable.headers['x-request-id']).toMatch(uuid);
+
+    const lineOf = (id: string) =>
+      t.logs
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .find((line) => line.msg === 'request completed' && line.request_id === id);
+    expect(lineOf(given.headers['x-request-id'] as string)).toMatchObject({
+      client_request_id: 'client-req-42',
+    });
+    expect(lineOf(unusable.headers['x-request-id'] as string)).not.toHaveProperty(
+      'client_request_id',
+    );
   });
 
   it('serves Swagger UI at /docs from the installed package, not a CDN', async () => {
@@ -135,6 +147,14 @@ describe('service endpoints, documentation and HTTP hygiene', () => {
     expect(page.text).not.toMatch(/https?:\/\/(cdn|unpkg|cdnjs|fonts\.googleapis)/);
     const bundle = await t.http.get('/docs/swagger-ui-bundle.js');
     expect(bundle.status).toBe(200);
+    expect(bundle.headers['content-type']).toMatch(/javascript/);
+    for (const asset of [
+      'swagger-ui.css',
+      'swagger-ui-standalone-preset.js',
+      'swagger-ui-init.js',
+    ]) {
+      expect((await t.http.get(`/docs/${asset}`)).status, asset).toBe(200);
+    }
   });
 
   it('serves ReDoc at /redoc with its script from the installed package', async () => {

@@ -3,13 +3,21 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { answerBeforeBody, bodyStillArriving } from './http/lingering-close.js';
 import { PROBLEM_CONTENT_TYPE, renderProblem } from './problem-details.js';
 
+/**
+ * The body stopped arriving because the connection closed (its client hung up, or ran out of
+ * time and got a 408: issue #18): nothing to answer, and nothing the database did.
+ */
+function clientWentAway(request: FastifyRequest, error: unknown): boolean {
+  return request.raw.destroyed && (error as { code?: unknown } | null)?.code === 'ECONNRESET';
+}
+
 /** Writes any error as problem details; 5xx causes go to the request's log line, never the client. */
 export function sendProblem(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const { body, headers, unexpected } = renderProblem(error, {
     requestId: request.id,
     path: request.url,
   });
-  if (unexpected !== undefined) {
+  if (unexpected !== undefined && !clientWentAway(request, unexpected)) {
     if (body.status === 503) request.log.warn({ err: unexpected }, 'database unavailable');
     else request.log.error({ err: unexpected }, 'unhandled error');
   }

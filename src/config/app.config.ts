@@ -48,6 +48,36 @@ export class AppVariables {
    */
   @IsString()
   CORS_ORIGINS = '*';
+
+  /**
+   * Seconds a client has to send a request's headers, from the connection (or, on a kept-alive
+   * one, the request's first byte); then `408` (issue #18: slow clients held connections).
+   */
+  @IntegerSetting(1, 300)
+  HEADERS_TIMEOUT_SECONDS = 10;
+
+  /** Seconds a client has to send a whole request, headers and body; then `408`. */
+  @IntegerSetting(1, 3600)
+  REQUEST_TIMEOUT_SECONDS = 30;
+
+  /**
+   * Connections one client address (an IPv6 address by its /64) may hold open at once; more
+   * are closed at once. `auto`: 100, or `off` when TRUST_PROXY is set (every connection then
+   * comes from the proxy, which bounds its own clients).
+   */
+  @Matches(/^(auto|off|[1-9][0-9]{0,5})$/, {
+    message: 'must be a whole number from 1 to 999999, auto or off',
+  })
+  CONNECTIONS_PER_ADDRESS = 'auto';
+}
+
+const DEFAULT_CONNECTIONS_PER_ADDRESS = 100;
+
+/** `auto` → 100 with no proxy in front, none behind one; `off` → none; else the number. */
+function connectionsPerAddress(value: string, trustProxyHops: number): number | null {
+  if (value === 'off') return null;
+  if (value === 'auto') return trustProxyHops > 0 ? null : DEFAULT_CONNECTIONS_PER_ADDRESS;
+  return Number(value);
 }
 
 export function resolveWebConcurrency(value: string): number {
@@ -99,24 +129,36 @@ export const appConfig = defineFeatureConfig({
   namespace: 'app',
   title: 'Server',
   variables: AppVariables,
-  settings: (env, { webConcurrency, problems }) => ({
-    name: packageJson.name,
-    version: packageJson.version,
-    environment: env.NODE_ENV,
-    host: env.HOST,
-    port: env.PORT,
-    logLevel: env.LOG_LEVEL,
-    /** `auto` is decided where stdout is known: see chooseLogFormat(). */
-    logFormat: env.LOG_FORMAT,
-    /** The browser origins CORS lets read answers: `*` for any, a list, or `false` for none. */
-    corsOrigins: parseCorsOrigins(env.CORS_ORIGINS, problems),
-    /** Worker processes (node:cluster) sharing the port; 1 runs no cluster. */
-    webConcurrency,
-    /** From SIGTERM to closing the listener, with readiness failing meanwhile. */
-    shutdownDrainMs: env.SHUTDOWN_DRAIN_SECONDS * 1000,
-    /** Proxy hops whose X-Forwarded-For is believed; 0 uses the socket address. */
-    trustProxyHops: env.TRUST_PROXY,
-  }),
+  settings: (env, { webConcurrency, problems }) => {
+    if (env.HEADERS_TIMEOUT_SECONDS > env.REQUEST_TIMEOUT_SECONDS) {
+      // Node refuses it too: the whole request cannot end before its headers do.
+      problems.push('HEADERS_TIMEOUT_SECONDS: must not be more than REQUEST_TIMEOUT_SECONDS');
+    }
+    return {
+      name: packageJson.name,
+      version: packageJson.version,
+      environment: env.NODE_ENV,
+      host: env.HOST,
+      port: env.PORT,
+      logLevel: env.LOG_LEVEL,
+      /** `auto` is decided where stdout is known: see chooseLogFormat(). */
+      logFormat: env.LOG_FORMAT,
+      /** The browser origins CORS lets read answers: `*` for any, a list, or `false` for none. */
+      corsOrigins: parseCorsOrigins(env.CORS_ORIGINS, problems),
+      /** Worker processes (node:cluster) sharing the port; 1 runs no cluster. */
+      webConcurrency,
+      /** From SIGTERM to closing the listener, with readiness failing meanwhile. */
+      shutdownDrainMs: env.SHUTDOWN_DRAIN_SECONDS * 1000,
+      /** Proxy hops whose X-Forwarded-For is believed; 0 uses the socket address. */
+      trustProxyHops: env.TRUST_PROXY,
+      /** Until a connection's request headers are all in (Node's headersTimeout). */
+      headersTimeoutMs: env.HEADERS_TIMEOUT_SECONDS * 1000,
+      /** Until a connection's request, body included, is all in (Node's requestTimeout). */
+      requestTimeoutMs: env.REQUEST_TIMEOUT_SECONDS * 1000,
+      /** Open connections per client address; null for no cap. */
+      connectionsPerAddress: connectionsPerAddress(env.CONNECTIONS_PER_ADDRESS, env.TRUST_PROXY),
+    };
+  },
 });
 
 export type AppConfig = ReturnType<typeof appConfig.settings>;

@@ -3,6 +3,13 @@ import { buildConfiguration, InvalidEnvironmentError } from './configuration.js'
 
 const STRONG_SECRET = 'k'.repeat(40);
 
+/** What production needs set; each case takes one of them away. */
+const PRODUCTION = {
+  JWT_SECRET: STRONG_SECRET,
+  SMTP_URL: 'smtp://mail.example.com:587',
+  APP_PUBLIC_URL: 'https://app.example.com',
+};
+
 function problemsOf(env: Record<string, string>): string[] {
   try {
     buildConfiguration(env);
@@ -172,14 +179,37 @@ describe('buildConfiguration', () => {
     ]);
   });
 
+  it('caps connections per address at 100, or not at all behind a proxy, unless told', () => {
+    const cap = (env: Record<string, string>) => buildConfiguration(env).app.connectionsPerAddress;
+    expect(cap({})).toBe(100);
+    expect(cap({ TRUST_PROXY: '1' })).toBeNull();
+    expect(cap({ TRUST_PROXY: '1', CONNECTIONS_PER_ADDRESS: '500' })).toBe(500);
+    expect(cap({ CONNECTIONS_PER_ADDRESS: 'off' })).toBeNull();
+    for (const value of ['0', '-1', 'many', '1.5']) {
+      expect(problemsOf({ CONNECTIONS_PER_ADDRESS: value })).toEqual([
+        expect.stringMatching(/^CONNECTIONS_PER_ADDRESS: must be a whole number/),
+      ]);
+    }
+  });
+
+  it('refuses a headers timeout longer than the request timeout', () => {
+    expect(buildConfiguration({}).app).toMatchObject({
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+    });
+    expect(problemsOf({ HEADERS_TIMEOUT_SECONDS: '40' })).toEqual([
+      'HEADERS_TIMEOUT_SECONDS: must not be more than REQUEST_TIMEOUT_SECONDS',
+    ]);
+  });
+
   it('never repeats a secret value in an error', () => {
     const problems = problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'short-secret-value' });
     expect(problems.join('\n')).not.toContain('short-secret-value');
   });
 
   describe('in production', () => {
-    it.each([
-      ['a missing secret', {}, 'JWT_SECRET: must be set'],
+    it.each<[string, Record<string, string | undefined>, string]>([
+      ['a missing secret', { JWT_SECRET: undefined }, 'JWT_SECRET: must be set'],
       ['a secret under 32 bytes', { JWT_SECRET: 'x'.repeat(31) }, 'at least 32 bytes'],
       [
         'the FastAPI docs example secret',
@@ -196,15 +226,37 @@ describe('buildConfiguration', () => {
         { JWT_SECRET: STRONG_SECRET, BCRYPT_COST: '4' },
         'BCRYPT_COST: must be at least 10',
       ],
+      ['mail written to files', { SMTP_URL: '' }, 'SMTP_URL: must be set'],
+      ...[
+        'http://localhost:8000',
+        'https://LOCALHOST/',
+        'http://app.localhost',
+        'http://127.0.0.1:3000',
+        'http://127.1.2.3',
+        'http://[::1]:8000',
+        'http://0.0.0.0',
+      ].map((url): [string, Record<string, string>, string] => [
+        `links to ${url}`,
+        { APP_PUBLIC_URL: url },
+        'APP_PUBLIC_URL: must not point at localhost',
+      ]),
     ])('refuses to start with %s', (_, env, expected) => {
-      expect(problemsOf({ NODE_ENV: 'production', ...env }).join('\n')).toContain(expected);
+      const problems = problemsOf({ NODE_ENV: 'production', ...PRODUCTION, ...env });
+      expect(problems.join('\n')).toContain(expected);
     });
 
-    it('starts with a strong secret', () => {
-      expect(
-        buildConfiguration({ NODE_ENV: 'production', JWT_SECRET: STRONG_SECRET }).tokens
-          .jwtSecretGenerated,
-      ).toBe(false);
+    it('refuses each weakness in one message, the default mail settings among them', () => {
+      expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
+        expect.stringMatching(/^JWT_SECRET: must be set/),
+        expect.stringMatching(/^SMTP_URL: must be set/),
+        expect.stringMatching(/^APP_PUBLIC_URL: must not point at localhost/),
+      ]);
+    });
+
+    it('starts with a strong secret, an SMTP server and public links', () => {
+      const configuration = buildConfiguration({ NODE_ENV: 'production', ...PRODUCTION });
+      expect(configuration.tokens.jwtSecretGenerated).toBe(false);
+      expect(configuration.mail.publicUrl).toBe('https://app.example.com');
     });
   });
 });

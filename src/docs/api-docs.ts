@@ -7,6 +7,7 @@ import { ApiResponse, DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { ProblemDetailsDto } from '../common/dto/problem-details.dto.js';
 import type { AppConfig } from '../config/app.config.js';
 import loadPluginMetadata from '../metadata.js';
+import { serveSwaggerUi } from './swagger-ui-page.js';
 
 const REDOC_PAGE = `<!DOCTYPE html>
 <html lang="en">
@@ -81,17 +82,18 @@ export async function setupApiDocs(
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'access-token')
     .build();
   const document = SwaggerModule.createDocument(app, options, { extraModels: [ProblemDetailsDto] });
+  // The documents only: the UI is ours, serving only what it loads (serveSwaggerUi).
   SwaggerModule.setup('docs', app, document, {
+    ui: false,
     jsonDocumentUrl: 'docs-json',
     yamlDocumentUrl: 'docs-yaml',
-    customSiteTitle: 'Whazz Audio Auth API',
-    swaggerOptions: { persistAuthorization: true },
   });
 
   const redocScript = readFileSync(
     createRequire(import.meta.url).resolve('redoc/bundles/redoc.standalone.js'),
   );
   const fastify = app.getHttpAdapter().getInstance();
+  serveSwaggerUi(fastify);
   fastify.get('/redoc', (_request, reply) =>
     reply.type('text/html; charset=utf-8').send(REDOC_PAGE),
   );

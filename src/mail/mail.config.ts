@@ -1,4 +1,5 @@
 import { IsString, IsUrl, MinLength } from 'class-validator';
+import { canonicalIpAddress } from '../common/http/ip-address.js';
 import { defineFeatureConfig, OptionalText } from '../config/feature-config.js';
 
 export class MailVariables {
@@ -20,20 +21,54 @@ export class MailVariables {
   MAIL_OUTBOX_DIR = '.data/outbox';
 }
 
+/** A name or address that reaches only the machine it is used on. */
+function isLocalHost(hostname: string): boolean {
+  const name = hostname
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '');
+  if (name === 'localhost' || name.endsWith('.localhost')) return true;
+  const address = canonicalIpAddress(name);
+  return address !== undefined && /^(127\.|0\.0\.0\.0$|::1?$)/.test(address);
+}
+
+/**
+ * Production refuses to run with mail written to disk (reset links in files on the server)
+ * or with links that point at the user's own machine (issue #18 point 11), as it refuses a
+ * weak secret.
+ */
+function productionProblems(env: MailVariables): string[] {
+  const problems: string[] = [];
+  if (env.SMTP_URL === undefined) {
+    problems.push(
+      'SMTP_URL: must be set when NODE_ENV=production (without it mail, reset links included, is written to files)',
+    );
+  }
+  if (URL.canParse(env.APP_PUBLIC_URL) && isLocalHost(new URL(env.APP_PUBLIC_URL).hostname)) {
+    problems.push(
+      'APP_PUBLIC_URL: must not point at localhost when NODE_ENV=production (the links in mail would lead nowhere)',
+    );
+  }
+  return problems;
+}
+
 /** Outgoing mail. */
 export const mailConfig = defineFeatureConfig({
   namespace: 'mail',
   title: 'Mail',
   variables: MailVariables,
   secrets: ['SMTP_URL'],
-  settings: (env) => ({
-    /** Undefined: mail goes to `outboxDirectory` (development). */
-    smtpUrl: env.SMTP_URL,
-    from: env.MAIL_FROM,
-    /** Base of the links in mail, without a trailing slash. */
-    publicUrl: env.APP_PUBLIC_URL.replace(/\/+$/, ''),
-    outboxDirectory: env.MAIL_OUTBOX_DIR,
-  }),
+  settings: (env, { environment, problems }) => {
+    if (environment === 'production') problems.push(...productionProblems(env));
+    return {
+      /** Undefined: mail goes to `outboxDirectory` (development). */
+      smtpUrl: env.SMTP_URL,
+      from: env.MAIL_FROM,
+      /** Base of the links in mail, without a trailing slash. */
+      publicUrl: env.APP_PUBLIC_URL.replace(/\/+$/, ''),
+      outboxDirectory: env.MAIL_OUTBOX_DIR,
+    };
+  },
 });
 
 export type MailConfig = ReturnType<typeof mailConfig.settings>;

@@ -5,7 +5,7 @@ import type { MaybePromise } from '../platform/maybe-promise.js';
 import { ConfigService } from '@nestjs/config';
 import type { Configuration, RateLimitName } from '../config/configuration.js';
 import { clientAddressOf } from '../common/http/client-address.js';
-import { addressBucket } from './address-bucket.js';
+import { addressBucket } from '../common/http/address-bucket.js';
 import type { RateLimitPolicy } from './rate-limit.config.js';
 import { RATE_LIMITS_KEY } from './rate-limit.decorator.js';
 import { RateLimitedError } from './rate-limit.errors.js';

@@ -15,6 +15,9 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MailService } from '../../src/mail/mail.service.js';
+import { spawn } from 'node:child_process';
+import { ensureBuilt } from '../faults/service-process.js';
+import { rawClient, trickle } from '../raw-http-client.js';
 
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -878,4 +881,151 @@ describe('issue #19: permissions come from the roles held now, never from a toke
     const me = await t.http.get('/auth/me').set(bearer(accessToken));
     expect(me.body).toMatchObject({ roles: [], permissions: [] });
   });
+});
+
+describe('security battery: issue #18 points 1 and 11 (slow clients, small leaks)', () => {
+  let t: TestApp;
+  let port: number;
+  beforeAll(async () => {
+    t = await createTestApp({ HEADERS_TIMEOUT_SECONDS: '1', REQUEST_TIMEOUT_SECONDS: '2' });
+    await t.app.listen(0, '127.0.0.1');
+    port = (t.app.getHttpServer().address() as { port: number }).port;
+  });
+  afterAll(() => t.close());
+
+  const is408Problem = (text: string) =>
+    /^HTTP\/1\.1 408 /.test(text) && /\r\ncontent-type: application\/problem\+json/i.test(text);
+
+  it('point 1: headers sent a byte at a time get 408 problem details, not 400, once their time is up', async () => {
+    const client = rawClient(port);
+    void trickle(
+      client.socket,
+      'POST /auth/login HTTP/1.1\r\nHost: x\r\nX-Pad: aaaaaaaaaaaaaaaa',
+      150,
+    );
+    const { text, ms } = await client.answer;
+    expect(is408Problem(text), text).toBe(true);
+    expect(ms).toBeLessThan(2500);
+  });
+
+  it('point 1: a login body sent a byte at a time, or never, gets 408 within the request timeout', async () => {
+    const head =
+      'POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 80\r\n\r\n';
+    const trickled = rawClient(port);
+    const silent = rawClient(port);
+    await Promise.all([trickled.connected, silent.connected]);
+    trickled.socket.write(head);
+    silent.socket.write(head);
+    void trickle(trickled.socket, '{"username_or_email":"someone","password":"x"}'.padEnd(80), 200);
+    for (const { text, ms } of await Promise.all([trickled.answer, silent.answer])) {
+      expect(is408Problem(text), text).toBe(true);
+      expect(ms).toBeLessThan(3500);
+    }
+  });
+
+  it('point 11: /docs serves no stock file of swagger-ui-dist (Petstore page, package.json, maps)', async () => {
+    for (const path of [
+      '/docs/package.json',
+      '/docs/%70ackage.json',
+      '/docs/index.html',
+      '/docs/swagger-initializer.js',
+      '/docs/oauth2-redirect.html',
+      '/docs/swagger-ui-bundle.js.map',
+      '/docs/swagger-ui.js',
+      '/docs/swagger-ui-es-bundle.js',
+      '/docs/index.js',
+      '/docs/absolute-path.js',
+      '/docs/README.md',
+      '/docs/LICENSE',
+      '/docs/NOTICE',
+      '/docs/./package.json',
+      '/docs//package.json',
+    ]) {
+      const response = await t.http.get(path);
+      expect(response.status, path).toBe(404);
+      expect(response.text, path).not.toMatch(/petstore|"version"/i);
+    }
+    const page = await t.http.get('/docs');
+    expect(page.status).toBe(200);
+    expect(page.text).not.toMatch(/petstore/i);
+  });
+
+  it('point 11: a client-chosen X-Request-Id never becomes the request id of a log line or security event', async () => {
+    const user = await signUp(t.http);
+    const chosen = 'forged-id-of-someone-elses-request';
+    const failed = await t.http
+      .post('/auth/login')
+      .set('X-Request-Id', chosen)
+      .send({ username_or_email: user.username, password: 'not the password' });
+    expect(failed.status).toBe(401);
+    expect(failed.headers['x-request-id']).not.toBe(chosen);
+    expect(failed.body.request_id).toBe(failed.headers['x-request-id']);
+    const [event] = await t.dataSource.query<{ request_id: string }[]>(
+      `SELECT request_id FROM security_events WHERE user_id = $1 AND type = 'login_failed'`,
+      [user.id],
+    );
+    expect(event?.request_id).toBe(failed.headers['x-request-id']);
+    const lines = t.logs.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.some((line) => line.request_id === chosen)).toBe(false);
+    expect(
+      lines.find((line) => line.request_id === failed.headers['x-request-id'])?.client_request_id,
+    ).toBe(chosen);
+
+    // Too long, or with characters a log reader could trip on: not kept at all.
+    for (const hostile of ['x'.repeat(129), 'a"b', 'id with spaces', 'é']) {
+      const answer = await t.http.get('/health/live').set('X-Request-Id', hostile);
+      const line = t.logs
+        .map((text) => JSON.parse(text) as Record<string, unknown>)
+        .find((entry) => entry.request_id === answer.headers['x-request-id']);
+      expect(line, hostile).toBeDefined();
+      expect(line, hostile).not.toHaveProperty('client_request_id');
+    }
+  });
+});
+
+// An app of its own: supertest's kept-alive connections would count against the cap.
+describe('security battery: issue #18 point 1 (connections per address)', () => {
+  it('point 1: one address cannot hold more connections than the cap; another still gets in', async () => {
+    const capped = await createTestApp({ CONNECTIONS_PER_ADDRESS: '4' });
+    await capped.app.listen(0, '127.0.0.1');
+    const port = (capped.app.getHttpServer().address() as { port: number }).port;
+    const held = Array.from({ length: 4 }, () => rawClient(port));
+    try {
+      await Promise.all(held.map((client) => client.connected));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const refused = rawClient(port);
+      refused.socket.write('GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n');
+      expect((await refused.answer).text).toBe('');
+      const other = rawClient(port, '127.0.0.3');
+      other.socket.write('GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      expect((await other.answer).text).toMatch(/^HTTP\/1\.1 200 /);
+    } finally {
+      for (const client of held) client.socket.destroy();
+      await capped.close();
+    }
+  });
+});
+
+describe('security battery: issue #18 point 11 (production start-up)', () => {
+  beforeAll(() => ensureBuilt(), 180_000);
+
+  it('production refuses to start without SMTP_URL or with APP_PUBLIC_URL at localhost', async () => {
+    const child = spawn(process.execPath, ['dist/src/main.js'], {
+      cwd: new URL('../../', import.meta.url).pathname,
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: 'production',
+        JWT_SECRET: randomUUID().repeat(2),
+        APP_PUBLIC_URL: 'http://127.0.0.1:8000',
+        EMBEDDED_DATABASE_DIR: 'memory://',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(1);
+    expect(output).toContain('SMTP_URL: must be set when NODE_ENV=production');
+    expect(output).toContain('APP_PUBLIC_URL: must not point at localhost');
+  }, 30_000);
 });

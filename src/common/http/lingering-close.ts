@@ -14,7 +14,8 @@ export interface DrainLimits {
  * a client that reads nothing until it has sent everything gets its answer; at most a fraction
  * of a second of reading for the server. Clients that read while sending (fetch, curl,
  * browsers) stop within a round trip of the answer and never come near either limit.
- * The general request-body timeout is a later change; this only bounds the wait after a refusal.
+ * REQUEST_TIMEOUT_SECONDS bounds every request, its body included; this bounds the wait after
+ * a refusal, which may come sooner.
  */
 export const REFUSED_BODY_DRAIN: DrainLimits = { maxBytes: 32 * 1024 * 1024, maxMs: 10_000 };
 

@@ -33,6 +33,18 @@ describe('logRequestCompleted', () => {
       'text that JSON must escape',
       { ...answered, request_id: 'edge:1.2_3', path: '/a"b\\c/é\u0001', method: 'DELETE' },
     ],
+    [
+      "the caller's own request id",
+      {
+        request_id: answered.request_id,
+        client_request_id: 'client-req-42',
+        method: answered.method,
+        path: answered.path,
+        status: answered.status,
+        ms: answered.ms,
+      },
+    ],
+    ['no caller request id', { ...answered, client_request_id: undefined }],
     ['a client error', { ...answered, status: 404, ms: 0 }],
     ['a duration that is not a number', { ...answered, ms: Number.NaN }],
   ])('writes %s exactly as pino writes it through the service logger', (_name, fields) => {

@@ -6,6 +6,8 @@ const MESSAGE = 'request completed';
 /** What the line says of an answered request: no headers, no body, no query string. */
 export interface RequestCompleted {
   request_id: string;
+  /** The caller's own X-Request-Id, when it sent a usable one. */
+  client_request_id?: string | undefined;
   method: string;
   path: string;
   status: number;
@@ -42,6 +44,9 @@ export function logRequestCompleted(logger: PinoLogger, fields: RequestCompleted
   stream.write(
     `{"level":${level}${time}${bindings}` +
       `,"request_id":${JSON.stringify(fields.request_id)}` +
+      (fields.client_request_id === undefined
+        ? ''
+        : `,"client_request_id":${JSON.stringify(fields.client_request_id)}`) +
       `,"method":${JSON.stringify(fields.method)}` +
       `,"path":${JSON.stringify(fields.path)}` +
       `,"status":${JSON.stringify(fields.status)},"ms":${JSON.stringify(fields.ms)}` +

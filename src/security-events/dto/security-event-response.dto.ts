@@ -16,7 +16,7 @@ export class SecurityEventResponseDto {
 
   user_agent: string | null;
 
-  /** The X-Request-Id of the request that caused it. */
+  /** The id the service gave the request that caused it: that answer's X-Request-Id header. */
   request_id: string | null;
 
   @ApiTimestamp()
