@@ -1,6 +1,8 @@
 import { pino, type DestinationStream } from 'pino';
 
 const WARN = 40;
+/** pino's documented switch for a destination: it then sets `lastLevel` before each write. */
+const PINO_METADATA: unique symbol = Symbol.for('pino.metadata');
 /**
  * PIPE_BUF on Linux: a write to a pipe up to this size is never split, so the workers of a
  * cluster, which share one stdout, never interleave their lines mid-line.
@@ -27,7 +29,7 @@ interface LineMetadata {
  * before (pino's synchronous destination retries) instead of growing memory.
  */
 export class TurnBatchedStdout implements DestinationStream, LineMetadata {
-  readonly [pino.symbols.needsMetadataGsym] = true as const;
+  readonly [PINO_METADATA] = true as const;
   lastLevel = 0;
   private pending: string[] = [];
   private readonly flushPending = () => this.flush();
