@@ -101,6 +101,8 @@ function cpuUs(pid: number): number {
   return (ticks * 1e6) / CLOCK_TICKS_PER_SECOND;
 }
 
+const alive = (variant: Variant) => existsSync(`/proc/${variant.process!.pid!}/stat`);
+
 async function waitFor(url: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -127,10 +129,13 @@ function start(variant: Variant, env: NodeJS.ProcessEnv): void {
     env: { ...env, ...variant.env, PORT: String(variant.port) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  child.stdout.on('data', (chunk: Buffer) => (variant.stdoutBytes += chunk.length));
+  let last = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    variant.stdoutBytes += chunk.length;
+    last = chunk.toString('utf8').slice(-2000);
+  });
   child.on('exit', (code, signal) => {
-    if (code !== 0 && signal !== 'SIGTERM')
-      console.error(`${variant.name} exited: ${code ?? signal}`);
+    if (signal !== 'SIGTERM') console.error(`${variant.name} exited: ${code ?? signal}\n${last}`);
   });
   variant.process = child;
 }
@@ -260,10 +265,28 @@ async function main(): Promise<void> {
     }));
 
     for (const variant of variants) await turn(variant, requests, WARMUP);
+    let restarts = 0;
     for (let round = 1; round <= ROUNDS; round++) {
       // A B, then B A: a drift within a round falls on both.
       const order = round % 2 === 1 ? variants : [...variants].reverse();
-      for (const variant of order) variant.turns.push(await turn(variant, requests, DURATION));
+      const turns = new Map<Variant, Variant['turns'][number]>();
+      try {
+        for (const variant of order) turns.set(variant, await turn(variant, requests, DURATION));
+      } catch (error) {
+        // On a shared machine something else may stop a server: start it again, warm it up
+        // and take the round again, a few times.
+        const stopped = variants.filter((v) => v.process!.exitCode !== null || !alive(v));
+        if (stopped.length === 0 || ++restarts > 3) throw error;
+        for (const variant of stopped) {
+          console.log(`  ${variant.name} stopped; starting it again`);
+          start(variant, env);
+          await waitFor(`http://127.0.0.1:${variant.port}/health`);
+          await turn(variant, requests, WARMUP);
+        }
+        round -= 1;
+        continue;
+      }
+      for (const variant of variants) variant.turns.push(turns.get(variant)!);
       const [a, b] = variants.map((v) => v.turns.at(-1)!);
       console.log(
         `  round ${round}: A ${a!.cpuUs.toFixed(1)} µs (${a!.rate}/s), B ${b!.cpuUs.toFixed(1)} µs (${b!.rate}/s), B/A ${(b!.cpuUs / a!.cpuUs).toFixed(3)}`,
