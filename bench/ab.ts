@@ -14,17 +14,29 @@
  *   AB_WARMUP=10               seconds of the warm-up turn of each, not counted (the JIT, the
  *                              caches of users and verified tokens, the connections)
  *   AB_CONNECTIONS=50          connections of the load
+ *   AB_RATE=1000               requests a second, offered to either variant alike; 0: as many
+ *                              as it answers (a faster variant then batches more work a turn,
+ *                              so CPU a request depends on the rate: compare at the same one)
  *   AB_USERS=50                users whose tokens `GET /auth/me` cycles through
  *
- * A variant's CPU is its process's user + system time from /proc (every thread: the bcrypt
- * pool, V8's helpers), over the responses of its turn. Its stdout is a pipe the harness drains,
- * as a log collector would; the bytes a request written there are shown, so a variant that
- * stopped logging shows at once. The ratio is B over A in the same round; the table gives its
+ * A variant's CPU is the run time of its process's threads from /proc (schedstat, in ns: the
+ * event loop, the bcrypt pool, V8's helpers), over the responses of its turn. Its stdout is a
+ * pipe that `cat` drains to /dev/null in a process of its own, as a log collector would, so
+ * the harness's own load never slows the reading; the bytes a request written there are
+ * shown, so a variant that stopped logging shows at once. The ratio is B over A in the same round; the table gives its
  * median, interquartile range and extremes.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon, { type Options, type Result } from 'autocannon';
@@ -36,7 +48,7 @@ const DURATION = Number(process.env.AB_DURATION ?? 5);
 const WARMUP = Number(process.env.AB_WARMUP ?? 10);
 const CONNECTIONS = Number(process.env.AB_CONNECTIONS ?? 50);
 const USERS = Number(process.env.AB_USERS ?? 50);
-const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
+const RATE = Number(process.env.AB_RATE ?? 1000);
 const REPOSITORY = process.cwd();
 
 interface Variant {
@@ -46,7 +58,7 @@ interface Variant {
   env: Record<string, string>;
   port: number;
   process?: ChildProcess;
-  stdoutBytes: number;
+  drain?: ChildProcess;
   turns: { cpuUs: number; responses: number; rate: number; stdoutBytes: number }[];
 }
 
@@ -92,15 +104,30 @@ function settingsOf(text: string | undefined): Record<string, string> {
   return settings;
 }
 
-/** User plus system time of a process and all its threads, in microseconds. */
+/**
+ * Time on a CPU of a process's threads, in microseconds: schedstat's nanoseconds, where
+ * stat's user and system times come in 10 ms ticks. The service's threads live as long as
+ * it does (the event loop, libuv's and V8's pools, the bcrypt workers).
+ */
 function cpuUs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name, which is in parentheses and may hold spaces.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks * 1e6) / CLOCK_TICKS_PER_SECOND;
+  let ns = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // a thread that ended between the listing and the read
+    }
+  }
+  return ns / 1000;
 }
 
+/** Bytes the drain of a variant's stdout has read. */
+function drainedBytes(variant: Variant): number {
+  const io = readFileSync(`/proc/${variant.drain!.pid!}/io`, 'utf8');
+  return Number(/rchar: (\d+)/.exec(io)![1]);
+}
+
+let stopping = false;
 const alive = (variant: Variant) => existsSync(`/proc/${variant.process!.pid!}/stat`);
 
 async function waitFor(url: string, timeoutMs = 120_000): Promise<void> {
@@ -124,18 +151,14 @@ function start(variant: Variant, env: NodeJS.ProcessEnv): void {
     }
   ).scripts;
   const args = scripts['start:prod']!.split(' ').slice(1);
+  variant.drain ??= spawn('cat', [], { stdio: ['pipe', 'ignore', 'inherit'] });
   const child = spawn(process.execPath, args, {
     cwd: variant.dir,
     env: { ...env, ...variant.env, PORT: String(variant.port) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let last = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    variant.stdoutBytes += chunk.length;
-    last = chunk.toString('utf8').slice(-2000);
+    stdio: ['ignore', variant.drain.stdin!, 'inherit'],
   });
   child.on('exit', (code, signal) => {
-    if (signal !== 'SIGTERM') console.error(`${variant.name} exited: ${code ?? signal}\n${last}`);
+    if (!stopping) console.error(`${variant.name} exited: ${code ?? signal}`);
   });
   variant.process = child;
 }
@@ -173,13 +196,14 @@ async function accessTokens(base: string): Promise<string[]> {
 
 async function turn(variant: Variant, requests: Options['requests'], duration: number) {
   const pid = variant.process!.pid!;
-  const bytesBefore = variant.stdoutBytes;
+  const bytesBefore = drainedBytes(variant);
   const before = cpuUs(pid);
   const result: Result = await autocannon({
     url: `http://127.0.0.1:${variant.port}`,
     connections: CONNECTIONS,
     duration,
     requests,
+    ...(RATE > 0 ? { overallRate: RATE } : {}),
   });
   // The answers in flight when the load stopped, and the log lines of their turn.
   await new Promise((done) => setTimeout(done, 200));
@@ -191,7 +215,7 @@ async function turn(variant: Variant, requests: Options['requests'], duration: n
     cpuUs: cpu / responses,
     responses,
     rate: Math.round(responses / result.duration),
-    stdoutBytes: (variant.stdoutBytes - bytesBefore) / responses,
+    stdoutBytes: (drainedBytes(variant) - bytesBefore) / responses,
   };
 }
 
@@ -215,7 +239,6 @@ async function main(): Promise<void> {
       dir: buildOf(spec),
       env: settingsOf(process.env[`AB_${name}_ENV`]),
       port: port + index,
-      stdoutBytes: 0,
       turns: [],
     };
   });
@@ -255,7 +278,7 @@ async function main(): Promise<void> {
     for (const v of variants)
       console.log(`${v.name}: ${v.spec} (${v.dir}) ${JSON.stringify(v.env)}`);
     console.log(
-      `GET /auth/me, ${USERS} users, ${CONNECTIONS} connections, redis ${process.env.REDIS_URL ? 'on' : 'off'}; ${ROUNDS} rounds of ${DURATION} s a turn`,
+      `GET /auth/me, ${USERS} users, ${CONNECTIONS} connections, ${RATE > 0 ? `${RATE} req/s` : 'as fast as answered'}, redis ${process.env.REDIS_URL ? 'on' : 'off'}; ${ROUNDS} rounds of ${DURATION} s a turn`,
     );
     const tokens = await accessTokens(`http://127.0.0.1:${variants[0]!.port}`);
     const requests: Options['requests'] = tokens.map((token) => ({
@@ -304,7 +327,14 @@ async function main(): Promise<void> {
     const summary = {
       date: new Date().toISOString(),
       machine: { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version },
-      settings: { rounds: ROUNDS, duration: DURATION, connections: CONNECTIONS, users: USERS },
+      settings: {
+        rounds: ROUNDS,
+        duration: DURATION,
+        warmup: WARMUP,
+        connections: CONNECTIONS,
+        rate: RATE,
+        users: USERS,
+      },
       redis: Boolean(process.env.REDIS_URL),
       variants: variants.map(({ name, spec, env: settings, turns }) => ({
         name,
@@ -329,10 +359,12 @@ async function main(): Promise<void> {
     writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
     console.log(`written to ${file}`);
   } finally {
+    stopping = true;
     for (const variant of variants) variant.process?.kill('SIGTERM');
     for (const { process: child } of variants)
       if (child && child.exitCode === null && child.signalCode === null)
         await new Promise((done) => child.once('exit', done));
+    for (const variant of variants) variant.drain?.stdin!.end();
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     await admin.end();
     rmSync(outbox, { recursive: true, force: true });
