@@ -17,6 +17,10 @@
  *   AB_RATE=1000               requests a second, offered to either variant alike; 0: as many
  *                              as it answers (a faster variant then batches more work a turn,
  *                              so CPU a request depends on the rate: compare at the same one)
+ *   AB_MODE=turns              `turns`: A and B loaded one after the other, in alternating order;
+ *                              `together`: both loaded at once, each at AB_RATE, so that every
+ *                              moment of a neighbour's load falls on both (they share the cores
+ *                              with each other as well: compare ratios, not µs, across modes)
  *   AB_USERS=50                users whose tokens `GET /auth/me` cycles through
  *
  * A variant's CPU is the run time of its process's threads from /proc (schedstat, in ns: the
@@ -49,6 +53,7 @@ const WARMUP = Number(process.env.AB_WARMUP ?? 10);
 const CONNECTIONS = Number(process.env.AB_CONNECTIONS ?? 50);
 const USERS = Number(process.env.AB_USERS ?? 50);
 const RATE = Number(process.env.AB_RATE ?? 1000);
+const TOGETHER = (process.env.AB_MODE ?? 'turns') === 'together';
 const REPOSITORY = process.cwd();
 
 interface Variant {
@@ -278,7 +283,7 @@ async function main(): Promise<void> {
     for (const v of variants)
       console.log(`${v.name}: ${v.spec} (${v.dir}) ${JSON.stringify(v.env)}`);
     console.log(
-      `GET /auth/me, ${USERS} users, ${CONNECTIONS} connections, ${RATE > 0 ? `${RATE} req/s` : 'as fast as answered'}, redis ${process.env.REDIS_URL ? 'on' : 'off'}; ${ROUNDS} rounds of ${DURATION} s a turn`,
+      `GET /auth/me, ${USERS} users, ${CONNECTIONS} connections, ${RATE > 0 ? `${RATE} req/s` : 'as fast as answered'}, ${TOGETHER ? 'loaded together' : 'loaded in turns'}, redis ${process.env.REDIS_URL ? 'on' : 'off'}; ${ROUNDS} rounds of ${DURATION} s a turn`,
     );
     const tokens = await accessTokens(`http://127.0.0.1:${variants[0]!.port}`);
     const requests: Options['requests'] = tokens.map((token) => ({
@@ -294,7 +299,12 @@ async function main(): Promise<void> {
       const order = round % 2 === 1 ? variants : [...variants].reverse();
       const turns = new Map<Variant, Variant['turns'][number]>();
       try {
-        for (const variant of order) turns.set(variant, await turn(variant, requests, DURATION));
+        if (TOGETHER) {
+          const both = await Promise.all(variants.map((v) => turn(v, requests, DURATION)));
+          variants.forEach((variant, index) => turns.set(variant, both[index]!));
+        } else {
+          for (const variant of order) turns.set(variant, await turn(variant, requests, DURATION));
+        }
       } catch (error) {
         // On a shared machine something else may stop a server: start it again, warm it up
         // and take the round again, a few times.
@@ -333,6 +343,7 @@ async function main(): Promise<void> {
         warmup: WARMUP,
         connections: CONNECTIONS,
         rate: RATE,
+        mode: TOGETHER ? 'together' : 'turns',
         users: USERS,
       },
       redis: Boolean(process.env.REDIS_URL),
