@@ -156,6 +156,11 @@ function start(variant: Variant, env: NodeJS.ProcessEnv): void {
     }
   ).scripts;
   const args = scripts['start:prod']!.split(' ').slice(1);
+  // Started through an entry of its own name: other jobs on a shared machine stop their
+  // services by the command line (`dist/src/main.js`), and stopped these mid-run.
+  const entry = join(variant.dir, `whazz-ab-serve-${variant.name}.mjs`);
+  writeFileSync(entry, `import './${args.at(-1)!}';\n`);
+  args[args.length - 1] = entry;
   variant.drain ??= spawn('cat', [], { stdio: ['pipe', 'ignore', 'inherit'] });
   const child = spawn(process.execPath, args, {
     cwd: variant.dir,
