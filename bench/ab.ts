@@ -380,7 +380,10 @@ async function main(): Promise<void> {
     for (const { process: child } of variants)
       if (child && child.exitCode === null && child.signalCode === null)
         await new Promise((done) => child.once('exit', done));
-    for (const variant of variants) variant.drain?.stdin!.end();
+    for (const variant of variants) {
+      variant.drain?.stdin!.end();
+      rmSync(join(variant.dir, `whazz-ab-serve-${variant.name}.mjs`), { force: true });
+    }
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     await admin.end();
     rmSync(outbox, { recursive: true, force: true });
