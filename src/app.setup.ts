@@ -4,14 +4,9 @@ import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import {
-  LogController,
-  type FastifyBaseLogger,
-  type FastifyReply,
-  type FastifyRequest,
-} from 'fastify';
+import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
-import type { Bindings, ChildLoggerOptions, Logger as PinoLogger } from 'pino';
+import type { Logger as PinoLogger } from 'pino';
 import { AppModule } from './app.module.js';
 import { useJsonBodyParser } from './common/http/json-body.parser.js';
 import { answerStarted, ClientConnections } from './common/http/client-connections.js';
@@ -19,7 +14,6 @@ import { endLingeringAnswer } from './common/http/lingering-close.js';
 import { clientRequestIdOf, REQUEST_ID_HEADER } from './common/http/request-id.js';
 import { AppLogger } from './platform/logging/app-logger.js';
 import { logRequestCompleted } from './platform/logging/request-completed-log.js';
-import { RequestLogger } from './platform/logging/request-logger.js';
 import { PROBLEM_CONTENT_TYPE } from './common/problem-details.js';
 import { ProblemDetailsFilter, sendProblem } from './common/problem-details.filter.js';
 import { createValidationPipe } from './common/request-validation.js';
@@ -46,7 +40,7 @@ class RequestLogController extends LogController {
   override incomingRequest(): void {}
 
   override requestCompleted(_error: unknown, request: FastifyRequest, reply: FastifyReply): void {
-    // The root logger, with the id in the line: request.log would make the request a child.
+    // The root logger, with the id named in the line, as every other line of the service.
     logRequestCompleted(this.logger, {
       request_id: request.id,
       client_request_id: clientRequestIdOf(request.headers),
@@ -111,11 +105,6 @@ function createHttpAdapter(logger: PinoLogger, appConfig: AppConfig): FastifyAda
     loggerInstance: logger,
     genReqId: requestIdFor,
     logController: new RequestLogController(logger),
-    childLoggerFactory: (
-      parent: FastifyBaseLogger,
-      bindings: Bindings,
-      options: ChildLoggerOptions,
-    ) => new RequestLogger(parent as PinoLogger, bindings, options),
     // Bad URLs and over-long path parameters, rejected by Fastify's router before Nest.
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) =>
       sendProblem(error, request, reply),

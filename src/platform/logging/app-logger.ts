@@ -1,7 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 import type { LogFormat } from './log-format.js';
-import { isoTimeField } from './log-time.js';
 import { PrettyLogStream } from './pretty-log-stream.js';
 import { redactSecrets } from './redact-secrets.js';
 import { TurnBatchedStdout } from './turn-batched-stdout.js';
@@ -35,7 +34,7 @@ export function createRootLogger(
   const options = {
     level,
     base: { service },
-    timestamp: isoTimeField,
+    timestamp: pino.stdTimeFunctions.isoTime,
     formatters: {
       log: (line: Record<string, unknown>) => redactSecrets(line) as Record<string, unknown>,
     },

@@ -1,7 +1,8 @@
-import { pino, type DestinationStream } from 'pino';
+import type { DestinationStream } from 'pino';
 import { isColorSupported, prettyFactory } from 'pino-pretty';
 
-const { needsMetadataGsym } = pino.symbols;
+/** pino's documented switch for a destination: it then sets `lastLevel` before each write. */
+const PINO_METADATA: unique symbol = Symbol.for('pino.metadata');
 
 /** Keys pino-pretty shows in its own places (level, time), folded into the message, or dropped. */
 const LINE_KEYS = new Set(['level', 'time', 'msg', 'context', 'service', 'pid', 'hostname']);
@@ -66,7 +67,7 @@ function readable(line: string): string | Record<string, unknown> {
  * Secrets are blanked before the JSON line is made, so they are blank here too.
  */
 export class PrettyLogStream implements DestinationStream {
-  readonly [needsMetadataGsym] = true as const;
+  readonly [PINO_METADATA] = true as const;
   /** Set by pino before each write; passed on, for TurnBatchedStdout batches by level. */
   lastLevel = 0;
   private readonly prettify: (log: string | Record<string, unknown>) => string;
@@ -80,7 +81,7 @@ export class PrettyLogStream implements DestinationStream {
 
   write(line: string): void {
     const out = this.out as DestinationStream & Record<symbol, unknown> & { lastLevel?: number };
-    if (out[needsMetadataGsym]) out.lastLevel = this.lastLevel;
+    if (out[PINO_METADATA]) out.lastLevel = this.lastLevel;
     out.write(this.prettify(readable(line)));
   }
 }

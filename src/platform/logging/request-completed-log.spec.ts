@@ -1,6 +1,7 @@
 import { setImmediate as endOfTurn } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRootLogger } from './app-logger.js';
+import { REDACTED } from './redact-secrets.js';
 import { logRequestCompleted, type RequestCompleted } from './request-completed-log.js';
 import { TurnBatchedStdout } from './turn-batched-stdout.js';
 
@@ -27,34 +28,40 @@ describe('logRequestCompleted', () => {
   });
   afterEach(() => vi.useRealTimers());
 
-  it.each([
-    ['a plain request', answered],
-    [
-      'text that JSON must escape',
-      { ...answered, request_id: 'edge:1.2_3', path: '/a"b\\c/é\u0001', method: 'DELETE' },
-    ],
-    [
-      "the caller's own request id",
-      {
-        request_id: answered.request_id,
-        client_request_id: 'client-req-42',
-        method: answered.method,
-        path: answered.path,
-        status: answered.status,
-        ms: answered.ms,
-      },
-    ],
-    ['no caller request id', { ...answered, client_request_id: undefined }],
-    ['a client error', { ...answered, status: 404, ms: 0 }],
-    ['a duration that is not a number', { ...answered, ms: Number.NaN }],
-  ])('writes %s exactly as pino writes it through the service logger', (_name, fields) => {
-    const pinoWay = serviceLogger();
-    pinoWay.logger.info(fields, 'request completed');
-    const direct = serviceLogger();
-    logRequestCompleted(direct.logger, fields);
+  it('writes one JSON line: level, time, service, the five fields and the message', () => {
+    const { logger, writes } = serviceLogger();
+    logRequestCompleted(logger, answered);
 
-    expect(direct.writes).toEqual(pinoWay.writes);
-    expect(JSON.parse(direct.writes[0]!)).toMatchObject({ level: 30, service: 'whazz-audio-auth' });
+    expect(writes).toEqual([
+      '{"level":30,"time":"2026-11-29T22:41:07.042Z","service":"whazz-audio-auth",' +
+        '"request_id":"c0a8e4b2-1f0e-4c7a-9d2b-6a1e2f3b4c5d","method":"GET","path":"/auth/me",' +
+        '"status":200,"ms":3,"msg":"request completed"}\n',
+    ]);
+  });
+
+  it('escapes what JSON must escape in the path and the id', () => {
+    const { logger, writes } = serviceLogger();
+    const odd = { ...answered, request_id: 'edge:1.2_3', path: '/a"b\\c/é\u0001' };
+    logRequestCompleted(logger, odd);
+
+    expect(JSON.parse(writes[0]!)).toMatchObject(odd);
+  });
+
+  it("names the caller's own request id beside ours only when it sent one", () => {
+    const { logger, writes } = serviceLogger();
+    logRequestCompleted(logger, { ...answered, client_request_id: 'client-req-42' });
+    logRequestCompleted(logger, { ...answered, client_request_id: undefined });
+
+    expect(JSON.parse(writes[0]!)).toMatchObject({ client_request_id: 'client-req-42' });
+    expect(writes[1]).not.toContain('client_request_id');
+  });
+
+  it('goes through the service logger, redaction included', () => {
+    const { logger, writes } = serviceLogger();
+    logRequestCompleted(logger, { ...answered, token: 'eyJ.secret' } as RequestCompleted);
+
+    expect(writes[0]).not.toContain('eyJ.secret');
+    expect(JSON.parse(writes[0]!)).toMatchObject({ token: REDACTED });
   });
 
   it('logs an answer of 500 or more at warn, and nothing below the configured level', () => {
@@ -67,7 +74,7 @@ describe('logRequestCompleted', () => {
     ]);
   });
 
-  it('tells the batching stdout its level, so a line after a warning waits for the turn end', async () => {
+  it('lets the batching stdout see its level, so a line after a warning waits for the turn end', async () => {
     const writes: string[] = [];
     const batcher = new TurnBatchedStdout({ write: (text: string) => void writes.push(text) });
     const logger = createRootLogger('info', 'whazz-audio-auth', { destination: batcher });
