@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { AppController } from './app.controller.js';
+import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ChangeFeedModule } from './platform/change-feed/change-feed.module.js';
 import type { Configuration } from './config/configuration.js';
@@ -30,6 +31,7 @@ export class AppModule {
         SessionsModule,
         AuthModule,
         HealthModule,
+        AuditModule,
       ],
       controllers: [AppController],
     };

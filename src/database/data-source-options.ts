@@ -9,7 +9,10 @@ import { AddAccountTokens1795567948491 } from '../../migrations/1795567948491-Ad
 import { PunycodeEmailDomains1796123762830 } from '../../migrations/1796123762830-PunycodeEmailDomains.js';
 import { AddUsernameSkeleton1796123762831 } from '../../migrations/1796123762831-AddUsernameSkeleton.js';
 import { AddRoles1796200000000 } from '../../migrations/1796200000000-AddRoles.js';
+import { AddAuditEntries1796200000001 } from '../../migrations/1796200000001-AddAuditEntries.js';
+import { AddSecurityEventAdministrator1796200000011 } from '../../migrations/1796200000011-AddSecurityEventAdministrator.js';
 import { AccountToken } from '../account-tokens/entities/account-token.entity.js';
+import { AuditEntry } from '../audit/entities/audit-entry.entity.js';
 import { Role } from '../authorization/entities/role.entity.js';
 import { RolePermission } from '../authorization/entities/role-permission.entity.js';
 import { UserRole } from '../authorization/entities/user-role.entity.js';
@@ -30,6 +33,7 @@ export const ENTITIES = [
   Role,
   RolePermission,
   UserRole,
+  AuditEntry,
 ];
 
 /**
@@ -47,6 +51,8 @@ export const MIGRATIONS = [
   PunycodeEmailDomains1796123762830,
   AddUsernameSkeleton1796123762831,
   AddRoles1796200000000,
+  AddAuditEntries1796200000001,
+  AddSecurityEventAdministrator1796200000011,
 ];
 
 export interface ConnectionSettings {
