@@ -11,6 +11,7 @@ import { AddUsernameSkeleton1796123762831 } from '../../migrations/1796123762831
 import { AddRoles1796200000000 } from '../../migrations/1796200000000-AddRoles.js';
 import { AddAuditEntries1796200000001 } from '../../migrations/1796200000001-AddAuditEntries.js';
 import { AddSecurityEventAdministrator1796200000011 } from '../../migrations/1796200000011-AddSecurityEventAdministrator.js';
+import { AddUserBansAndListingIndexes1796200000012 } from '../../migrations/1796200000012-AddUserBansAndListingIndexes.js';
 import { AccountToken } from '../account-tokens/entities/account-token.entity.js';
 import { AuditEntry } from '../audit/entities/audit-entry.entity.js';
 import { Role } from '../authorization/entities/role.entity.js';
@@ -53,6 +54,7 @@ export const MIGRATIONS = [
   AddRoles1796200000000,
   AddAuditEntries1796200000001,
   AddSecurityEventAdministrator1796200000011,
+  AddUserBansAndListingIndexes1796200000012,
 ];
 
 export interface ConnectionSettings {
