@@ -3,6 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { AppController } from './app.controller.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { AuthorizationModule } from './authorization/authorization.module.js';
 import { ChangeFeedModule } from './platform/change-feed/change-feed.module.js';
 import type { Configuration } from './config/configuration.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -30,6 +31,8 @@ export class AppModule {
         UsersModule,
         SessionsModule,
         AuthModule,
+        // After AuthModule: its permissions guard reads the principal the bearer guard sets.
+        AuthorizationModule,
         HealthModule,
         AuditModule,
       ],

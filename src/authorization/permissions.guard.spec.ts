@@ -1,0 +1,93 @@
+import 'reflect-metadata';
+import { Controller, Get, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { describe, expect, it } from 'vitest';
+import type { AuthorizationService, Grants } from './authorization.service.js';
+import { PermissionsGuard } from './permissions.guard.js';
+import { RequirePermissions } from './require-permissions.decorator.js';
+import type { Permission } from './permissions.js';
+
+@Controller()
+@RequirePermissions('roles:read')
+class RolesLikeController {
+  @Get()
+  list(): void {}
+
+  @Get()
+  @RequirePermissions('roles:write')
+  change(): void {}
+}
+
+@Controller()
+class OpenController {
+  @Get()
+  me(): void {}
+}
+
+function contextFor(
+  controller: new () => object,
+  handler: string,
+  user?: { userId: string },
+): ExecutionContext {
+  return {
+    getHandler: () => (controller.prototype as Record<string, unknown>)[handler],
+    getClass: () => controller,
+    switchToHttp: () => ({ getRequest: () => ({ user }) }),
+  } as unknown as ExecutionContext;
+}
+
+/** Grants from a plain table; counts lookups to prove open routes never ask. */
+function guardWith(granted: Record<string, Permission[]>) {
+  const calls = { lookups: 0 };
+  const authorization = {
+    grantsOf: (userId: string): Grants => {
+      calls.lookups += 1;
+      return { roles: [], permissions: new Set(granted[userId] ?? []) };
+    },
+  } as unknown as AuthorizationService;
+  return { guard: new PermissionsGuard(new Reflector(), authorization), calls };
+}
+
+describe('PermissionsGuard', () => {
+  it('lets a route without requirements through without looking up any grants', () => {
+    const { guard, calls } = guardWith({});
+    expect(guard.canActivate(contextFor(OpenController, 'me', { userId: 'u' }))).toBe(true);
+    expect(calls.lookups).toBe(0);
+  });
+
+  it('answers 403 forbidden naming the missing permission', () => {
+    const { guard } = guardWith({ u: ['users:read'] });
+    expect(() =>
+      guard.canActivate(contextFor(RolesLikeController, 'list', { userId: 'u' })),
+    ).toThrow(
+      expect.objectContaining({
+        problem: expect.objectContaining({
+          status: 403,
+          code: 'forbidden',
+          detail: expect.stringContaining('`roles:read`'),
+        }),
+      }),
+    );
+  });
+
+  it('requires both the class and the handler permissions', () => {
+    const { guard } = guardWith({ u: ['roles:read'], w: ['roles:read', 'roles:write'] });
+    expect(() =>
+      guard.canActivate(contextFor(RolesLikeController, 'change', { userId: 'u' })),
+    ).toThrow(
+      expect.objectContaining({
+        problem: expect.objectContaining({ detail: expect.stringContaining('roles:write') }),
+      }),
+    );
+    expect(guard.canActivate(contextFor(RolesLikeController, 'change', { userId: 'w' }))).toBe(
+      true,
+    );
+  });
+
+  it('refuses a protected route reached without a principal with 401', () => {
+    const { guard } = guardWith({});
+    expect(() => guard.canActivate(contextFor(RolesLikeController, 'list'))).toThrow(
+      expect.objectContaining({ problem: expect.objectContaining({ status: 401 }) }),
+    );
+  });
+});
