@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { AdminModule } from './admin/admin.module.js';
 import { AppController } from './app.controller.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -35,6 +36,7 @@ export class AppModule {
         AuthorizationModule,
         HealthModule,
         AuditModule,
+        AdminModule,
       ],
       controllers: [AppController],
     };

@@ -1,0 +1,29 @@
+import { Module } from '@nestjs/common';
+import { AccountModule } from '../account/account.module.js';
+import { AccountTokensModule } from '../account-tokens/account-tokens.module.js';
+import { AuditModule } from '../audit/audit.module.js';
+import { AuthorizationModule } from '../authorization/authorization.module.js';
+import { PasswordsModule } from '../passwords/passwords.module.js';
+import { SecurityEventsModule } from '../security-events/security-events.module.js';
+import { SessionsModule } from '../sessions/sessions.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { AdminUserSearchService } from './admin-user-search.service.js';
+import { AdminUsersController } from './admin-users.controller.js';
+import { AdminUsersService } from './admin-users.service.js';
+
+/** The /admin routes (issue #19): thin controllers over users, sessions, authorization, audit. */
+@Module({
+  imports: [
+    UsersModule,
+    SessionsModule,
+    AccountModule,
+    AccountTokensModule,
+    PasswordsModule,
+    SecurityEventsModule,
+    AuthorizationModule,
+    AuditModule,
+  ],
+  controllers: [AdminUsersController],
+  providers: [AdminUsersService, AdminUserSearchService],
+})
+export class AdminModule {}
