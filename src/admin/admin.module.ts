@@ -7,6 +7,7 @@ import { PasswordsModule } from '../passwords/passwords.module.js';
 import { SecurityEventsModule } from '../security-events/security-events.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
+import { AdminUserChangesService } from './admin-user-changes.service.js';
 import { AdminUserSearchService } from './admin-user-search.service.js';
 import { AdminUsersController } from './admin-users.controller.js';
 import { AdminUsersService } from './admin-users.service.js';
@@ -24,6 +25,6 @@ import { AdminUsersService } from './admin-users.service.js';
     AuditModule,
   ],
   controllers: [AdminUsersController],
-  providers: [AdminUsersService, AdminUserSearchService],
+  providers: [AdminUsersService, AdminUserChangesService, AdminUserSearchService],
 })
 export class AdminModule {}
