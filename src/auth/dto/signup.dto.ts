@@ -1,5 +1,5 @@
+import { IsString, Matches } from 'class-validator';
 import { AccountEmail } from '../../account/dto/account-email.decorator.js';
-import { AccountUsername } from '../../account/dto/account-username.decorator.js';
 import { IsNewPassword } from '../../passwords/is-new-password.decorator.js';
 
 export class SignupDto {
@@ -15,7 +15,13 @@ export class SignupDto {
    * ignoring case and look-alikes: `biII`, `b1ll` and `BILL` are all `bill`.
    * @example "alice"
    */
-  @AccountUsername()
+  // The top rule is the one the OpenAPI document shows as the pattern: the alphabet.
+  @Matches(/^[A-Za-z0-9_.-]{3,32}$/, {
+    message: 'must be 3 to 32 characters of A-Z, a-z, 0-9, _ . -',
+  })
+  // Punctuation alone (`...`, `_-_`) names no one and looks like every other such name.
+  @Matches(/[A-Za-z0-9]/, { message: 'must contain a letter or a digit' })
+  @IsString()
   username: string;
 
   /**
