@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { AdminModule } from './admin/admin.module.js';
+import { AdminUsersModule } from './admin/admin-users.module.js';
 import { AppController } from './app.controller.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -34,9 +35,10 @@ export class AppModule {
         AuthModule,
         // After AuthModule: its permissions guard reads the principal the bearer guard sets.
         AuthorizationModule,
+        AdminModule,
         HealthModule,
         AuditModule,
-        AdminModule,
+        AdminUsersModule,
       ],
       controllers: [AppController],
     };

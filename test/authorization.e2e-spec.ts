@@ -3,18 +3,30 @@ import { AuthorizationService } from '../src/authorization/authorization.service
 import { PERMISSIONS } from '../src/authorization/permissions.js';
 import { createTestApp, type TestApp } from './create-test-app.js';
 import { grantRole } from './factories/roles.factory.js';
-import { signUp } from './factories/user.factory.js';
+import {
+  onPrivateDatabase,
+  privateDatabase,
+  type PrivateDatabase,
+} from './factories/private-database.js';
+import { logIn, signUp, signUpAndLogIn } from './factories/user.factory.js';
+import { claimsOf } from './jwt-claims.js';
 
+// A database of its own: the last-administrator rule counts every account's roles.
 describe('authorization rules (issue #19)', () => {
+  let database: PrivateDatabase;
   let t: TestApp;
   let authorization: AuthorizationService;
   beforeAll(async () => {
-    t = await createTestApp();
+    database = await privateDatabase();
+    t = await createTestApp(onPrivateDatabase(database));
     authorization = t.app.get(AuthorizationService);
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await database.drop();
+  });
 
-  /** Leaves `admin` to the given users only: other suites' administrators are demoted. */
+  /** Leaves `admin` to the given users only. */
   async function onlyAdministrators(...userIds: string[]): Promise<void> {
     await t.dataSource.query(
       `DELETE FROM user_roles WHERE role_id = (SELECT id FROM roles WHERE name = 'admin')
@@ -94,5 +106,26 @@ describe('authorization rules (issue #19)', () => {
       );
       expect(count).toBe(1);
     }
+  });
+
+  it('GET /auth/me shows the roles held and the permissions they grant, current after a change', async () => {
+    const user = await signUpAndLogIn(t.http);
+    const me = () => t.http.get('/auth/me').set('Authorization', `Bearer ${user.accessToken}`);
+    expect((await me()).body).toMatchObject({ id: user.id, roles: [], permissions: [] });
+    await authorization.setUserRoles(user.id, ['support']);
+    expect((await me()).body).toMatchObject({
+      roles: ['support'],
+      permissions: ['sessions:revoke', 'users:read', 'users:reset-password'],
+    });
+  });
+
+  it('access tokens carry the roles held at issue, as the roles claim', async () => {
+    const user = await signUp(t.http);
+    expect(claimsOf((await logIn(t.http, user)).accessToken).roles).toEqual([]);
+    await authorization.setUserRoles(user.id, ['support']);
+    const { accessToken, refreshToken } = await logIn(t.http, user);
+    expect(claimsOf(accessToken).roles).toEqual(['support']);
+    const refreshed = await t.http.post('/auth/refresh').send({ refresh_token: refreshToken });
+    expect(claimsOf(refreshed.body.access_token as string).roles).toEqual(['support']);
   });
 });

@@ -30,6 +30,12 @@ const BEARER_ROUTES = [
   'POST /auth/change-password',
   'POST /auth/change-email',
   'DELETE /auth/me',
+  'GET /admin/roles',
+  'POST /admin/roles',
+  'PATCH /admin/roles/{name}',
+  'PUT /admin/roles/{name}/permissions',
+  'DELETE /admin/roles/{name}',
+  'PUT /admin/users/{id}/roles',
   // Issue #19: the admin users API and the audit log.
   'GET /admin/users',
   'POST /admin/users',

@@ -46,7 +46,16 @@ describe('access tokens, refresh tokens and sessions', () => {
         username: user.username,
       });
       const claims = jwt.decode<Record<string, unknown>>(user.accessToken);
-      expect(Object.keys(claims).sort()).toEqual(['aud', 'exp', 'iat', 'iss', 'jti', 'sid', 'sub']);
+      expect(Object.keys(claims).sort()).toEqual([
+        'aud',
+        'exp',
+        'iat',
+        'iss',
+        'jti',
+        'roles',
+        'sid',
+        'sub',
+      ]);
       expect(claims).toMatchObject({ sub: user.id, iss: 'whazz-audio-auth', aud: 'whazz-audio' });
       expect((claims.exp as number) - (claims.iat as number)).toBe(900);
     });

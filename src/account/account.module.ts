@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AccountTokensModule } from '../account-tokens/account-tokens.module.js';
+import { AuthorizationModule } from '../authorization/authorization.module.js';
 import { LoginBackoffModule } from '../login-backoff/login-backoff.module.js';
 import { MailModule } from '../mail/mail.module.js';
 import { PasswordsModule } from '../passwords/passwords.module.js';
@@ -21,6 +22,7 @@ import { AccountService } from './account.service.js';
     SecurityEventsModule,
     RateLimitModule,
     LoginBackoffModule,
+    AuthorizationModule,
   ],
   controllers: [AccountController],
   providers: [AccountService],

@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { ConfigService } from '@nestjs/config';
 import { AccountTokensService } from '../account-tokens/account-tokens.service.js';
 import type { AccountToken } from '../account-tokens/entities/account-token.entity.js';
+import { BootstrapAdministratorService } from '../authorization/bootstrap-administrator.service.js';
 import type { ClientInfo } from '../common/http/client-address.js';
 import { RequestValidationError } from '../common/problem.exception.js';
 import type { Configuration } from '../config/configuration.js';
@@ -42,6 +43,7 @@ export class AccountService {
     private readonly events: SecurityEventsService,
     private readonly rateLimits: RateLimitService,
     private readonly backoff: LoginBackoffService,
+    private readonly bootstrapAdministrator: BootstrapAdministratorService,
     config: ConfigService<Configuration, true>,
   ) {
     this.settings = config.get('account', { infer: true });
@@ -77,6 +79,7 @@ export class AccountService {
       throw new InvalidAccountTokenError();
     }
     await this.events.record({ type: 'email_verified', userId: used.userId, client });
+    await this.bootstrapAdministrator.emailVerified(used.email);
   }
 
   /** For a client with no session (issue #18); answered as `requestPasswordReset` is. */
@@ -202,6 +205,7 @@ export class AccountService {
     await this.tokens.voidFor(user.id, 'email_changed');
     await this.events.record({ type: 'email_changed', userId: user.id, client });
     this.mail.send(accountMails.emailChanged(user.email, email));
+    await this.bootstrapAdministrator.emailVerified(email);
   }
 
   private async mailPasswordReset(email: string, client: ClientInfo): Promise<void> {

@@ -1,30 +1,18 @@
 import { Module } from '@nestjs/common';
-import { AccountModule } from '../account/account.module.js';
-import { AccountTokensModule } from '../account-tokens/account-tokens.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { AuthorizationModule } from '../authorization/authorization.module.js';
-import { PasswordsModule } from '../passwords/passwords.module.js';
-import { SecurityEventsModule } from '../security-events/security-events.module.js';
-import { SessionsModule } from '../sessions/sessions.module.js';
 import { UsersModule } from '../users/users.module.js';
-import { AdminUserChangesService } from './admin-user-changes.service.js';
-import { AdminUserSearchService } from './admin-user-search.service.js';
-import { AdminUsersController } from './admin-users.controller.js';
-import { AdminUsersService } from './admin-users.service.js';
+import { AdminAuditSeam } from './admin-audit.seam.js';
+import { AdminCommands } from './admin-commands.js';
+import { AdminRolesController } from './admin-roles.controller.js';
+import { AdminRolesService } from './admin-roles.service.js';
+import { AdminUserRolesController } from './admin-user-roles.controller.js';
 
-/** The /admin routes (issue #19): thin controllers over users, sessions, authorization, audit. */
+/** The /admin API (issue #19): thin controllers over the features' own services. */
 @Module({
-  imports: [
-    UsersModule,
-    SessionsModule,
-    AccountModule,
-    AccountTokensModule,
-    PasswordsModule,
-    SecurityEventsModule,
-    AuthorizationModule,
-    AuditModule,
-  ],
-  controllers: [AdminUsersController],
-  providers: [AdminUsersService, AdminUserChangesService, AdminUserSearchService],
+  imports: [AuthorizationModule, UsersModule, AuditModule],
+  controllers: [AdminRolesController, AdminUserRolesController],
+  providers: [AdminRolesService, AdminAuditSeam, AdminCommands],
+  exports: [AdminCommands],
 })
 export class AdminModule {}

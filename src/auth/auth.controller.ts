@@ -1,10 +1,12 @@
 import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiBody, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiProblemResponses, BearerAuth } from '../common/api-problem-responses.decorator.js';
 import { Public } from '../common/public.decorator.js';
 import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
 import type { ClientInfo } from '../common/http/client-address.js';
 import { UserResponseDto } from '../users/dto/user-response.dto.js';
+import { MeResponseDto } from './dto/me-response.dto.js';
+import { whenReady, type MaybePromise } from '../platform/maybe-promise.js';
 import type { User } from '../users/entities/user.entity.js';
 import type { Principal } from '../tokens/access-token.js';
 import { AuthService, type TokenPair } from './auth.service.js';
@@ -76,12 +78,15 @@ export class AuthController {
     return toResponse(await this.auth.refresh(dto.refresh_token, client));
   }
 
-  /** The signed-in user. */
+  /** The signed-in user, with the roles they hold and the permissions those grant now. */
   @Get('me')
   @BearerAuth()
+  @ApiOkResponse({ type: MeResponseDto })
   @ApiProblemResponses(403)
-  me(@CurrentPrincipal() principal: Principal): UserResponseDto {
-    return UserResponseDto.from(principal.user);
+  me(@CurrentPrincipal() principal: Principal): MaybePromise<MeResponseDto> {
+    return whenReady(this.auth.grantsOf(principal), (grants) =>
+      MeResponseDto.from(principal.user, grants),
+    );
   }
 
   /** Ends this session: its access token and its refresh token stop working at once. */

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { AccountModule } from '../account/account.module.js';
+import { AuthorizationModule } from '../authorization/authorization.module.js';
 import { LoginBackoffModule } from '../login-backoff/login-backoff.module.js';
 import { PasswordsModule } from '../passwords/passwords.module.js';
 import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
@@ -27,6 +28,7 @@ import { LocalStrategy } from './strategies/local.strategy.js';
     SecurityEventsModule,
     PassportModule,
     RateLimitModule,
+    AuthorizationModule,
   ],
   controllers: [AuthController],
   providers: [

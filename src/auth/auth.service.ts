@@ -23,6 +23,7 @@ import {
 import { InvalidAccessTokenError } from '../tokens/tokens.errors.js';
 import { EmailNotVerifiedError } from '../account/account.errors.js';
 import { AccountService } from '../account/account.service.js';
+import { AuthorizationService, type Grants } from '../authorization/authorization.service.js';
 import { PasswordHasherService } from '../passwords/password-hasher.service.js';
 import { assertPasswordPolicy } from '../passwords/password-policy.js';
 import { TokenService } from '../tokens/token.service.js';
@@ -59,6 +60,7 @@ export class AuthService {
     private readonly events: SecurityEventsService,
     private readonly account: AccountService,
     private readonly rateLimits: RateLimitService,
+    private readonly authorization: AuthorizationService,
     config: ConfigService<Configuration, true>,
   ) {
     this.requireVerifiedEmail = config.get('account', { infer: true }).requireVerifiedEmail;
@@ -227,8 +229,19 @@ export class AuthService {
     return revoked;
   }
 
-  private tokenPair(userId: string, sessionId: string, refreshToken: string): TokenPair {
-    const { accessToken, expiresIn } = this.tokens.issueAccessToken(userId, sessionId);
+  /** The caller's roles and permissions, for GET /auth/me: from memory, like the guard's. */
+  grantsOf(principal: Principal): MaybePromise<Grants> {
+    return this.authorization.grantsOf(principal.userId);
+  }
+
+  /** The `roles` claim is a snapshot for other services; see AccessTokenClaims. */
+  private async tokenPair(
+    userId: string,
+    sessionId: string,
+    refreshToken: string,
+  ): Promise<TokenPair> {
+    const roles = await this.authorization.rolesOf(userId);
+    const { accessToken, expiresIn } = this.tokens.issueAccessToken(userId, sessionId, roles);
     return { accessToken, refreshToken, expiresIn };
   }
 }

@@ -1,6 +1,10 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_GUARD } from '@nestjs/core';
 import { AuthorizationService } from './authorization.service.js';
+import { BootstrapAdministratorService } from './bootstrap-administrator.service.js';
+import { Role } from './entities/role.entity.js';
+import { RolesService } from './roles.service.js';
 import { PermissionsGuard } from './permissions.guard.js';
 
 /**
@@ -9,7 +13,13 @@ import { PermissionsGuard } from './permissions.guard.js';
  * the principal the bearer guard puts on the request.
  */
 @Module({
-  providers: [AuthorizationService, { provide: APP_GUARD, useClass: PermissionsGuard }],
-  exports: [AuthorizationService],
+  imports: [TypeOrmModule.forFeature([Role])],
+  providers: [
+    AuthorizationService,
+    RolesService,
+    BootstrapAdministratorService,
+    { provide: APP_GUARD, useClass: PermissionsGuard },
+  ],
+  exports: [AuthorizationService, RolesService, BootstrapAdministratorService],
 })
 export class AuthorizationModule {}

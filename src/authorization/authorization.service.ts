@@ -16,6 +16,8 @@ import { ADMIN_ROLE, isPermission, PERMISSIONS, type Permission } from './permis
 export interface Grants {
   roles: readonly string[];
   permissions: ReadonlySet<Permission>;
+  /** The same, sorted, for GET /auth/me. */
+  permissionList: readonly Permission[];
 }
 
 /** The transaction a change runs in, as `ChangeFeedService.transaction` hands it over. */
@@ -29,7 +31,7 @@ export const ROLES_TOPIC = 'roles-changed';
 export const EVERYONE = '*';
 /** Most accounts hold no role and share one small entry; as many entries as UsersService. */
 const CACHE_LIMIT = 20_000;
-const NO_GRANTS: Grants = { roles: [], permissions: new Set() };
+const NO_GRANTS: Grants = { roles: [], permissions: new Set(), permissionList: [] };
 
 /**
  * Who may do what (issue #19). Each instance keeps the grants of recent requesters in
@@ -41,8 +43,11 @@ export class AuthorizationService implements OnModuleInit {
   private readonly cache = new Map<string, Grants>();
   /** Bumped by every invalidation, so a read that raced one is not cached. */
   private generation = 0;
-  /** What the role tables looked like at the last seed or poll. */
-  private fingerprint?: string;
+  /**
+   * The role tables' change count at the last seed or poll. It only grows, so a count the
+   * same as before means every cached entry was loaded from the current state.
+   */
+  private seenVersion?: string;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -50,21 +55,21 @@ export class AuthorizationService implements OnModuleInit {
   ) {}
 
   /**
-   * The poll is the net under a lost message, and also sees changes made in plain SQL:
-   * row deletions leave no timestamp behind, so it compares a digest of the (small) role
-   * tables and forgets everything when it moved.
+   * The poll is the net under a lost message, and also sees changes made in plain SQL: a
+   * trigger counts every change to the role tables (migration CountRoleChanges), and any
+   * count other than the last one seen forgets everything.
    */
   onModuleInit(): void {
     this.feed.register({
       name: ROLES_TOPIC,
       seed: async () => {
-        this.fingerprint = await this.currentFingerprint();
+        this.seenVersion = await this.changeCount();
         this.forget(EVERYONE);
       },
       poll: async () => {
-        const fingerprint = await this.currentFingerprint();
-        if (fingerprint === this.fingerprint) return;
-        this.fingerprint = fingerprint;
+        const version = await this.changeCount();
+        if (version === this.seenVersion) return;
+        this.seenVersion = version;
         this.forget(EVERYONE);
       },
       receive: (entries) => this.forget(...(entries as string[])),
@@ -81,8 +86,10 @@ export class AuthorizationService implements OnModuleInit {
     return (await this.grantsOf(userId)).permissions;
   }
 
-  async rolesOf(userId: string): Promise<string[]> {
-    return [...(await this.grantsOf(userId)).roles];
+  /** With `manager`, from the database inside that transaction. */
+  async rolesOf(userId: string, manager?: EntityManager): Promise<string[]> {
+    const grants = manager ? await this.loadGrants(userId, manager) : await this.grantsOf(userId);
+    return [...grants.roles];
   }
 
   /** Inside a transaction (`manager`), from the database: for rules that must not be stale. */
@@ -107,7 +114,14 @@ export class AuthorizationService implements OnModuleInit {
     }
     const { manager, announce } = within;
     const wanted = [...new Set(roleNames)].sort();
-    const roles = wanted.length > 0 ? await manager.findBy(Role, { name: In(wanted) }) : [];
+    // FOR SHARE: a role being deleted or renamed meanwhile waits for this, or this for it.
+    const roles =
+      wanted.length > 0
+        ? await manager.find(Role, {
+            where: { name: In(wanted) },
+            lock: { mode: 'pessimistic_read' },
+          })
+        : [];
     const unknown = wanted.find((name) => !roles.some((role) => role.name === name));
     if (unknown !== undefined) throw new UnknownRoleError('roles', unknown);
     if (!(await manager.existsBy(User, { id: userId }))) throw new RoleHolderNotFoundError();
@@ -183,18 +197,14 @@ export class AuthorizationService implements OnModuleInit {
       // A permission since removed from the code grants nothing.
       else if (permission !== null && isPermission(permission)) permissions.add(permission);
     }
-    return { roles: [...roles].sort(), permissions };
+    return { roles: [...roles].sort(), permissions, permissionList: [...permissions].sort() };
   }
 
-  private async currentFingerprint(): Promise<string> {
-    const [row] = await this.dataSource.query<{ fingerprint: string }[]>(
-      `SELECT md5(
-         coalesce((SELECT string_agg(user_id || ':' || role_id, ',' ORDER BY user_id, role_id) FROM user_roles), '')
-         || '|' || coalesce((SELECT string_agg(role_id || ':' || permission, ',' ORDER BY role_id, permission) FROM role_permissions), '')
-         || '|' || coalesce((SELECT string_agg(id || ':' || name, ',' ORDER BY id) FROM roles), '')
-       ) AS fingerprint`,
+  private async changeCount(): Promise<string> {
+    const [row] = await this.dataSource.query<{ version: string }[]>(
+      'SELECT version FROM role_changes',
     );
-    return row!.fingerprint;
+    return row?.version ?? '';
   }
 
   private forget(...userIds: string[]): void {

@@ -42,7 +42,7 @@ function guardWith(granted: Record<string, Permission[]>) {
   const authorization = {
     grantsOf: (userId: string): Grants => {
       calls.lookups += 1;
-      return { roles: [], permissions: new Set(granted[userId] ?? []) };
+      return { roles: [], permissions: new Set(granted[userId] ?? []), permissionList: [] };
     },
   } as unknown as AuthorizationService;
   return { guard: new PermissionsGuard(new Reflector(), authorization), calls };

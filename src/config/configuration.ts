@@ -14,6 +14,7 @@ import {
   type RateLimitSettings,
 } from '../rate-limit/rate-limit.config.js';
 import { securityEventsConfig } from '../security-events/security-events.config.js';
+import { authorizationConfig } from '../authorization/authorization.config.js';
 import { sessionsConfig } from '../sessions/sessions.config.js';
 import { tokensConfig } from '../tokens/tokens.config.js';
 import { appConfig, AppVariables, resolveWebConcurrency } from './app.config.js';
@@ -41,6 +42,7 @@ export const FEATURE_CONFIGS = [
   accountConfig,
   mailConfig,
   securityEventsConfig,
+  authorizationConfig,
   auditConfig,
 ] as const;
 

@@ -10,6 +10,7 @@ import { PunycodeEmailDomains1796123762830 } from '../../migrations/179612376283
 import { AddUsernameSkeleton1796123762831 } from '../../migrations/1796123762831-AddUsernameSkeleton.js';
 import { AddRoles1796200000000 } from '../../migrations/1796200000000-AddRoles.js';
 import { AddAuditEntries1796200000001 } from '../../migrations/1796200000001-AddAuditEntries.js';
+import { CountRoleChanges1796200000010 } from '../../migrations/1796200000010-CountRoleChanges.js';
 import { AddSecurityEventAdministrator1796200000011 } from '../../migrations/1796200000011-AddSecurityEventAdministrator.js';
 import { AddUserBansAndListingIndexes1796200000012 } from '../../migrations/1796200000012-AddUserBansAndListingIndexes.js';
 import { AccountToken } from '../account-tokens/entities/account-token.entity.js';
@@ -53,6 +54,7 @@ export const MIGRATIONS = [
   AddUsernameSkeleton1796123762831,
   AddRoles1796200000000,
   AddAuditEntries1796200000001,
+  CountRoleChanges1796200000010,
   AddSecurityEventAdministrator1796200000011,
   AddUserBansAndListingIndexes1796200000012,
 ];

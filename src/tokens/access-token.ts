@@ -12,6 +12,12 @@ export interface AccessTokenClaims {
   /** The session the token was issued to; revoking it kills the token. */
   sid: string;
   jti: string;
+  /**
+   * The roles the user held when the token was issued, for other services (issue #19): true
+   * for the token's life only. This service never reads it: it checks permissions afresh.
+   * Absent from tokens issued before roles existed.
+   */
+  roles?: string[];
 }
 
 /** The claims of a token whose signature, issuer, audience and dates have been checked. */

@@ -23,8 +23,13 @@ export class TokenService {
   }
 
   /** Algorithm, issuer, audience and lifetime come from the JwtModule registration. */
-  issueAccessToken(userId: string, sessionId: string): IssuedAccessToken {
-    const claims: AccessTokenClaims = { sub: userId, sid: sessionId, jti: randomUUID() };
+  issueAccessToken(userId: string, sessionId: string, roles: readonly string[]): IssuedAccessToken {
+    const claims: AccessTokenClaims = {
+      sub: userId,
+      sid: sessionId,
+      jti: randomUUID(),
+      roles: [...roles],
+    };
     return { accessToken: this.jwt.sign(claims), expiresIn: this.ttlSeconds };
   }
 }

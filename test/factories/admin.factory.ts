@@ -2,18 +2,20 @@ import { randomBytes } from 'node:crypto';
 import type TestAgent from 'supertest/lib/agent.js';
 import type { DataSource } from 'typeorm';
 import { PERMISSIONS, type Permission } from '../../src/authorization/permissions.js';
-import { signUpAndLogIn, type LoggedInUser } from './user.factory.js';
+import { logIn, signUp, type LoggedInUser } from './user.factory.js';
 
 /**
  * A signed-in account holding a role of its own with `permissions` (all by default). Not the
- * built-in `admin`: suites that leave `admin` to chosen accounts cannot take it away.
+ * built-in `admin`: suites that leave `admin` to chosen accounts cannot take it away. Granted
+ * in SQL before the login: logging in reads the roles (the token's claim), and a grant in plain
+ * SQL reaches an account the service remembers only with the change feed's next poll.
  */
 export async function signUpOperator(
   http: TestAgent,
   dataSource: DataSource,
   permissions: readonly Permission[] = PERMISSIONS,
 ): Promise<LoggedInUser> {
-  const user = await signUpAndLogIn(http);
+  const user = await signUp(http);
   const role = `operator-${randomBytes(5).toString('hex')}`;
   const [{ id }] = await dataSource.query<[{ id: string }]>(
     `INSERT INTO roles (name) VALUES ($1) RETURNING id`,
@@ -29,7 +31,7 @@ export async function signUpOperator(
     user.id,
     id,
   ]);
-  return user;
+  return { ...user, ...(await logIn(http, user)) };
 }
 
 /** Leaves `admin` to the given accounts only, as test/authorization.e2e-spec.ts does. */

@@ -839,21 +839,64 @@ describe('mail links: lock-out, mail bombing, revocation, conflicts (issue #18)'
   });
 });
 
+describe('issue #19: permissions come from the roles held now, never from a token', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+  it('a validly signed token claiming roles: ["admin"] gets no admin route', async () => {
+    const user = await signUpAndLogIn(t.http);
+    const forged = hs256(
+      { alg: 'HS256', typ: 'JWT' },
+      { ...claimsOf(user.accessToken), jti: randomUUID(), roles: ['admin'] },
+    );
+    // The token itself is accepted: only the claim is ignored.
+    expect((await t.http.get('/auth/me').set(bearer(forged))).body.roles).toEqual([]);
+    const refused = await t.http.get('/admin/roles').set(bearer(forged));
+    expect(refused.status).toBe(403);
+    expect(refused.body.type).toBe('https://whazz.audio/problems/forbidden');
+  });
+
+  it('a role taken away ends access at once, though the token still claims it', async () => {
+    const { AuthorizationService } =
+      await import('../../src/authorization/authorization.service.js');
+    const { RolesService } = await import('../../src/authorization/roles.service.js');
+    const role = `reader-${randomUUID().slice(0, 8)}`;
+    await t.app.get(RolesService).create(role, ['roles:read']);
+    const user = await signUp(t.http);
+    await t.app.get(AuthorizationService).setUserRoles(user.id, [role]);
+    const { accessToken } = await logIn(t.http, user);
+    expect(claimsOf(accessToken).roles).toEqual([role]);
+    expect((await t.http.get('/admin/roles').set(bearer(accessToken))).status).toBe(200);
+
+    await t.app.get(AuthorizationService).setUserRoles(user.id, []);
+    expect((await t.http.get('/admin/roles').set(bearer(accessToken))).status).toBe(403);
+    const me = await t.http.get('/auth/me').set(bearer(accessToken));
+    expect(me.body).toMatchObject({ roles: [], permissions: [] });
+  });
+});
+
 describe('issue #19: the admin users API and the audit log', () => {
   let t: TestApp;
   let operator: Awaited<ReturnType<typeof signUpAndLogIn>>;
   beforeAll(async () => {
     t = await createTestApp();
-    // A role of its own with every admin permission (not `admin`, which other suites reassign).
-    operator = await signUpAndLogIn(t.http);
+    // A role of its own with every admin permission (not `admin`, which other suites reassign),
+    // granted before the login that reads the roles.
+    const signedUp = await signUp(t.http);
     await t.dataSource.query(
       `WITH role AS (INSERT INTO roles (name) VALUES ($1) RETURNING id),
             granted AS (INSERT INTO role_permissions (role_id, permission)
                         SELECT id, unnest(ARRAY['users:read', 'users:write', 'users:delete',
                           'sessions:revoke', 'users:reset-password', 'audit:read']) FROM role)
        INSERT INTO user_roles (user_id, role_id) SELECT $2, id FROM role`,
-      [`battery-${randomUUID().slice(0, 8)}`, operator.id],
+      [`battery-${randomUUID().slice(0, 8)}`, signedUp.id],
     );
+    operator = { ...signedUp, ...(await logIn(t.http, signedUp)) };
   });
   afterAll(() => t.close());
 

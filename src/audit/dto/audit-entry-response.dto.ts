@@ -31,10 +31,10 @@ export class AuditEntryResponseDto {
   target_id: string | null;
 
   @ApiProperty(CHANGED_FIELDS)
-  before: Record<string, unknown> | null;
+  before: object | null;
 
   @ApiProperty(CHANGED_FIELDS)
-  after: Record<string, unknown> | null;
+  after: object | null;
 
   /** The reason the administrator gave. */
   reason: string | null;

@@ -5,7 +5,7 @@ export const AUDIT_TARGET_TYPES = ['user', 'role'] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
 /** The changed fields only, before or after; never a password hash or another secret. */
-export type AuditFields = Record<string, string | number | boolean | null | string[]>;
+export type AuditFields = Record<string, unknown>;
 
 /**
  * One administrative action (issue #19). Append-only: a trigger refuses UPDATE, DELETE and
@@ -45,11 +45,12 @@ export class AuditEntry {
   @Column({ name: 'target_id', type: 'varchar', length: 64, nullable: true })
   targetId: string | null;
 
+  /** JSON: the changed fields only (AuditFields). */
   @Column({ type: 'jsonb', nullable: true })
-  before: AuditFields | null;
+  before: object | null;
 
   @Column({ type: 'jsonb', nullable: true })
-  after: AuditFields | null;
+  after: object | null;
 
   @Column({ type: 'varchar', length: 500, nullable: true })
   reason: string | null;

@@ -1,0 +1,329 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuthorizationService } from '../src/authorization/authorization.service.js';
+import { PERMISSIONS } from '../src/authorization/permissions.js';
+import { RolesService } from '../src/authorization/roles.service.js';
+import { createTestApp, type TestApp } from './create-test-app.js';
+import { signUpAndLogIn, type LoggedInUser } from './factories/user.factory.js';
+import {
+  onPrivateDatabase,
+  privateDatabase,
+  type PrivateDatabase,
+} from './factories/private-database.js';
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+interface Operation {
+  method: Method;
+  path: string;
+  permissions: string[] | undefined;
+}
+
+const uniqueRoleName = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
+
+describe('the admin roles API (issue #19)', () => {
+  let t: TestApp;
+  let admin: LoggedInUser;
+  let authorization: AuthorizationService;
+  beforeAll(async () => {
+    t = await createTestApp();
+    authorization = t.app.get(AuthorizationService);
+    admin = await signUpAndLogIn(t.http);
+    await authorization.setUserRoles(admin.id, ['admin']);
+  });
+  afterAll(() => t.close());
+
+  const as = (user: LoggedInUser) => ({ Authorization: `Bearer ${user.accessToken}` });
+
+  describe('the permission matrix, generated from the OpenAPI document', () => {
+    let operations: Operation[];
+    let holder: LoggedInUser;
+    let lacker: LoggedInUser;
+    beforeAll(async () => {
+      const document = (await t.http.get('/docs-json')).body as {
+        paths: Record<string, Record<string, { 'x-permissions'?: string[] }>>;
+      };
+      operations = Object.entries(document.paths)
+        .filter(([path]) => path.startsWith('/admin'))
+        .flatMap(([path, methods]) =>
+          Object.entries(methods).map(([method, operation]) => ({
+            method: method as Method,
+            path,
+            permissions: operation['x-permissions'],
+          })),
+        );
+      [holder, lacker] = await Promise.all([signUpAndLogIn(t.http), signUpAndLogIn(t.http)]);
+    });
+
+    /** Unknown names and ids, empty bodies: enough to get past the guards, changing nothing. */
+    const call = (operation: Operation, headers: Record<string, string> = {}) =>
+      t.http[operation.method](
+        operation.path.replace('{name}', 'no-such-role').replace('{id}', randomUUID()),
+      )
+        .set(headers)
+        .send(operation.method === 'get' || operation.method === 'delete' ? undefined : {});
+
+    it('covers the roles routes, and every /admin operation declares its permissions', () => {
+      expect(operations.length).toBeGreaterThanOrEqual(6);
+      for (const operation of operations) {
+        expect(operation.permissions, `${operation.method} ${operation.path}`).toBeDefined();
+      }
+    });
+
+    it('answers 401 without a token, 403 naming the permission without it, and lets it through with it', async () => {
+      const roles = t.app.get(RolesService);
+      for (const operation of operations) {
+        const label = `${operation.method.toUpperCase()} ${operation.path}`;
+        const required = operation.permissions!;
+        expect((await call(operation)).status, label).toBe(401);
+
+        // Every permission but one of the required ones: still refused, and that one named.
+        const missing = required[0]!;
+        const allBut = uniqueRoleName('matrix-without');
+        await roles.create(
+          allBut,
+          PERMISSIONS.filter((permission) => permission !== missing),
+        );
+        await authorization.setUserRoles(lacker.id, [allBut]);
+        const refused = await call(operation, as(lacker));
+        expect(refused.status, label).toBe(403);
+        expect(refused.body, label).toMatchObject({
+          type: 'https://whazz.audio/problems/forbidden',
+          detail: expect.stringContaining(`\`${missing}\``),
+        });
+
+        const exactly = uniqueRoleName('matrix-with');
+        await roles.create(exactly, required);
+        await authorization.setUserRoles(holder.id, [exactly]);
+        const allowed = await call(operation, as(holder));
+        expect([401, 403], `${label}: ${JSON.stringify(allowed.body)}`).not.toContain(
+          allowed.status,
+        );
+        expect(allowed.status, label).toBeLessThan(500);
+        await Promise.all([
+          authorization.setUserRoles(lacker.id, []),
+          authorization.setUserRoles(holder.id, []),
+        ]);
+      }
+    });
+  });
+
+  describe('managing roles', () => {
+    it('creates a role, lists it, renames it, changes its permissions, and deletes it', async () => {
+      const name = uniqueRoleName('billing');
+      const created = await t.http
+        .post('/admin/roles')
+        .set(as(admin))
+        .send({ name, permissions: ['users:read', 'audit:read', 'users:read'] });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      expect(created.body).toMatchObject({
+        name,
+        built_in: false,
+        permissions: ['audit:read', 'users:read'],
+        holders: 0,
+      });
+
+      const list = await t.http.get('/admin/roles').set(as(admin));
+      expect(list.status).toBe(200);
+      const names = (list.body as { name: string }[]).map((role) => role.name);
+      expect(names).toEqual(expect.arrayContaining(['admin', 'support', name]));
+      expect(
+        (list.body as { name: string; permissions: string[] }[]).find((r) => r.name === 'admin')!
+          .permissions,
+      ).toEqual([...PERMISSIONS].sort());
+
+      const renamed = `${name}-2`;
+      const rename = await t.http
+        .patch(`/admin/roles/${name}`)
+        .set(as(admin))
+        .send({ name: renamed });
+      expect(rename.status).toBe(200);
+      expect(rename.body).toMatchObject({ name: renamed });
+
+      const permissions = await t.http
+        .put(`/admin/roles/${renamed}/permissions`)
+        .set(as(admin))
+        .send({ permissions: ['sessions:revoke'] });
+      expect(permissions.status).toBe(200);
+      expect(permissions.body).toMatchObject({ permissions: ['sessions:revoke'] });
+
+      expect((await t.http.delete(`/admin/roles/${renamed}`).set(as(admin))).status).toBe(204);
+      expect(
+        (await t.dataSource.query('SELECT 1 FROM roles WHERE name = $1', [renamed])).length,
+      ).toBe(0);
+    });
+
+    it('a role given more permissions grants them at once to its holders', async () => {
+      const name = uniqueRoleName('growing');
+      const user = await signUpAndLogIn(t.http);
+      await t.http.post('/admin/roles').set(as(admin)).send({ name, permissions: [] });
+      await t.http
+        .put(`/admin/users/${user.id}/roles`)
+        .set(as(admin))
+        .send({ roles: [name] });
+      expect((await t.http.get('/admin/roles').set(as(user))).status).toBe(403);
+      await t.http
+        .put(`/admin/roles/${name}/permissions`)
+        .set(as(admin))
+        .send({ permissions: ['roles:read'] });
+      expect((await t.http.get('/admin/roles').set(as(user))).status).toBe(200);
+      const me = await t.http.get('/auth/me').set(as(user));
+      expect(me.body).toMatchObject({ roles: [name], permissions: ['roles:read'] });
+    });
+
+    it('refuses to delete a role while it is held, and moves its holders with reassign_to', async () => {
+      const [name, other] = [uniqueRoleName('held'), uniqueRoleName('heir')];
+      const user = await signUpAndLogIn(t.http);
+      await t.http
+        .post('/admin/roles')
+        .set(as(admin))
+        .send({ name, permissions: ['users:read'] });
+      await t.http.post('/admin/roles').set(as(admin)).send({ name: other, permissions: [] });
+      await t.http
+        .put(`/admin/users/${user.id}/roles`)
+        .set(as(admin))
+        .send({ roles: [name] });
+
+      const refused = await t.http.delete(`/admin/roles/${name}`).set(as(admin));
+      expect(refused.status).toBe(409);
+      expect(refused.body.type).toBe('https://whazz.audio/problems/role-in-use');
+
+      const unknownHeir = await t.http
+        .delete(`/admin/roles/${name}?reassign_to=no-such-role`)
+        .set(as(admin));
+      expect(unknownHeir.status).toBe(422);
+
+      const moved = await t.http.delete(`/admin/roles/${name}?reassign_to=${other}`).set(as(admin));
+      expect(moved.status).toBe(204);
+      expect(await authorization.rolesOf(user.id)).toEqual([other]);
+    });
+
+    it('keeps the built-in roles as they are (409 built-in-role)', async () => {
+      const attempts = [
+        t.http.patch('/admin/roles/admin').set(as(admin)).send({ name: 'root' }),
+        t.http.patch('/admin/roles/support').set(as(admin)).send({ name: 'helpdesk' }),
+        t.http.put('/admin/roles/admin/permissions').set(as(admin)).send({ permissions: [] }),
+        t.http.delete('/admin/roles/support').set(as(admin)),
+        t.http.delete('/admin/roles/admin').set(as(admin)),
+      ];
+      for (const response of await Promise.all(attempts)) {
+        expect(response.status).toBe(409);
+        expect(response.body.type).toBe('https://whazz.audio/problems/built-in-role');
+      }
+    });
+
+    it('refuses a name already taken with 409', async () => {
+      const response = await t.http
+        .post('/admin/roles')
+        .set(as(admin))
+        .send({ name: 'support', permissions: [] });
+      expect(response.status).toBe(409);
+      expect(response.body.type).toBe('https://whazz.audio/problems/role-name-taken');
+    });
+  });
+
+  describe('bad input gets a clear 4xx, never a 5xx', () => {
+    it.each([
+      [
+        'an unknown permission',
+        { name: 'valid-name', permissions: ['users:read', 'users:fly'] },
+        'users:fly',
+      ],
+      [
+        'a permission that is not a string',
+        { name: 'valid-name', permissions: [42] },
+        'permissions',
+      ],
+      ['odd characters in the name', { name: 'Admin!', permissions: [] }, 'name'],
+      ['a path in the name', { name: '../admin', permissions: [] }, 'name'],
+      ['a one-letter name', { name: 'a', permissions: [] }, 'name'],
+      ['a 41-character name', { name: `a${'b'.repeat(40)}`, permissions: [] }, 'name'],
+      ['a non-ASCII name', { name: 'rôle', permissions: [] }, 'name'],
+      ['a NUL in the name', { name: 'ab\u0000c', permissions: [] }, 'name'],
+      ['no permissions field', { name: 'valid-name' }, 'permissions'],
+    ])('refuses %s with 422', async (_label, body, named) => {
+      const response = await t.http.post('/admin/roles').set(as(admin)).send(body);
+      expect(response.status).toBe(422);
+      expect(JSON.stringify(response.body)).toContain(named);
+    });
+
+    it('answers an unknown role with 404 and a role name with odd characters likewise', async () => {
+      for (const name of ['no-such-role', 'Ünknown', '%00', 'x'.repeat(300)]) {
+        const response = await t.http
+          .patch(`/admin/roles/${encodeURIComponent(name)}`)
+          .set(as(admin))
+          .send({ name: 'whatever' });
+        expect(response.status, name).toBeGreaterThanOrEqual(400);
+        expect(response.status, name).toBeLessThan(500);
+      }
+      const unknown = await t.http
+        .put('/admin/roles/no-such-role/permissions')
+        .set(as(admin))
+        .send({ permissions: [] });
+      expect(unknown.status).toBe(404);
+      expect(unknown.body.type).toBe('https://whazz.audio/problems/role-not-found');
+    });
+
+    it('PUT /admin/users/{id}/roles: unknown role 422 naming it, bad id 422, unknown account 404', async () => {
+      const user = await signUpAndLogIn(t.http);
+      const unknownRole = await t.http
+        .put(`/admin/users/${user.id}/roles`)
+        .set(as(admin))
+        .send({ roles: ['support', 'wizard'] });
+      expect(unknownRole.status).toBe(422);
+      expect(unknownRole.body.detail).toContain('wizard');
+      const badId = await t.http
+        .put('/admin/users/not-a-uuid/roles')
+        .set(as(admin))
+        .send({ roles: [] });
+      expect(badId.status).toBe(422);
+      const nobody = await t.http
+        .put(`/admin/users/${randomUUID()}/roles`)
+        .set(as(admin))
+        .send({ roles: [] });
+      expect(nobody.status).toBe(404);
+    });
+  });
+
+  // A database of its own: the rule counts every account's roles.
+  describe('the last administrator', () => {
+    let database: PrivateDatabase;
+    let t: TestApp;
+    let authorization: AuthorizationService;
+    beforeAll(async () => {
+      database = await privateDatabase();
+      t = await createTestApp(onPrivateDatabase(database));
+      authorization = t.app.get(AuthorizationService);
+    });
+    afterAll(async () => {
+      await t.close();
+      await database.drop();
+    });
+
+    it('two administrators demoting each other over HTTP at once leave exactly one', async () => {
+      for (let round = 0; round < 3; round += 1) {
+        const [first, second] = await Promise.all([signUpAndLogIn(t.http), signUpAndLogIn(t.http)]);
+        // Only these two hold admin now (earlier rounds' winner removed in plain SQL).
+        await t.dataSource.query(
+          `DELETE FROM user_roles WHERE role_id = (SELECT id FROM roles WHERE name = 'admin')`,
+        );
+        await authorization.setUserRoles(first.id, ['admin']);
+        await authorization.setUserRoles(second.id, ['admin']);
+        const [a, b] = await Promise.all([
+          t.http.put(`/admin/users/${second.id}/roles`).set(as(first)).send({ roles: [] }),
+          t.http.put(`/admin/users/${first.id}/roles`).set(as(second)).send({ roles: [] }),
+        ]);
+        // The loser is refused by the rule (409), or by the guard if the winner finished first.
+        const [winner, loser] = a.status === 200 ? [a, b] : [b, a];
+        expect(winner.status).toBe(200);
+        expect([409, 403]).toContain(loser.status);
+        if (loser.status === 409) {
+          expect(loser.body.type).toBe('https://whazz.audio/problems/last-administrator');
+        }
+        const [{ count }] = await t.dataSource.query<[{ count: number }]>(
+          `SELECT count(*)::int AS count FROM user_roles WHERE role_id = (SELECT id FROM roles WHERE name = 'admin')`,
+        );
+        expect(count).toBe(1);
+      }
+    });
+  });
+});
