@@ -7,6 +7,8 @@ import { signUp, type LoggedInUser } from './factories/user.factory.js';
 
 interface EntryBody {
   id: string;
+  before: unknown;
+  after: unknown;
   actor_user_id: string | null;
   actor: string;
   action: string;
@@ -90,6 +92,28 @@ describe('the audit log (issue #19)', () => {
       const future = new Date(Date.now() + 60_000).toISOString();
       expect((await list(`target_user=${user.id}&from=${future}`)).entries).toEqual([]);
       expect((await list(`target_user=${user.id}&to=${future}`)).entries).toHaveLength(2);
+    });
+
+    it("records the roles API's changes too, and shows the user roles_changed", async () => {
+      const user = await signUp(t.http);
+      const response = await t.http
+        .put(`/admin/users/${user.id}/roles`)
+        .set(bearer(operator))
+        .send({ roles: ['support'] });
+      expect(response.status, JSON.stringify(response.body)).toBe(200);
+      const [entry] = (await list(`target_user=${user.id}`)).entries;
+      expect(entry).toMatchObject({
+        action: 'user.roles_changed',
+        actor_user_id: operator.id,
+        actor: operator.username,
+        before: { roles: [] },
+        after: { roles: ['support'] },
+      });
+      const [{ type }] = await t.dataSource.query<[{ type: string }]>(
+        'SELECT type FROM security_events WHERE user_id = $1 ORDER BY id DESC LIMIT 1',
+        [user.id],
+      );
+      expect(type).toBe('roles_changed');
     });
 
     it('pages through every entry exactly once while new ones are written', async () => {
