@@ -8,6 +8,7 @@
  *                              raw bcrypt and logins, taken in turn
  *   BENCH_CONNECTIONS=50       connections for the cheap scenarios
  *   BENCH_USERS=50             users prepared for /auth/me
+ *   BENCH_LISTING_USERS=100000 accounts seeded for GET /admin/users (with DATABASE_URL only)
  *   BCRYPT_COST=12             passed to the service and used for the raw bcrypt rate
  *   RATE_LIMIT_DEFAULT         the per-address limit every route counts. Default here:
  *                              9999999/1m, counted as in production but too high to refuse;
@@ -25,12 +26,14 @@ import { join } from 'node:path';
 import autocannon, { type Options, type Result } from 'autocannon';
 import { SMTPServer } from 'smtp-server';
 import { RATE_LIMIT_VARIABLES } from '../src/config/configuration.js';
+import { listingRequests, seedListingUsers } from './admin-user-listing.js';
 import { measureBcryptRate } from './bcrypt-rate.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const USERS = Number(process.env.BENCH_USERS ?? 50);
+const LISTING_USERS = Number(process.env.BENCH_LISTING_USERS ?? 100_000);
 const BCRYPT_COST = Number(process.env.BCRYPT_COST ?? 12);
 const CORES = availableParallelism();
 const WEB_CONCURRENCY = process.env.WEB_CONCURRENCY ?? (process.env.DATABASE_URL ? 'auto' : '1');
@@ -526,6 +529,26 @@ async function main(): Promise<void> {
     ]);
     record('GET /auth/me while logins saturate', meUnderLoad, 'p99 target < 50 ms');
     record('GET /health while logins saturate', healthUnderLoad, 'p99 target < 50 ms');
+
+    // Seeded in SQL, so a PostgreSQL server only: the embedded one is the service's alone.
+    if (process.env.DATABASE_URL) {
+      console.log(`seeding ${LISTING_USERS} accounts for GET /admin/users…`);
+      const listingTag = await seedListingUsers(
+        process.env.DATABASE_URL,
+        LISTING_USERS,
+        users[0]!.email,
+      );
+      const listing = await load({
+        url: base,
+        requests: listingRequests(accessTokens[0]!, listingTag),
+      });
+      const listingRow = record(
+        `GET /admin/users, ${LISTING_USERS} accounts`,
+        listing,
+        'newest, prefix search, role filter, next page by username, in turn',
+      );
+      listingRow.ratio = listingRow.rps / ceilingRps;
+    }
 
     clearInterval(sampler);
     const summary = {

@@ -1,7 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { AdminModule } from './admin/admin.module.js';
+import { AdminUsersModule } from './admin/admin-users.module.js';
 import { AppController } from './app.controller.js';
+import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AuthorizationModule } from './authorization/authorization.module.js';
 import { ChangeFeedModule } from './platform/change-feed/change-feed.module.js';
@@ -35,6 +37,8 @@ export class AppModule {
         AuthorizationModule,
         AdminModule,
         HealthModule,
+        AuditModule,
+        AdminUsersModule,
       ],
       controllers: [AppController],
     };

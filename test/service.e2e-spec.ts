@@ -36,6 +36,17 @@ const BEARER_ROUTES = [
   'PUT /admin/roles/{name}/permissions',
   'DELETE /admin/roles/{name}',
   'PUT /admin/users/{id}/roles',
+  // Issue #19: the admin users API and the audit log.
+  'GET /admin/users',
+  'POST /admin/users',
+  'GET /admin/users/{id}',
+  'PATCH /admin/users/{id}',
+  'DELETE /admin/users/{id}',
+  'POST /admin/users/{id}/disable',
+  'POST /admin/users/{id}/enable',
+  'POST /admin/users/{id}/sessions/revoke-all',
+  'POST /admin/users/{id}/password-reset',
+  'GET /admin/audit',
 ];
 
 describe('service endpoints, documentation and HTTP hygiene', () => {

@@ -46,10 +46,18 @@ export class AccountTokensService implements OnApplicationBootstrap, OnApplicati
 
   constructor(@InjectRepository(AccountToken) private readonly tokens: Repository<AccountToken>) {}
 
-  /** Issues a token and voids the user's unused ones of the same purpose: the newest wins. */
-  async issue({ userId, purpose, email, ttlSeconds }: NewAccountToken): Promise<string> {
+  /**
+   * Issues a token and voids the user's unused ones of the same purpose: the newest wins.
+   * Given a transaction (an administrator's action and its audit entry), it is issued there.
+   */
+  async issue(
+    { userId, purpose, email, ttlSeconds }: NewAccountToken,
+    within?: EntityManager,
+  ): Promise<string> {
     const token = randomBytes(32).toString('base64url');
-    await this.tokens.manager.transaction(async (manager) => {
+    const run = (work: (manager: EntityManager) => Promise<void>) =>
+      within ? work(within) : this.tokens.manager.transaction(work);
+    await run(async (manager) => {
       await manager.update(
         AccountToken,
         { userId, purpose, usedAt: IsNull() },

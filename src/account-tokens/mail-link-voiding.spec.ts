@@ -41,7 +41,14 @@ describe('MAIL_LINKS_VOIDED_BY', () => {
       (SESSION_REVOCATION_REASONS as readonly string[]).includes(action),
     );
     expect(revocations.sort()).toEqual(
-      ['logout_all', 'password_changed', 'password_reset', 'revoked_by_user'].sort(),
+      [
+        'logout_all',
+        'password_changed',
+        'password_reset',
+        'revoked_by_user',
+        'revoked_by_administrator',
+        'account_disabled',
+      ].sort(),
     );
   });
 

@@ -30,6 +30,16 @@ export const MAIL_LINKS_VOIDED_BY = {
   // email change with the password, and its link would still take the account.
   logout_all: { by: '`POST /auth/logout-all`', voids: ['change_email'] },
   revoked_by_user: { by: '`DELETE /auth/sessions/{id}`', voids: ['change_email'] },
+  // An administrator ending the sessions acts for an alarmed owner, as logout-all does; a
+  // disabled account must not come back with links mailed before (issue #19).
+  revoked_by_administrator: {
+    by: '`POST /admin/users/{id}/sessions/revoke-all`',
+    voids: ['change_email'],
+  },
+  account_disabled: {
+    by: '`POST /admin/users/{id}/disable`',
+    voids: ['reset_password', 'change_email'],
+  },
 } as const satisfies Record<string, Voiding>;
 
 export type MailLinkVoidingAction = keyof typeof MAIL_LINKS_VOIDED_BY;

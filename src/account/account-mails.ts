@@ -92,6 +92,18 @@ export const accountMails = {
       { label: 'Choose a new password', url },
     ),
 
+  // An account an administrator opened (issue #19): the reset path, worded for a first password.
+  setPassword: (to: string, url: string, minutes: number) =>
+    compose(
+      to,
+      'Choose a password for your new account',
+      [
+        'An administrator opened a Whazz Audio account for this address. Choose its password:',
+        `The link works once, for ${minutes} minutes. Afterwards, "Forgot password" sends a new one.`,
+      ],
+      { label: 'Choose my password', url },
+    ),
+
   passwordChanged: (to: string) =>
     compose(to, 'Your password was changed', [
       'The password of your Whazz Audio account was changed, and your other devices were signed out.',

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { ConfigService } from '@nestjs/config';
 import { AccountTokensService } from '../account-tokens/account-tokens.service.js';
 import type { AccountToken } from '../account-tokens/entities/account-token.entity.js';
@@ -210,16 +211,28 @@ export class AccountService {
   private async mailPasswordReset(email: string, client: ClientInfo): Promise<void> {
     const user = await this.users.findByEmail(email);
     if (!user?.isActive) return;
-    const ttlSeconds = this.settings.passwordResetTtlSeconds;
-    const token = await this.tokens.issue({
-      userId: user.id,
-      purpose: 'reset_password',
-      email: user.email,
-      ttlSeconds,
-    });
-    const url = this.mail.link('/reset-password', token);
-    this.mail.send(accountMails.passwordReset(user.email, url, ttlSeconds / 60));
+    (await this.issuePasswordLink(user, 'reset'))();
     await this.events.record({ type: 'password_reset_requested', userId: user.id, client });
+  }
+
+  /**
+   * A reset link for `user` (`set-password`: worded for an account an administrator opened),
+   * issued in `manager`'s transaction when given. Returns the sending of the mail, for the
+   * caller to run once that transaction committed: a rolled-back link must not be mailed.
+   */
+  async issuePasswordLink(
+    user: User,
+    kind: 'reset' | 'set-password',
+    manager?: EntityManager,
+  ): Promise<() => void> {
+    const ttlSeconds = this.settings.passwordResetTtlSeconds;
+    const token = await this.tokens.issue(
+      { userId: user.id, purpose: 'reset_password', email: user.email, ttlSeconds },
+      manager,
+    );
+    const url = this.mail.link('/reset-password', token);
+    const compose = kind === 'reset' ? accountMails.passwordReset : accountMails.setPassword;
+    return () => this.mail.send(compose(user.email, url, ttlSeconds / 60));
   }
 
   /** Work whose outcome must not show in the answer (or its timing): failures go to the log. */

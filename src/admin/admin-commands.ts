@@ -11,7 +11,7 @@ export class UnknownAccountError extends Error {
 }
 
 /**
- * What `npm run admin` does (issue #19): the same rules, transaction, audit seam and change
+ * What `npm run admin` does (issue #19): the same rules, transaction, audit log and change
  * feed as the API, so a grant from the command line reaches every instance within a second.
  */
 @Injectable()

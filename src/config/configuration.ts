@@ -1,5 +1,6 @@
 import { config as loadDotenv } from 'dotenv';
 import { accountConfig } from '../account/account.config.js';
+import { auditConfig } from '../audit/audit.config.js';
 import { authConfig } from '../auth/auth.config.js';
 import { databaseConfig } from '../database/database.config.js';
 import { loginBackoffConfig } from '../login-backoff/login-backoff.config.js';
@@ -42,6 +43,7 @@ export const FEATURE_CONFIGS = [
   mailConfig,
   securityEventsConfig,
   authorizationConfig,
+  auditConfig,
 ] as const;
 
 type Feature = (typeof FEATURE_CONFIGS)[number];

@@ -9,8 +9,12 @@ import { AddAccountTokens1795567948491 } from '../../migrations/1795567948491-Ad
 import { PunycodeEmailDomains1796123762830 } from '../../migrations/1796123762830-PunycodeEmailDomains.js';
 import { AddUsernameSkeleton1796123762831 } from '../../migrations/1796123762831-AddUsernameSkeleton.js';
 import { AddRoles1796200000000 } from '../../migrations/1796200000000-AddRoles.js';
+import { AddAuditEntries1796200000001 } from '../../migrations/1796200000001-AddAuditEntries.js';
 import { CountRoleChanges1796200000010 } from '../../migrations/1796200000010-CountRoleChanges.js';
+import { AddSecurityEventAdministrator1796200000011 } from '../../migrations/1796200000011-AddSecurityEventAdministrator.js';
+import { AddUserBansAndListingIndexes1796200000012 } from '../../migrations/1796200000012-AddUserBansAndListingIndexes.js';
 import { AccountToken } from '../account-tokens/entities/account-token.entity.js';
+import { AuditEntry } from '../audit/entities/audit-entry.entity.js';
 import { Role } from '../authorization/entities/role.entity.js';
 import { RolePermission } from '../authorization/entities/role-permission.entity.js';
 import { UserRole } from '../authorization/entities/user-role.entity.js';
@@ -31,6 +35,7 @@ export const ENTITIES = [
   Role,
   RolePermission,
   UserRole,
+  AuditEntry,
 ];
 
 /**
@@ -48,7 +53,10 @@ export const MIGRATIONS = [
   PunycodeEmailDomains1796123762830,
   AddUsernameSkeleton1796123762831,
   AddRoles1796200000000,
+  AddAuditEntries1796200000001,
   CountRoleChanges1796200000010,
+  AddSecurityEventAdministrator1796200000011,
+  AddUserBansAndListingIndexes1796200000012,
 ];
 
 export interface ConnectionSettings {

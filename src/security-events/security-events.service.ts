@@ -6,7 +6,7 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
-import { LessThan, type Repository } from 'typeorm';
+import { LessThan, type EntityManager, type Repository } from 'typeorm';
 import type { ClientInfo } from '../common/http/client-address.js';
 import { runPeriodically } from '../platform/periodic-task.js';
 import type { Configuration } from '../config/configuration.js';
@@ -16,8 +16,13 @@ export interface SecurityEventInput {
   type: SecurityEventType;
   userId?: string | null;
   reason?: string;
-  /** Who made the request that caused it. */
-  client: ClientInfo;
+  /**
+   * Who made the request that caused it. Only its id, when an administrator acted and their
+   * identity is not to be shown: their address and browser would tell it.
+   */
+  client: { requestId: string | null } & Partial<Omit<ClientInfo, 'requestId'>>;
+  /** The administrator who acted, when their identity is to be shown to the user. */
+  administrator?: string | null;
 }
 
 export interface SecurityEventPage {
@@ -44,17 +49,25 @@ export class SecurityEventsService implements OnApplicationBootstrap, OnApplicat
 
   /**
    * Records an event with its request's address, User-Agent and id. Never throws: a lost
-   * event is logged (the log is the second record), the request goes on.
+   * event is logged (the log is the second record), the request goes on. Given the caller's
+   * transaction (an administrator's action), it is written there and fails with it instead:
+   * the action and what its target is told of it commit together or not at all.
    */
-  async record({ type, userId = null, reason, client }: SecurityEventInput): Promise<void> {
+  async record(input: SecurityEventInput, manager?: EntityManager): Promise<void> {
+    const { type, userId = null, reason, client } = input;
     const event = {
       type,
       userId,
       reason: reason ?? null,
-      ipAddress: client.ipAddress,
-      userAgent: client.userAgent,
+      ipAddress: client.ipAddress ?? null,
+      userAgent: client.userAgent ?? null,
       requestId: client.requestId,
+      administrator: input.administrator ?? null,
     };
+    if (manager) {
+      await manager.insert(SecurityEvent, event);
+      return;
+    }
     try {
       await this.events.insert(event);
     } catch (error) {

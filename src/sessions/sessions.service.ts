@@ -199,12 +199,26 @@ export class SessionsService
     reason: SessionRevocationReason,
     keepSessionId?: string,
   ): Promise<number> {
+    return this.feed.transaction((manager, announce) =>
+      this.revokeAllWithin(manager, announce, userId, reason, keepSessionId),
+    );
+  }
+
+  /**
+   * As revokeAllForUser, in the caller's transaction: an administrator's action revokes, and
+   * is audited, in one (issue #19).
+   */
+  async revokeAllWithin(
+    manager: EntityManager,
+    announce: Announce,
+    userId: string,
+    reason: SessionRevocationReason,
+    keepSessionId?: string,
+  ): Promise<number> {
     const criteria = keepSessionId ? { userId, id: Not(keepSessionId) } : { userId };
-    return this.feed.transaction(async (manager, announce) => {
-      const revoked = await this.markRevoked(manager, announce, criteria, reason);
-      await this.voidMailLinks(manager, userId, reason);
-      return revoked.length;
-    });
+    const revoked = await this.markRevoked(manager, announce, criteria, reason);
+    await this.voidMailLinks(manager, userId, reason);
+    return revoked.length;
   }
 
   /**

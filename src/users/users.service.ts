@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import {
   MoreThanOrEqual,
@@ -9,8 +15,9 @@ import {
   type QueryDeepPartialEntity,
   type Repository,
 } from 'typeorm';
-import { ChangeFeedService } from '../platform/change-feed/change-feed.service.js';
+import { ChangeFeedService, type Announce } from '../platform/change-feed/change-feed.service.js';
 import type { MaybePromise } from '../platform/maybe-promise.js';
+import { runPeriodically } from '../platform/periodic-task.js';
 import { loginLookupKey } from './login-lookup-key.js';
 import { usernameSkeleton } from './username-skeleton.js';
 import { AccountFieldTakenError, type TakenBy } from './users.errors.js';
@@ -27,6 +34,15 @@ export interface NewUser {
   passwordHash: string;
 }
 
+/** What an administrator may change (issue #19); absent fields stay as they are. */
+export interface UserChanges {
+  email?: string;
+  username?: string;
+  emailVerified?: boolean;
+  isActive?: boolean;
+  disabledUntil?: Date | null;
+}
+
 const TAKEN_BY_CONSTRAINT: Record<string, TakenBy> = {
   [USER_EMAIL_UNIQUE]: { field: 'email' },
   [USER_USERNAME_UNIQUE]: { field: 'username' },
@@ -40,9 +56,13 @@ const USERS_TOPIC = 'users-changed';
  * a user not in memory costs one query.
  */
 const CACHE_LIMIT = 20_000;
+/** A ban's end is also applied at the account's next login attempt; this catches the rest. */
+const LIFT_BANS_EVERY_MS = 60 * 1000;
 
 @Injectable()
-export class UsersService implements OnModuleInit {
+export class UsersService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(UsersService.name);
+  private stopLiftingBans?: () => void;
   /** Users of recent bearer requests; used only while the change feed is live. */
   private readonly cache = new Map<string, User>();
   /** Bumped by every invalidation, so a read that raced one is not cached. */
@@ -94,8 +114,8 @@ export class UsersService implements OnModuleInit {
    * Uniqueness is the unique indexes' job, not a read-then-write check: of concurrent
    * signups for one name exactly one insert wins and the others become a 409 here.
    */
-  async create(newUser: NewUser): Promise<User> {
-    const user = this.users.create({
+  async create(newUser: NewUser, manager = this.users.manager): Promise<User> {
+    const user = manager.create(User, {
       id: randomUUID(),
       email: loginLookupKey(newUser.email),
       username: newUser.username.trim(),
@@ -104,7 +124,7 @@ export class UsersService implements OnModuleInit {
       passwordHash: newUser.passwordHash,
     });
     try {
-      await this.users.insert(user);
+      await manager.insert(User, user);
     } catch (error) {
       const taken = takenBy(error);
       if (taken) throw new AccountFieldTakenError(taken);
@@ -171,10 +191,74 @@ export class UsersService implements OnModuleInit {
 
   /** Sessions, tokens and events go with the user (foreign keys cascade). */
   async delete(id: string): Promise<void> {
-    await this.feed.transaction(async (manager, announce) => {
-      await manager.delete(User, { id });
-      await announce(USERS_TOPIC, [id]);
+    await this.feed.transaction((manager, announce) => this.deleteWithin(manager, announce, id));
+  }
+
+  async deleteWithin(manager: EntityManager, announce: Announce, id: string): Promise<void> {
+    await manager.delete(User, { id });
+    await announce(USERS_TOPIC, [id]);
+  }
+
+  /**
+   * The user as it is, locked until the caller's transaction ends: an administrator's change
+   * reads its `before` and writes in one step, never over a concurrent one.
+   */
+  lockForChange(manager: EntityManager, id: string): Promise<User | null> {
+    return manager.findOne(User, { where: { id }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  /** An administrator's change, in their transaction; a taken email or username is a 409. */
+  async changeWithin(
+    manager: EntityManager,
+    announce: Announce,
+    id: string,
+    changes: UserChanges,
+  ): Promise<void> {
+    const { username, email, ...rest } = changes;
+    const columns: QueryDeepPartialEntity<User> = { ...rest };
+    if (email !== undefined) columns.email = loginLookupKey(email);
+    if (username !== undefined) {
+      columns.username = username.trim();
+      columns.usernameNormalized = loginLookupKey(username);
+      columns.usernameSkeleton = usernameSkeleton(username);
+    }
+    try {
+      await manager.update(User, { id }, columns);
+    } catch (error) {
+      const taken = takenBy(error);
+      if (taken) throw new AccountFieldTakenError(taken);
+      throw error;
+    }
+    await announce(USERS_TOPIC, [id]);
+  }
+
+  /** Enables the accounts whose ban has ended (all of them, or those of `ids`). */
+  liftEndedBans(ids?: string[]): Promise<string[]> {
+    return this.feed.transaction(async (manager, announce) => {
+      const query = manager
+        .createQueryBuilder()
+        .update(User)
+        .set({ isActive: true, disabledUntil: null })
+        .where('is_active = false AND disabled_until <= now()');
+      if (ids) query.andWhere('id IN (:...ids)', { ids });
+      const result = await query.returning(['id']).execute();
+      const lifted = (result.raw as { id: string }[]).map((row) => row.id);
+      await announce(USERS_TOPIC, lifted);
+      return lifted;
     });
+  }
+
+  onApplicationBootstrap(): void {
+    this.stopLiftingBans = runPeriodically(
+      'lifting ended bans',
+      LIFT_BANS_EVERY_MS,
+      () => this.liftEndedBans(),
+      this.logger,
+    );
+  }
+
+  onApplicationShutdown(): void {
+    this.stopLiftingBans?.();
   }
 
   /**
@@ -209,13 +293,21 @@ export class UsersService implements OnModuleInit {
   /**
    * As findByLogin, and the one query that loads the password hash (a `select: false` column).
    */
-  findByLoginWithPasswordHash(usernameOrEmail: string): Promise<User | null> {
+  async findByLoginWithPasswordHash(usernameOrEmail: string): Promise<User | null> {
     const key = loginLookupKey(usernameOrEmail);
-    return this.users
+    const user = await this.users
       .createQueryBuilder('user')
       .addSelect('user.passwordHash')
       .where('user.email = :key OR user.usernameNormalized = :key', { key })
       .getOne();
+    // A ban that has ended lifts at the login attempt that finds it ended (issue #19).
+    if (user && !user.isActive && user.disabledUntil && user.disabledUntil <= new Date()) {
+      if ((await this.liftEndedBans([user.id])).length > 0) {
+        user.isActive = true;
+        user.disabledUntil = null;
+      }
+    }
+    return user;
   }
 }
 

@@ -1029,3 +1029,110 @@ describe('security battery: issue #18 point 11 (production start-up)', () => {
     expect(output).toContain('APP_PUBLIC_URL: must not point at localhost');
   }, 30_000);
 });
+
+describe('issue #19: the admin users API and the audit log', () => {
+  let t: TestApp;
+  let operator: Awaited<ReturnType<typeof signUpAndLogIn>>;
+  beforeAll(async () => {
+    t = await createTestApp();
+    // A role of its own with every admin permission (not `admin`, which other suites reassign),
+    // granted before the login that reads the roles.
+    const signedUp = await signUp(t.http);
+    await t.dataSource.query(
+      `WITH role AS (INSERT INTO roles (name) VALUES ($1) RETURNING id),
+            granted AS (INSERT INTO role_permissions (role_id, permission)
+                        SELECT id, unnest(ARRAY['users:read', 'users:write', 'users:delete',
+                          'sessions:revoke', 'users:reset-password', 'audit:read']) FROM role)
+       INSERT INTO user_roles (user_id, role_id) SELECT $2, id FROM role`,
+      [`battery-${randomUUID().slice(0, 8)}`, signedUp.id],
+    );
+    operator = { ...signedUp, ...(await logIn(t.http, signedUp)) };
+  });
+  afterAll(() => t.close());
+
+  const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+  const problem = (code: string) => `https://whazz.audio/problems/${code}`;
+
+  it('an account without permissions changes nothing through any admin route (403 forbidden)', async () => {
+    const [intruder, victim] = await Promise.all([signUpAndLogIn(t.http), signUpAndLogIn(t.http)]);
+    const as = bearer(intruder.accessToken);
+    const attempts = [
+      t.http.get('/admin/users').set(as),
+      t.http.get(`/admin/users/${victim.id}`).set(as),
+      t.http.post('/admin/users').set(as).send({ email: 'x@example.com', username: 'xyz_1' }),
+      t.http.patch(`/admin/users/${victim.id}`).set(as).send({ email: 'mine@example.com' }),
+      t.http.post(`/admin/users/${victim.id}/disable`).set(as).send({ reason: 'mine' }),
+      t.http.delete(`/admin/users/${victim.id}`).set(as),
+      t.http.post(`/admin/users/${victim.id}/sessions/revoke-all`).set(as).send({}),
+      t.http.post(`/admin/users/${victim.id}/password-reset`).set(as).send({}),
+      t.http.get('/admin/audit').set(as),
+    ];
+    for (const response of await Promise.all(attempts)) {
+      expect(response.status, response.request.url).toBe(403);
+      expect(response.body.type).toBe(problem('forbidden'));
+    }
+    const me = await t.http.get('/auth/me').set(bearer(victim.accessToken));
+    expect(me.body).toMatchObject({ email: victim.email, is_active: true });
+  });
+
+  it('a cursor signed with the JWT secret itself, or edited, is refused (400), never run', async () => {
+    const sign = (body: string) => createHmac('sha256', TEST_JWT_SECRET).update(body).digest();
+    const body = Buffer.from(JSON.stringify({ id: '1' })).toString('base64url');
+    const forged = `${body}.${sign(body).toString('base64url')}`;
+    const listings = ['/admin/audit', '/admin/users'];
+    for (const path of listings) {
+      const response = await t.http
+        .get(`${path}?cursor=${encodeURIComponent(forged)}`)
+        .set(bearer(operator.accessToken));
+      expect(response.status, path).toBe(400);
+      expect(response.body.type).toBe(problem('invalid-cursor'));
+    }
+  });
+
+  it('search text is a prefix, never a pattern or SQL', async () => {
+    for (const q of ['%', '_', "' OR 1=1 --", '\\']) {
+      const response = await t.http
+        .get(`/admin/users?q=${encodeURIComponent(q)}`)
+        .set(bearer(operator.accessToken));
+      expect(response.status, q).toBe(200);
+      expect(response.body.users, q).toEqual([]);
+    }
+  });
+
+  it('no password hash reaches an audit entry or an admin answer', async () => {
+    const created = await t.http
+      .post('/admin/users')
+      .set(bearer(operator.accessToken))
+      .send({
+        email: `${randomUUID().slice(0, 8)}@example.com`,
+        username: `u_${randomUUID().slice(0, 8)}`,
+        password: 'a perfectly fine passphrase',
+      });
+    expect(created.status).toBe(201);
+    const detail = await t.http
+      .get(`/admin/users/${created.body.id as string}`)
+      .set(bearer(operator.accessToken));
+    const audit = await t.http
+      .get(`/admin/audit?target_user=${created.body.id as string}`)
+      .set(bearer(operator.accessToken));
+    for (const text of [JSON.stringify(created.body), detail.text, audit.text]) {
+      expect(text).not.toMatch(/\$2[aby]\$|password/i);
+    }
+  });
+
+  it("the user's own events do not name the administrator, their address or browser by default", async () => {
+    const user = await signUpAndLogIn(t.http);
+    await t.http
+      .post(`/admin/users/${user.id}/sessions/revoke-all`)
+      .set(bearer(operator.accessToken))
+      .set('User-Agent', 'support-console/1.0')
+      .send({});
+    const again = await logIn(t.http, user);
+    const events = await t.http.get('/auth/events').set(bearer(again.accessToken));
+    const event = (events.body.events as { type: string }[]).find(
+      ({ type }) => type === 'sessions_ended_by_administrator',
+    );
+    expect(event).toMatchObject({ administrator: null, ip_address: null, user_agent: null });
+    expect(events.text).not.toContain(operator.username);
+  });
+});

@@ -19,6 +19,12 @@ export class SecurityEventResponseDto {
   /** The id the service gave the request that caused it: that answer's X-Request-Id header. */
   request_id: string | null;
 
+  /**
+   * For an administrator's action: their username, when the service is configured to show it
+   * (ADMIN_IDENTITY_VISIBLE_TO_USERS); null otherwise.
+   */
+  administrator: string | null;
+
   @ApiTimestamp()
   created_at: string;
 
@@ -30,6 +36,7 @@ export class SecurityEventResponseDto {
       ip_address: event.ipAddress,
       user_agent: event.userAgent,
       request_id: event.requestId,
+      administrator: event.administrator,
       created_at: isoTimestamp(event.createdAt),
     };
   }

@@ -25,6 +25,14 @@ export const SECURITY_EVENT_TYPES = [
   'password_changed',
   'password_reset_requested',
   'password_reset',
+  // Administrators' actions on the account (issue #19); who acted shows only when configured.
+  'account_created_by_administrator',
+  'account_updated_by_administrator',
+  'disabled_by_administrator',
+  'enabled_by_administrator',
+  'sessions_ended_by_administrator',
+  'password_reset_sent_by_administrator',
+  'roles_changed',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 
@@ -65,6 +73,13 @@ export class SecurityEvent {
 
   @Column({ name: 'request_id', type: 'varchar', length: 128, nullable: true })
   requestId: string | null;
+
+  /**
+   * The administrator who acted on the account (their username then), kept only while
+   * ADMIN_IDENTITY_VISIBLE_TO_USERS is set; the audit log has it either way.
+   */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  administrator: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

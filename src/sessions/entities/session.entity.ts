@@ -17,6 +17,9 @@ export const SESSION_REVOCATION_REASONS = [
   'password_changed',
   'password_reset',
   'account_deleted',
+  // Issue #19: an administrator ended them, or disabled the account.
+  'revoked_by_administrator',
+  'account_disabled',
 ] as const;
 export type SessionRevocationReason = (typeof SESSION_REVOCATION_REASONS)[number];
 

@@ -4,7 +4,16 @@ export const USER_EMAIL_UNIQUE = 'UQ_users_email';
 export const USER_USERNAME_UNIQUE = 'UQ_users_username_normalized';
 export const USER_USERNAME_SKELETON_UNIQUE = 'UQ_users_username_skeleton';
 
+/**
+ * The admin listing (issue #19): newest first by (created_at, id), and prefix search on the
+ * stored lower-case email and username. The two pattern indexes (`varchar_pattern_ops`, so
+ * `LIKE 'abc%'` uses them under any collation) are beyond what TypeORM can declare: created by
+ * their migration, listed here so the schema check neither drops nor wants them.
+ */
 @Entity({ name: 'users' })
+@Index('IDX_users_created_at_id', ['createdAt', 'id'])
+@Index('IDX_users_email_pattern', { synchronize: false })
+@Index('IDX_users_username_normalized_pattern', { synchronize: false })
 export class User {
   @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'PK_users' })
   id: string;
@@ -37,6 +46,14 @@ export class User {
 
   @Column({ name: 'is_active', type: 'boolean', default: true })
   isActive: boolean;
+
+  /**
+   * When an administrator's ban ends by itself (issue #19): set only while disabled. The
+   * account is enabled at its next login attempt after this, or by the minute's sweep.
+   */
+  @Index('IDX_users_disabled_until', { where: '"disabled_until" IS NOT NULL' })
+  @Column({ name: 'disabled_until', type: 'timestamptz', nullable: true })
+  disabledUntil: Date | null;
 
   /** True once a link mailed to the current `email` was followed. */
   @Column({ name: 'email_verified', type: 'boolean', default: false })

@@ -1,0 +1,148 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { AuditService, type AuditRecord } from '../audit/audit.service.js';
+import type { AuditFields } from '../audit/entities/audit-entry.entity.js';
+import {
+  AuthorizationService,
+  type FeedTransaction,
+} from '../authorization/authorization.service.js';
+import type { ClientInfo } from '../common/http/client-address.js';
+import { ChangeFeedService } from '../platform/change-feed/change-feed.service.js';
+import type { SecurityEventType } from '../security-events/entities/security-event.entity.js';
+import type { Principal } from '../tokens/access-token.js';
+import type { User } from '../users/entities/user.entity.js';
+import { loginLookupKey } from '../users/login-lookup-key.js';
+import { UsersService, type UserChanges } from '../users/users.service.js';
+import { UserNotFoundError } from './admin-users.errors.js';
+
+/** The request an administrator's action comes from. */
+export interface AdminRequest {
+  principal: Principal;
+  client: ClientInfo;
+}
+
+export interface AdminChange {
+  action: string;
+  /** What the account's owner sees in their /auth/events. */
+  userEvent: SecurityEventType;
+  changesFor: (user: User) => UserChanges;
+  /** More work in the same transaction (ending sessions, voiding links). */
+  alongside?: (tx: FeedTransaction, changes: UserChanges) => Promise<void>;
+  reason?: string | null;
+  /** Refuse (409) if the account is the last active administrator. */
+  guardLastAdministrator?: boolean;
+}
+
+type AuditedUser = Pick<
+  User,
+  'email' | 'username' | 'isActive' | 'emailVerified' | 'disabledUntil'
+>;
+
+/** The fields an audit entry shows, by their API names; never the password hash. */
+function audited(user: AuditedUser): AuditFields {
+  return {
+    email: user.email,
+    username: user.username,
+    is_active: user.isActive,
+    email_verified: user.emailVerified,
+    disabled_until: user.disabledUntil?.toISOString() ?? null,
+  };
+}
+
+/** The user as `changes` will leave it, stored values folded as UsersService stores them. */
+function applied(user: User, { email, username, ...rest }: UserChanges): AuditedUser {
+  return {
+    ...user,
+    ...rest,
+    email: email === undefined ? user.email : loginLookupKey(email),
+    username: username === undefined ? user.username : username.trim(),
+  };
+}
+
+/** Only what differs, before and after. */
+function difference(before: AuditFields, after: AuditFields) {
+  const keys = Object.keys(after).filter((key) => before[key] !== after[key]);
+  return {
+    before: Object.fromEntries(keys.map((key) => [key, before[key] ?? null])),
+    after: Object.fromEntries(keys.map((key) => [key, after[key] ?? null])),
+  };
+}
+
+/**
+ * How an administrator's action on an account is made (issue #19): in one transaction, the
+ * account row locked, the change, what goes with it, and its audit entry (with the event its
+ * owner sees). Either all of it commits or none.
+ */
+@Injectable()
+export class AdminUserChangesService {
+  constructor(
+    private readonly feed: ChangeFeedService,
+    private readonly users: UsersService,
+    private readonly authorization: AuthorizationService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Applies `change`; a change that alters nothing and does nothing alongside records nothing. */
+  apply(request: AdminRequest, id: string, change: AdminChange): Promise<User> {
+    return this.within(request, async (tx, record) => {
+      if (change.guardLastAdministrator) await this.guardLastAdministrator(tx.manager, id);
+      const user = await this.lock(tx.manager, id);
+      const changes = change.changesFor(user);
+      const diff = difference(audited(user), audited(applied(user, changes)));
+      if (Object.keys(diff.after).length === 0 && !change.alongside) return user;
+      await this.users.changeWithin(tx.manager, tx.announce, id, changes);
+      await change.alongside?.(tx, changes);
+      await record(change.action, id, {
+        ...diff,
+        reason: change.reason,
+        userEvent: change.userEvent,
+      });
+      return user;
+    });
+  }
+
+  /**
+   * Runs `work` in one transaction; `record` writes an audit entry of this request there.
+   * For actions that are not a change of the account's fields (create, delete, sessions).
+   */
+  within<T>(
+    { principal, client }: AdminRequest,
+    work: (
+      tx: FeedTransaction,
+      record: (
+        action: string,
+        targetId: string,
+        details: Pick<AuditRecord, 'before' | 'after' | 'reason' | 'userEvent'>,
+      ) => Promise<void>,
+    ) => Promise<T>,
+  ): Promise<T> {
+    return this.feed.transaction((manager, announce) =>
+      work({ manager, announce }, (action, targetId, details) =>
+        this.audit.record(
+          {
+            actor: { userId: principal.userId, label: principal.user.username },
+            action,
+            target: { type: 'user', id: targetId },
+            client,
+            ...details,
+          },
+          manager,
+        ),
+      ),
+    );
+  }
+
+  /**
+   * Before the account's row is locked: every such change takes the admin role's lock first,
+   * so two administrators disabling each other wait in turn and one stays (issue #19).
+   */
+  guardLastAdministrator(manager: EntityManager, id: string): Promise<void> {
+    return this.authorization.assertNotLastAdministrator(id, manager);
+  }
+
+  async lock(manager: EntityManager, id: string): Promise<User> {
+    const user = await this.users.lockForChange(manager, id);
+    if (!user) throw new UserNotFoundError();
+    return user;
+  }
+}

@@ -1,0 +1,163 @@
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { ApiProblemResponses } from '../common/api-problem-responses.decorator.js';
+import type { ClientInfo } from '../common/http/client-address.js';
+import { CurrentPrincipal, RequestClient } from '../common/request-context.decorators.js';
+import { RequirePermissions } from '../authorization/require-permissions.decorator.js';
+import type { Principal } from '../tokens/access-token.js';
+import { AdminUserSearchService } from './admin-user-search.service.js';
+import { AdminUsersService } from './admin-users.service.js';
+import { UserIdParam } from './user-id.param.js';
+import {
+  AdminActionReasonDto,
+  CreateAdminUserDto,
+  DisableAdminUserDto,
+  UpdateAdminUserDto,
+} from './dto/admin-user.dto.js';
+import {
+  AdminUserDetailResponseDto,
+  AdminUserPageResponseDto,
+  AdminUserResponseDto,
+  SessionsRevokedResponseDto,
+} from './dto/admin-user-response.dto.js';
+import { ListAdminUsersQueryDto } from './dto/list-admin-users-query.dto.js';
+
+const date = (text: string | undefined) => (text === undefined ? undefined : new Date(text));
+
+@ApiTags('admin')
+@Controller('admin/users')
+export class AdminUsersController {
+  constructor(
+    private readonly search: AdminUserSearchService,
+    private readonly users: AdminUsersService,
+  ) {}
+
+  /** Accounts, with search, filters, sorting and cursor pagination. */
+  @Get()
+  @RequirePermissions('users:read')
+  async listUsers(@Query() query: ListAdminUsersQueryDto): Promise<AdminUserPageResponseDto> {
+    const page = await this.search.search({
+      ...query,
+      createdBefore: date(query.created_before),
+      createdAfter: date(query.created_after),
+    });
+    return {
+      users: page.users.map((user) => AdminUserResponseDto.from(user)),
+      next_cursor: page.nextCursor,
+    };
+  }
+
+  /** One account with its roles, active sessions and recent security events. */
+  @Get(':id')
+  @RequirePermissions('users:read')
+  @ApiProblemResponses(404)
+  getUser(@UserIdParam() id: string): Promise<AdminUserDetailResponseDto> {
+    return this.users.detail(id);
+  }
+
+  /** Opens an account, optionally mailing it a set-password link. */
+  @Post()
+  @RequirePermissions('users:write')
+  @ApiProblemResponses(409)
+  async createUser(
+    @Body() body: CreateAdminUserDto,
+    @CurrentPrincipal() principal: Principal,
+    @RequestClient() client: ClientInfo,
+  ): Promise<AdminUserResponseDto> {
+    const user = await this.users.create(
+      { principal, client },
+      { ...body, sendSetPasswordLink: body.send_set_password_link },
+    );
+    return AdminUserResponseDto.from(user);
+  }
+
+  /** Changes the email, username or `is_active` (false disables, as `.../disable` does). */
+  @Patch(':id')
+  @RequirePermissions('users:write')
+  @ApiProblemResponses(404, 409)
+  async updateUser(
+    @UserIdParam() id: string,
+    @Body() body: UpdateAdminUserDto,
+    @CurrentPrincipal() principal: Principal,
+    @RequestClient() client: ClientInfo,
+  ): Promise<AdminUserResponseDto> {
+    const user = await this.users.update({ principal, client }, id, {
+      email: body.email,
+      username: body.username,
+      isActive: body.is_active,
+    });
+    return AdminUserResponseDto.from(user);
+  }
+
+  /** Disables the account and ends its sessions, until enabled or until `until`. */
+  @Post(':id/disable')
+  @HttpCode(200)
+  @RequirePermissions('users:write')
+  @ApiProblemResponses(404, 409)
+  async disableUser(
+    @UserIdParam() id: string,
+    @Body() body: DisableAdminUserDto,
+    @CurrentPrincipal() principal: Principal,
+    @RequestClient() client: ClientInfo,
+  ): Promise<AdminUserResponseDto> {
+    const user = await this.users.disable({ principal, client }, id, body.reason, date(body.until));
+    return AdminUserResponseDto.from(user);
+  }
+
+  @Post(':id/enable')
+  @HttpCode(200)
+  @RequirePermissions('users:write')
+  @ApiProblemResponses(404)
+  async enableUser(
+    @UserIdParam() id: string,
+    @Body() body: AdminActionReasonDto,
+    @CurrentPrincipal() principal: Principal,
+    @RequestClient() client: ClientInfo,
+  ): Promise<AdminUserResponseDto> {
+    return AdminUserResponseDto.from(
+      await this.users.enable({ principal, client }, id, body.reason),
+    );
+  }
+
+  /** Deletes the account; the last active administrator cannot be deleted (409). */
+  @Delete(':id')
+  @HttpCode(204)
+  @RequirePermissions('users:delete')
+  @ApiProblemResponses(404, 409)
+  async deleteUser(
+    @UserIdParam() id: string,
+    @CurrentPrincipal() principal: Principal,
+    @RequestClient() client: ClientInfo,
+  ): Promise<void> {
+    await this.users.delete({ principal, client }, id);
+  }
+
+  /** Ends every session of the account, as its owner's logout-all does. */
+  @Post(':id/sessions/revoke-all')
+  @HttpCode(200)
+  @RequirePermissions('sessions:revoke')
+  @ApiProblemResponses(404)
+  async revokeAllSessions(
+    @UserIdParam() id: string,
+    @Body() body: AdminActionReasonDto,
+    @CurrentPrincipal() principal: Principal,
+    @RequestClient() client: ClientInfo,
+  ): Promise<SessionsRevokedResponseDto> {
+    const count = await this.users.revokeSessions({ principal, client }, id, body.reason);
+    return { sessions_revoked: count };
+  }
+
+  /** Mails the account a password-reset link. */
+  @Post(':id/password-reset')
+  @HttpCode(202)
+  @RequirePermissions('users:reset-password')
+  @ApiProblemResponses(404, 409)
+  async sendPasswordReset(
+    @UserIdParam() id: string,
+    @Body() body: AdminActionReasonDto,
+    @CurrentPrincipal() principal: Principal,
+    @RequestClient() client: ClientInfo,
+  ): Promise<void> {
+    await this.users.sendPasswordReset({ principal, client }, id, body.reason);
+  }
+}
