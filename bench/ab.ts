@@ -46,6 +46,7 @@ import { join, resolve } from 'node:path';
 import autocannon, { type Options, type Result } from 'autocannon';
 import pg from 'pg';
 import { RATE_LIMIT_VARIABLES } from '../src/config/configuration.js';
+import { startSmtpSink } from './smtp-sink.js';
 
 const ROUNDS = Number(process.env.AB_ROUNDS ?? 10);
 const DURATION = Number(process.env.AB_DURATION ?? 5);
@@ -260,6 +261,7 @@ async function main(): Promise<void> {
   const databaseUrl = new URL(process.env.DATABASE_URL);
   databaseUrl.pathname = `/${database}`;
   const outbox = join(tmpdir(), `whazz-ab-outbox-${process.pid}`);
+  const smtp = await startSmtpSink();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'production',
@@ -275,6 +277,10 @@ async function main(): Promise<void> {
     RATE_LIMIT_DEFAULT: '9999999/1m',
     LOGIN_BACKOFF_AFTER_FAILURES: '0',
     MAIL_OUTBOX_DIR: outbox,
+    // What production asks for since issue #18, as `npm run bench` sets it.
+    SMTP_URL: smtp.url,
+    APP_PUBLIC_URL: 'https://auth.bench.example',
+    CONNECTIONS_PER_ADDRESS: 'off',
   };
   try {
     // One after the other: the first runs the migrations.
@@ -387,6 +393,7 @@ async function main(): Promise<void> {
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     await admin.end();
     rmSync(outbox, { recursive: true, force: true });
+    await smtp.close();
   }
 }
 

@@ -20,14 +20,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon, { type Options, type Result } from 'autocannon';
-import { SMTPServer } from 'smtp-server';
 import { RATE_LIMIT_VARIABLES } from '../src/config/configuration.js';
 import { listingRequests, seedListingUsers } from './admin-user-listing.js';
 import { measureBcryptRate } from './bcrypt-rate.js';
+import { startSmtpSink } from './smtp-sink.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -40,25 +39,6 @@ const WEB_CONCURRENCY = process.env.WEB_CONCURRENCY ?? (process.env.DATABASE_URL
 const SERVICE_WORKERS = WEB_CONCURRENCY === 'auto' ? CORES : Number(WEB_CONCURRENCY);
 /** Enough concurrent logins to keep every hashing thread busy, few enough not to time out. */
 const HASHING_CONNECTIONS = CORES * 4;
-
-/** An SMTP server that takes every mail and keeps none (smtp-server, a dev dependency). */
-async function startSmtpSink(): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, _session, done) {
-      stream.on('end', () => done());
-      stream.resume();
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as AddressInfo;
-  return {
-    url: `smtp://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 interface Row {
   scenario: string;
