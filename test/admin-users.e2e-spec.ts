@@ -339,6 +339,7 @@ describe('admin users API (issue #19)', () => {
       const response = await t.http
         .post(`/admin/users/${user.id}/disable`)
         .set(as(operator))
+        // The client's own id is only logged beside ours; the audit keeps the service's id.
         .set('X-Request-Id', 'req-disable-1')
         .send({ reason: 'fraud ticket 4711' });
       expect(response.status, JSON.stringify(response.body)).toBe(200);
@@ -356,7 +357,7 @@ describe('admin users API (issue #19)', () => {
         after: { is_active: false },
         reason: 'fraud ticket 4711',
         ip_address: '127.0.0.1',
-        request_id: 'req-disable-1',
+        request_id: response.headers['x-request-id'],
       });
 
       const enabled = await post(`/admin/users/${user.id}/enable`);
