@@ -83,6 +83,7 @@ export class SessionsService
   private readonly refreshTtlMs: number;
   private readonly accessTtlMs: number;
   private readonly revoked: RevokedSessions;
+  private readonly impersonatorVisible: boolean;
   private stopPruning?: () => void;
 
   constructor(
@@ -96,6 +97,7 @@ export class SessionsService
     this.refreshTtlMs = config.get('sessions', { infer: true }).refreshTokenTtlSeconds * 1000;
     this.accessTtlMs = config.get('tokens', { infer: true }).accessTokenTtlSeconds * 1000;
     this.revoked = new RevokedSessions(this.accessTtlMs);
+    this.impersonatorVisible = config.get('audit', { infer: true }).adminIdentityVisibleToUsers;
   }
 
   onModuleInit(): void {
@@ -189,11 +191,26 @@ export class SessionsService
     });
   }
 
+  /** With the username of the administrator who opened an impersonated one (issue #19). */
   listActive(userId: string): Promise<Session[]> {
-    return this.sessions.find({
-      where: { userId, revokedAt: IsNull(), expiresAt: MoreThan(new Date()) },
-      order: { lastUsedAt: 'DESC' },
-    });
+    return this.sessions
+      .createQueryBuilder('session')
+      .leftJoin('session.impersonator', 'impersonator')
+      .addSelect(['impersonator.id', 'impersonator.username'])
+      .where('session.userId = :userId', { userId })
+      .andWhere('session.revokedAt IS NULL AND session.expiresAt > :now', { now: new Date() })
+      .orderBy('session.lastUsedAt', 'DESC')
+      .getMany();
+  }
+
+  /**
+   * The user's own list: an impersonated session is marked, its administrator named only
+   * with ADMIN_IDENTITY_VISIBLE_TO_USERS, as in their security events.
+   */
+  async listForOwner(userId: string): Promise<Session[]> {
+    const sessions = await this.listActive(userId);
+    if (!this.impersonatorVisible) for (const session of sessions) session.impersonator = null;
+    return sessions;
   }
 
   /** Revocations since `since`, for the feed's seeding and polling. */
