@@ -303,6 +303,8 @@ export class SessionsService
       id: randomUUID(),
       userId,
       ...client,
+      // Not the database's now(), the transaction's start: the end is counted from this one.
+      createdAt: now,
       lastUsedAt: now,
       revokedAt: null,
       revokedReason: null,
