@@ -30,7 +30,7 @@ class OpenController {
 }
 
 const impersonated = (userId: string) => ({ userId, actor: 'admin-id' });
-const refusal = (detail: string) =>
+const refusal = (detail: string): unknown =>
   expect.objectContaining({
     problem: expect.objectContaining({
       status: 403,
