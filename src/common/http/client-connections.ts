@@ -62,6 +62,13 @@ export class ClientConnections {
     return closed;
   }
 
+  /** Closes every connection, answering or not (a shutdown's deadline). */
+  closeAll(): number {
+    const count = this.open.size;
+    for (const socket of this.open) socket.destroy();
+    return count;
+  }
+
   private admit(socket: Socket): void {
     const address = socket.remoteAddress;
     // Already gone (a client that connected and reset at once): nothing to count.
