@@ -78,6 +78,16 @@ describe('slow clients', () => {
     );
   });
 
+  it('logs one warning for the slow clients of a minute, with their address and no headers', () => {
+    const warnings = t.logs
+      .filter((line) => line.includes('requests answered 408'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    // Four 408s above: the first is logged at once, the rest counted into the next minute's.
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ level: 40, status: 408, address: '127.0.0.1', count: 1 });
+    expect(JSON.stringify(warnings[0])).not.toMatch(/X-Slow|Content-Type|headers"/i);
+  });
+
   it('still answers a request sent whole, and keeps its idle connection', async () => {
     const client = rawClient(port);
     await client.connected;

@@ -2,9 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger as PinoLogger } from 'pino';
 import { addressBucket } from './address-bucket.js';
-
-/** At most one warning a minute about refused connections, however many there are. */
-const REFUSAL_WARNING_INTERVAL_MS = 60_000;
+import { OnceAMinuteWarning } from './once-a-minute-warning.js';
 
 const registry = new WeakMap<Server, ClientConnections>();
 
@@ -26,14 +24,17 @@ export function answerStarted(socket: Socket): boolean {
 export class ClientConnections {
   private readonly open = new Set<Socket>();
   private readonly perAddress = new Map<string, number>();
-  private refusedSinceWarning = 0;
-  private lastWarningAt = 0;
+  private readonly refusals: OnceAMinuteWarning;
 
   constructor(
     server: Server,
     private readonly capPerAddress: number | null,
-    private readonly logger: PinoLogger,
+    logger: PinoLogger,
   ) {
+    this.refusals = new OnceAMinuteWarning(
+      logger,
+      'connections refused: a client address holds as many as CONNECTIONS_PER_ADDRESS allows',
+    );
     server.on('connection', (socket: Socket) => this.admit(socket));
     server.on('request', (request: IncomingMessage, response: ServerResponse) =>
       latest.set(request.socket, [request, response]),
@@ -78,7 +79,7 @@ export class ClientConnections {
     if (this.capPerAddress !== null && held >= this.capPerAddress) {
       // Closed before a byte is read: an answer would cost what the cap is there to save.
       socket.destroy();
-      this.warnRefused(bucket);
+      this.refusals.note(bucket);
       return;
     }
     this.perAddress.set(bucket, held + 1);
@@ -89,18 +90,5 @@ export class ClientConnections {
       if (left > 0) this.perAddress.set(bucket, left);
       else this.perAddress.delete(bucket);
     });
-  }
-
-  private warnRefused(bucket: string): void {
-    this.refusedSinceWarning += 1;
-    const now = Date.now();
-    if (now - this.lastWarningAt < REFUSAL_WARNING_INTERVAL_MS) return;
-    this.logger.warn({
-      msg: 'connections refused: a client address holds as many as CONNECTIONS_PER_ADDRESS allows',
-      address: bucket,
-      refused: this.refusedSinceWarning,
-    });
-    this.refusedSinceWarning = 0;
-    this.lastWarningAt = now;
   }
 }
