@@ -1,5 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Server } from 'node:http';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { Logger as PinoLogger } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { answerStarted, ClientConnections } from './client-connections.js';
@@ -112,5 +114,19 @@ describe('ClientConnections', () => {
     expect(answerStarted(socket as never)).toBe(true);
     response.finish();
     expect(answerStarted(socket as never)).toBe(false);
+  });
+
+  it('keeps nothing of an answer once it is sent, however long the connection stays idle', async () => {
+    // The collector itself is the only witness that nothing holds the answer any more.
+    setFlagsFromString('--expose-gc');
+    const collectGarbage = runInNewContext('gc') as () => void;
+    const { connect, request } = setUp(null);
+    const socket = connect();
+    const sent = new WeakRef(request(socket, true));
+    sent.deref()?.finish();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    collectGarbage();
+    expect(sent.deref()).toBeUndefined();
+    expect(socket.destroyed).toBe(false);
   });
 });

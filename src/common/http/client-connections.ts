@@ -6,7 +6,10 @@ import { OnceAMinuteWarning } from './once-a-minute-warning.js';
 
 const registry = new WeakMap<Server, ClientConnections>();
 
-/** Each connection's latest request; Node has no public way to ask a socket for it. */
+/**
+ * Each connection's request being answered; Node has no public way to ask a socket for it.
+ * No entry: idle, or no request yet.
+ */
 const latest = new WeakMap<Socket, [IncomingMessage, ServerResponse]>();
 
 /** Whether `socket` is sending an answer already: nothing else may be written on it. */
@@ -36,9 +39,14 @@ export class ClientConnections {
       'connections refused: a client address holds as many as CONNECTIONS_PER_ADDRESS allows',
     );
     server.on('connection', (socket: Socket) => this.admit(socket));
-    server.on('request', (request: IncomingMessage, response: ServerResponse) =>
-      latest.set(request.socket, [request, response]),
-    );
+    server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+      const socket = request.socket;
+      latest.set(socket, [request, response]);
+      // Sent: the connection is idle, and keeps neither the request nor its answer alive.
+      response.once('finish', () => {
+        if (latest.get(socket)?.[1] === response) latest.delete(socket);
+      });
+    });
     registry.set(server, this);
   }
 
