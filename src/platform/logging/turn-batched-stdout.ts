@@ -1,8 +1,7 @@
 import { pino, type DestinationStream } from 'pino';
+import { PINO_METADATA } from './pino-metadata.js';
 
 const WARN = 40;
-/** pino's documented switch for a destination: it then sets `lastLevel` before each write. */
-const PINO_METADATA: unique symbol = Symbol.for('pino.metadata');
 /**
  * PIPE_BUF on Linux: a write to a pipe up to this size is never split, so the workers of a
  * cluster, which share one stdout, never interleave their lines mid-line.
