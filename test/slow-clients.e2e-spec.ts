@@ -164,7 +164,7 @@ describe('SIGTERM with slow clients connected', () => {
   beforeAll(() => ensureBuilt(), 180_000);
 
   it('answers the requests that have arrived, closes the slow connections and exits promptly', async () => {
-    const service = await startService({ ...databaseEnv(), BCRYPT_COST: '11' });
+    const service = await startService({ ...databaseEnv(), BCRYPT_COST: '11', LOG_LEVEL: 'info' });
     const port = Number(new URL(service.baseUrl).port);
     try {
       const tag = Date.now().toString(36);
@@ -205,6 +205,9 @@ describe('SIGTERM with slow clients connected', () => {
       // Without closing them the exit waits for HEADERS_TIMEOUT_SECONDS (10 s) at least.
       expect(Date.now() - signalledAt).toBeLessThan(4000);
       await Promise.all([slowBody.answer, slowHeaders.answer, silent.answer]);
+      // The three slow ones at least (the fetches' kept-alive connections may be idle too).
+      const closed = /closed (\d+) slow or idle connections at shutdown/.exec(service.output());
+      expect(Number(closed?.[1])).toBeGreaterThanOrEqual(3);
     } finally {
       service.child.kill('SIGKILL');
     }
