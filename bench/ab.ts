@@ -260,7 +260,6 @@ async function main(): Promise<void> {
   await admin.query(`CREATE DATABASE ${database}`);
   const databaseUrl = new URL(process.env.DATABASE_URL);
   databaseUrl.pathname = `/${database}`;
-  const outbox = join(tmpdir(), `whazz-ab-outbox-${process.pid}`);
   const smtp = await startSmtpSink();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -276,7 +275,6 @@ async function main(): Promise<void> {
     ...Object.fromEntries(RATE_LIMIT_VARIABLES.map((name) => [name, 'off'])),
     RATE_LIMIT_DEFAULT: '9999999/1m',
     LOGIN_BACKOFF_AFTER_FAILURES: '0',
-    MAIL_OUTBOX_DIR: outbox,
     // What production asks for since issue #18, as `npm run bench` sets it.
     SMTP_URL: smtp.url,
     APP_PUBLIC_URL: 'https://auth.bench.example',
@@ -392,7 +390,6 @@ async function main(): Promise<void> {
     }
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     await admin.end();
-    rmSync(outbox, { recursive: true, force: true });
     await smtp.close();
   }
 }

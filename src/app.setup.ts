@@ -9,7 +9,9 @@ import helmet, { type HelmetOptions } from 'helmet';
 import type { Logger as PinoLogger } from 'pino';
 import { AppModule } from './app.module.js';
 import { useJsonBodyParser } from './common/http/json-body.parser.js';
+import { addressBucket } from './common/http/address-bucket.js';
 import { answerStarted, ClientConnections } from './common/http/client-connections.js';
+import { OnceAMinuteWarning } from './common/http/once-a-minute-warning.js';
 import { endLingeringAnswer } from './common/http/lingering-close.js';
 import { clientRequestIdOf, REQUEST_ID_HEADER } from './common/http/request-id.js';
 import { AppLogger } from './platform/logging/app-logger.js';
@@ -61,6 +63,7 @@ const CLIENT_ERRORS: Record<string, { status: number; detail: string }> = {
   HPE_HEADER_OVERFLOW: { status: 431, detail: 'The request headers are too large.' },
 };
 const NOT_HTTP = { status: 400, detail: 'The request is not valid HTTP.' };
+const REQUEST_TIMEOUT = 408;
 
 /**
  * Requests Node's parser rejects, or that did not all arrive in time, before Fastify answers
@@ -70,13 +73,19 @@ const NOT_HTTP = { status: 400, detail: 'The request is not valid HTTP.' };
  * up mid-body or ran out of time) gets nothing more: that answer is ended, so it is logged, and
  * Node closes the connection.
  */
-function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+function answerClientError(
+  error: Error & { code?: string },
+  socket: Socket,
+  slowClients: OnceAMinuteWarning,
+): void {
   if (endLingeringAnswer(socket)) return;
   if (!socket.writable || answerStarted(socket)) {
     socket.destroy();
     return;
   }
   const { status, detail } = (error.code && CLIENT_ERRORS[error.code]) || NOT_HTTP;
+  // Fastify logs no request line for these: without this a slow-client attack leaves no trace.
+  if (status === REQUEST_TIMEOUT) slowClients.note(addressBucket(socket.remoteAddress ?? '-'));
   const body = JSON.stringify({ type: 'about:blank', title: STATUS_CODES[status], status, detail });
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
@@ -86,6 +95,11 @@ function answerClientError(error: Error & { code?: string }, socket: Socket): vo
 
 function createHttpAdapter(logger: PinoLogger, appConfig: AppConfig): FastifyAdapter {
   const { trustProxyHops, headersTimeoutMs, requestTimeoutMs } = appConfig;
+  const slowClients = new OnceAMinuteWarning(
+    logger,
+    'requests answered 408: a client did not send its request within HEADERS_TIMEOUT_SECONDS or REQUEST_TIMEOUT_SECONDS',
+    { status: REQUEST_TIMEOUT },
+  );
   return new FastifyAdapter({
     // Node closes a connection with a 408 when its request is not all in by then; how often it
     // checks bounds how late that may be (its default, 30 s, would make a 10 s timeout 40 s).
@@ -108,7 +122,8 @@ function createHttpAdapter(logger: PinoLogger, appConfig: AppConfig): FastifyAda
     // Bad URLs and over-long path parameters, rejected by Fastify's router before Nest.
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) =>
       sendProblem(error, request, reply),
-    clientErrorHandler: answerClientError,
+    clientErrorHandler: (error: Error, socket: Socket) =>
+      answerClientError(error, socket, slowClients),
   });
 }
 

@@ -29,7 +29,7 @@ function configurationOrExit(): Configuration {
 async function serve(configuration: Configuration, rootLogger: PinoLogger): Promise<void> {
   const logger = new AppLogger(rootLogger);
   const app = await createApp(configuration, rootLogger);
-  const { shutdownDrainMs } = configuration.app;
+  const { shutdownDrainMs, shutdownTimeoutMs } = configuration.app;
   // One shutdown, whatever signals follow: with workers, a Ctrl+C reaches each one twice (from
   // the terminal, and as SIGTERM from the primary), and two shutdowns would close twice.
   let shuttingDown = false;
@@ -37,7 +37,10 @@ async function serve(configuration: Configuration, rootLogger: PinoLogger): Prom
     process.on(signal, () => {
       if (shuttingDown) return;
       shuttingDown = true;
-      void shutDown(app, logger, signal, shutdownDrainMs);
+      void shutDown(app, logger, signal, {
+        drainMs: shutdownDrainMs,
+        timeoutMs: shutdownTimeoutMs,
+      });
     });
   }
 
@@ -54,20 +57,27 @@ async function serve(configuration: Configuration, rootLogger: PinoLogger): Prom
 
 /** How long a shutdown lets a request that is still arriving finish arriving. */
 const UNFINISHED_REQUEST_GRACE_MS = 1000;
+/** How long the modules (pools, database) get to close once the connections are gone. */
+const MODULES_CLOSE_MS = 5000;
+
+interface ShutdownTimes {
+  drainMs: number;
+  timeoutMs: number;
+}
 
 /**
  * Not Nest's enableShutdownHooks(): it shuts the modules down (the hashing pool, the
  * database) before the HTTP server stops, so requests in flight never finished, and then
  * re-raises the signal, so the exit code was 143. Here readiness fails first and requests are
  * still served for `drainMs` (the load balancer takes the instance out meanwhile), then the
- * server stops taking connections and drains the requests in flight, then the modules shut
- * down, then exit 0.
+ * server stops taking connections and drains the requests in flight for at most `timeoutMs`,
+ * then the modules shut down, then exit 0.
  */
 async function shutDown(
   app: INestApplication,
   logger: AppLogger,
   signal: string,
-  drainMs: number,
+  { drainMs, timeoutMs }: ShutdownTimes,
 ): Promise<void> {
   if (drainMs > 0) {
     app.get(ReadinessService).beginDraining();
@@ -75,30 +85,54 @@ async function shutDown(
     await new Promise((resolve) => setTimeout(resolve, drainMs));
   }
   logger.log(`${signal}: finishing the requests in flight, then exiting`, 'Bootstrap');
+  // Whatever hangs (a module that does not close), the process ends.
+  setTimeout(() => process.exit(1), timeoutMs + MODULES_CLOSE_MS).unref();
   try {
     const closing = (app.getHttpAdapter().getInstance() as FastifyInstance).close();
-    // A keep-alive connection busy when closing began goes idle once its answer is sent;
-    // Node would hold it open for keepAliveTimeout (72 s), and the close would wait for it.
-    const server = app.getHttpServer() as Server;
-    // A client still sending its request (slowly, or not at all) would hold the close until
-    // REQUEST_TIMEOUT_SECONDS (issue #18): after a grace for requests nearly in, such
-    // connections are closed too; requests that have all arrived are still answered.
-    const connections = ClientConnections.of(server);
-    let graceOver = false;
-    const grace = setTimeout(() => (graceOver = true), UNFINISHED_REQUEST_GRACE_MS);
-    const sweep = setInterval(() => {
-      if (graceOver && connections) connections.closeUnanswered();
-      else server.closeIdleConnections();
-    }, 100);
-    await closing.finally(() => {
-      clearInterval(sweep);
-      clearTimeout(grace);
-    });
+    await closeConnectionsWhile(closing, app.getHttpServer() as Server, logger, timeoutMs);
     await app.close();
     process.exit(0);
   } catch (error) {
     logger.error(`shutdown failed: ${String(error)}`, undefined, 'Bootstrap');
     process.exit(1);
+  }
+}
+
+/**
+ * Until the server has closed, closes the connections that would hold it: idle ones at once
+ * (a keep-alive connection would wait out keepAliveTimeout, 72 s); after a grace for requests
+ * nearly in, those whose request has not all arrived (else they wait for
+ * REQUEST_TIMEOUT_SECONDS, issue #18); and at `timeoutMs` every one left, since nothing times
+ * out an answer whose client does not read it.
+ */
+async function closeConnectionsWhile(
+  closing: Promise<unknown>,
+  server: Server,
+  logger: AppLogger,
+  timeoutMs: number,
+): Promise<void> {
+  const connections = ClientConnections.of(server);
+  const startedAt = Date.now();
+  let unanswered = 0;
+  let answering = 0;
+  const sweep = setInterval(() => {
+    const elapsed = Date.now() - startedAt;
+    if (elapsed >= timeoutMs) {
+      answering += connections?.closeAll() ?? 0;
+      server.closeAllConnections();
+    } else if (elapsed >= UNFINISHED_REQUEST_GRACE_MS && connections) {
+      unanswered += connections.closeUnanswered();
+    } else server.closeIdleConnections();
+  }, 100);
+  await closing.finally(() => clearInterval(sweep));
+  if (unanswered > 0) {
+    logger.log(`closed ${unanswered} slow or idle connections at shutdown`, 'Bootstrap');
+  }
+  if (answering > 0) {
+    logger.warn(
+      `SHUTDOWN_TIMEOUT_SECONDS passed: closed ${answering} connections still being answered`,
+      'Bootstrap',
+    );
   }
 }
 
@@ -117,6 +151,7 @@ if (configuration.app.webConcurrency > 1 && cluster.isPrimary) {
     env,
     logger: rootLogger,
     drainMs: configuration.app.shutdownDrainMs,
+    shutdownTimeoutMs: configuration.app.shutdownTimeoutMs,
   });
 } else {
   await serve(configuration, rootLogger);

@@ -78,6 +78,16 @@ describe('slow clients', () => {
     );
   });
 
+  it('logs one warning for the slow clients of a minute, with their address and no headers', () => {
+    const warnings = t.logs
+      .filter((line) => line.includes('requests answered 408'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    // Four 408s above: the first is logged at once, the rest counted into the next minute's.
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ level: 40, status: 408, address: '127.0.0.1', count: 1 });
+    expect(JSON.stringify(warnings[0])).not.toMatch(/X-Slow|Content-Type|headers"/i);
+  });
+
   it('still answers a request sent whole, and keeps its idle connection', async () => {
     const client = rawClient(port);
     await client.connected;
@@ -144,15 +154,17 @@ describe('connections per address (CONNECTIONS_PER_ADDRESS)', () => {
   });
 });
 
+function databaseEnv(): Record<string, string> {
+  return inject('databaseKind') === 'server'
+    ? { DATABASE_URL: inject('databaseUrl') }
+    : { DATABASE_RUN_MIGRATIONS: 'true', EMBEDDED_DATABASE_DIR: 'memory://' };
+}
+
 describe('SIGTERM with slow clients connected', () => {
   beforeAll(() => ensureBuilt(), 180_000);
 
   it('answers the requests that have arrived, closes the slow connections and exits promptly', async () => {
-    const database: Record<string, string> =
-      inject('databaseKind') === 'server'
-        ? { DATABASE_URL: inject('databaseUrl') }
-        : { DATABASE_RUN_MIGRATIONS: 'true', EMBEDDED_DATABASE_DIR: 'memory://' };
-    const service = await startService({ ...database, BCRYPT_COST: '11' });
+    const service = await startService({ ...databaseEnv(), BCRYPT_COST: '11', LOG_LEVEL: 'info' });
     const port = Number(new URL(service.baseUrl).port);
     try {
       const tag = Date.now().toString(36);
@@ -193,6 +205,38 @@ describe('SIGTERM with slow clients connected', () => {
       // Without closing them the exit waits for HEADERS_TIMEOUT_SECONDS (10 s) at least.
       expect(Date.now() - signalledAt).toBeLessThan(4000);
       await Promise.all([slowBody.answer, slowHeaders.answer, silent.answer]);
+      // The three slow ones at least (the fetches' kept-alive connections may be idle too).
+      const closed = /closed (\d+) slow or idle connections at shutdown/.exec(service.output());
+      expect(Number(closed?.[1])).toBeGreaterThanOrEqual(3);
+    } finally {
+      service.child.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it('closes a connection whose client never reads its answer once SHUTDOWN_TIMEOUT_SECONDS passes', async () => {
+    const service = await startService({ ...databaseEnv(), SHUTDOWN_TIMEOUT_SECONDS: '2' });
+    const port = Number(new URL(service.baseUrl).port);
+    try {
+      const reader = rawClient(port);
+      await reader.connected;
+      // Several bundles (1.6 MB each) pipelined: more than the kernel's buffers hold on both
+      // ends, however far they grow, so the server's write stalls once the client stops reading.
+      const request = 'GET /docs/swagger-ui-bundle.js HTTP/1.1\r\nHost: x\r\n\r\n';
+      reader.socket.write(request.repeat(8));
+      reader.socket.pause();
+      await sleep(1000);
+
+      const signalledAt = Date.now();
+      service.child.kill('SIGTERM');
+      expect(await service.exited).toBe(0);
+      // Without the deadline the exit waits for the client to read, that is forever.
+      const ms = Date.now() - signalledAt;
+      expect(ms).toBeGreaterThanOrEqual(1900);
+      expect(ms).toBeLessThan(4500);
+      expect(service.output()).toMatch(/SHUTDOWN_TIMEOUT_SECONDS passed: closed 1 connections/);
+      reader.socket.resume();
+      const { text } = await reader.answer;
+      expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     } finally {
       service.child.kill('SIGKILL');
     }

@@ -24,6 +24,13 @@ export class AppVariables {
   @IntegerSetting(0, 300)
   SHUTDOWN_DRAIN_SECONDS = 0;
 
+  /**
+   * Seconds from closing the listener until every connection left is destroyed and the process
+   * exits: a client that never reads its answer would otherwise hold the exit (issue #18).
+   */
+  @IntegerSetting(1, 600)
+  SHUTDOWN_TIMEOUT_SECONDS = 10;
+
   /** Worker processes serving one port: a number, or `auto` for one per core. */
   @Matches(/^(auto|[1-9][0-9]?)$/, { message: 'must be a whole number from 1 to 99, or auto' })
   WEB_CONCURRENCY = '1';
@@ -149,6 +156,8 @@ export const appConfig = defineFeatureConfig({
       webConcurrency,
       /** From SIGTERM to closing the listener, with readiness failing meanwhile. */
       shutdownDrainMs: env.SHUTDOWN_DRAIN_SECONDS * 1000,
+      /** From closing the listener to destroying the connections left and exiting. */
+      shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_SECONDS * 1000,
       /** Proxy hops whose X-Forwarded-For is believed; 0 uses the socket address. */
       trustProxyHops: env.TRUST_PROXY,
       /** Until a connection's request headers are all in (Node's headersTimeout). */

@@ -2,13 +2,14 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger as PinoLogger } from 'pino';
 import { addressBucket } from './address-bucket.js';
-
-/** At most one warning a minute about refused connections, however many there are. */
-const REFUSAL_WARNING_INTERVAL_MS = 60_000;
+import { OnceAMinuteWarning } from './once-a-minute-warning.js';
 
 const registry = new WeakMap<Server, ClientConnections>();
 
-/** Each connection's latest request; Node has no public way to ask a socket for it. */
+/**
+ * Each connection's request being answered; Node has no public way to ask a socket for it.
+ * No entry: idle, or no request yet.
+ */
 const latest = new WeakMap<Socket, [IncomingMessage, ServerResponse]>();
 
 /** Whether `socket` is sending an answer already: nothing else may be written on it. */
@@ -26,18 +27,26 @@ export function answerStarted(socket: Socket): boolean {
 export class ClientConnections {
   private readonly open = new Set<Socket>();
   private readonly perAddress = new Map<string, number>();
-  private refusedSinceWarning = 0;
-  private lastWarningAt = 0;
+  private readonly refusals: OnceAMinuteWarning;
 
   constructor(
     server: Server,
     private readonly capPerAddress: number | null,
-    private readonly logger: PinoLogger,
+    logger: PinoLogger,
   ) {
-    server.on('connection', (socket: Socket) => this.admit(socket));
-    server.on('request', (request: IncomingMessage, response: ServerResponse) =>
-      latest.set(request.socket, [request, response]),
+    this.refusals = new OnceAMinuteWarning(
+      logger,
+      'connections refused: a client address holds as many as CONNECTIONS_PER_ADDRESS allows',
     );
+    server.on('connection', (socket: Socket) => this.admit(socket));
+    server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+      const socket = request.socket;
+      latest.set(socket, [request, response]);
+      // Sent: the connection is idle, and keeps neither the request nor its answer alive.
+      response.once('finish', () => {
+        if (latest.get(socket)?.[1] === response) latest.delete(socket);
+      });
+    });
     registry.set(server, this);
   }
 
@@ -62,6 +71,13 @@ export class ClientConnections {
     return closed;
   }
 
+  /** Closes every connection, answering or not (a shutdown's deadline). */
+  closeAll(): number {
+    const count = this.open.size;
+    for (const socket of this.open) socket.destroy();
+    return count;
+  }
+
   private admit(socket: Socket): void {
     const address = socket.remoteAddress;
     // Already gone (a client that connected and reset at once): nothing to count.
@@ -71,7 +87,7 @@ export class ClientConnections {
     if (this.capPerAddress !== null && held >= this.capPerAddress) {
       // Closed before a byte is read: an answer would cost what the cap is there to save.
       socket.destroy();
-      this.warnRefused(bucket);
+      this.refusals.note(bucket);
       return;
     }
     this.perAddress.set(bucket, held + 1);
@@ -82,18 +98,5 @@ export class ClientConnections {
       if (left > 0) this.perAddress.set(bucket, left);
       else this.perAddress.delete(bucket);
     });
-  }
-
-  private warnRefused(bucket: string): void {
-    this.refusedSinceWarning += 1;
-    const now = Date.now();
-    if (now - this.lastWarningAt < REFUSAL_WARNING_INTERVAL_MS) return;
-    this.logger.warn({
-      msg: 'connections refused: a client address holds as many as CONNECTIONS_PER_ADDRESS allows',
-      address: bucket,
-      refused: this.refusedSinceWarning,
-    });
-    this.refusedSinceWarning = 0;
-    this.lastWarningAt = now;
   }
 }

@@ -3,8 +3,8 @@ import type { Logger as PinoLogger } from 'pino';
 
 /** A worker that dies this soon after starting is broken, not unlucky: stop restarting. */
 const CRASH_LOOP_MS = 5_000;
-/** How long workers get to finish in-flight requests once they stop listening. */
-const SHUTDOWN_GRACE_MS = 30_000;
+/** Beyond a worker's own deadline (SHUTDOWN_TIMEOUT_SECONDS), for its modules to close. */
+const WORKER_EXIT_MARGIN_MS = 10_000;
 
 export interface ClusterOptions {
   workers: number;
@@ -15,6 +15,8 @@ export interface ClusterOptions {
   exec?: string;
   /** How long workers keep serving after SIGTERM before they stop listening. */
   drainMs?: number;
+  /** How long workers then get to finish their requests before closing every connection. */
+  shutdownTimeoutMs?: number;
 }
 
 /**
@@ -28,6 +30,7 @@ export function runClusterPrimary({
   logger,
   exec,
   drainMs = 0,
+  shutdownTimeoutMs = 10_000,
 }: ClusterOptions): void {
   if (exec) cluster.setupPrimary({ exec });
   const startedAt = new Map<number, number>();
@@ -43,7 +46,8 @@ export function runClusterPrimary({
     if (exitCode !== undefined) return;
     exitCode = code;
     for (const worker of liveWorkers()) worker.process.kill('SIGTERM');
-    setTimeout(() => process.exit(code === 0 ? 1 : code), drainMs + SHUTDOWN_GRACE_MS).unref();
+    const deadline = drainMs + shutdownTimeoutMs + WORKER_EXIT_MARGIN_MS;
+    setTimeout(() => process.exit(code === 0 ? 1 : code), deadline).unref();
   };
 
   cluster.on('exit', (worker, code, signal) => {

@@ -1,8 +1,6 @@
 import type { DestinationStream } from 'pino';
 import { isColorSupported, prettyFactory } from 'pino-pretty';
-
-/** pino's documented switch for a destination: it then sets `lastLevel` before each write. */
-const PINO_METADATA: unique symbol = Symbol.for('pino.metadata');
+import { PINO_METADATA } from './pino-metadata.js';
 
 /** Keys pino-pretty shows in its own places (level, time), folded into the message, or dropped. */
 const LINE_KEYS = new Set(['level', 'time', 'msg', 'context', 'service', 'pid', 'hostname']);

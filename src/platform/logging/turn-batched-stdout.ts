@@ -1,8 +1,7 @@
 import { pino, type DestinationStream } from 'pino';
+import { PINO_METADATA } from './pino-metadata.js';
 
 const WARN = 40;
-/** pino's documented switch for a destination: it then sets `lastLevel` before each write. */
-const PINO_METADATA: unique symbol = Symbol.for('pino.metadata');
 /**
  * PIPE_BUF on Linux: a write to a pipe up to this size is never split, so the workers of a
  * cluster, which share one stdout, never interleave their lines mid-line.
@@ -17,10 +16,9 @@ interface LineMetadata {
 /**
  * stdout, written synchronously, one write per event-loop turn instead of one per line.
  *
- * Every request logs a line when it completes; at 50 connections a write per line cost
- * `GET /auth/me` about a third of its throughput (issue #3, measured side by side), most of it
- * in the system call; on Node 24, 1.21 times the CPU a request (docs/decisions/0012). Lines of info and below wait for the end of the turn that made them
- * (`setImmediate`) and go out together. A warning or worse goes out at once, after whatever
+ * Every request logs a line when it completes; a write per line costs `GET /auth/me` dearly,
+ * most of it in the system call (figures in docs/decisions/0012). Lines of info and below wait
+ * for the end of the turn that made them (`setImmediate`) and go out together. A warning or worse goes out at once, after whatever
  * waits before it, so a crash's last words and every problem are on stdout before the next
  * statement runs, as before; pending lines are also written on `exit`.
  *
