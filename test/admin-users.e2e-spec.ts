@@ -167,6 +167,7 @@ describe('admin users API (issue #19)', () => {
       expect(await ids('role=support')).toEqual([listed[4]!.id]);
       const supportRow = (await page(`q=${tag}_4`)).users[0]!;
       expect(supportRow.roles).toEqual(['support']);
+      expect(await ids('created_after=2999-01-01')).toEqual([]);
       expect(await ids(`created_after=${new Date(Date.now() + 60_000).toISOString()}`)).toEqual([]);
       expect(
         (await ids(`created_before=${new Date(Date.now() + 60_000).toISOString()}`)).length,
@@ -201,6 +202,12 @@ describe('admin users API (issue #19)', () => {
       'order=sideways',
       'active=maybe',
       'created_before=yesterday',
+      // Valid ISO 8601 that `new Date()` cannot read: they reached PostgreSQL as 500s.
+      'created_before=2030-W01-1',
+      'created_after=2030-123',
+      'created_before=20300101',
+      'created_after=2030-01-01T10',
+      'created_before=2030-02-30',
       'q=a%00b',
       'role=' + 'r'.repeat(65),
     ])('refuses %s with 422, never 5xx', async (query) => {
@@ -356,7 +363,8 @@ describe('admin users API (issue #19)', () => {
         after: { is_active: false },
         reason: 'fraud ticket 4711',
         ip_address: '127.0.0.1',
-        request_id: 'req-disable-1',
+        // The service's own id (issue #18 point 11), never the caller's X-Request-Id.
+        request_id: response.headers['x-request-id'],
       });
 
       const enabled = await post(`/admin/users/${user.id}/enable`);
@@ -400,6 +408,12 @@ describe('admin users API (issue #19)', () => {
       expect(
         (await post(`/admin/users/${user.id}/disable`, { reason: 'x', until: 'soon' })).status,
       ).toBe(422);
+      // Valid ISO 8601 that `new Date()` cannot read: these were RangeError 500s.
+      for (const until of ['2030-W01', '2030-W01-1', '2030-123', '20300101', '2030-01-01T10']) {
+        const response = await post(`/admin/users/${user.id}/disable`, { reason: 'x', until });
+        expect(response.status, until).toBe(422);
+        expect(response.body.errors).toEqual([{ field: 'until', message: expect.any(String) }]);
+      }
       expect((await row(user.id))!.is_active).toBe(true);
     });
 
