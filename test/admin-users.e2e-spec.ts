@@ -567,6 +567,29 @@ describe('the last administrator (a database of its own: the rule counts every a
     expect((await auditRowsFor(t.dataSource, admin.id)).map((entry) => entry.action)).toEqual([]);
   });
 
+  it('the last active administrator cannot delete their own account either (409)', async () => {
+    const admin = await signUpAndLogIn(t.http);
+    await onlyAdministrators(t.dataSource, admin.id);
+    const deleted = await t.http
+      .delete('/auth/me')
+      .set(as(admin))
+      .send({ password: admin.password });
+    expect(deleted.status, JSON.stringify(deleted.body)).toBe(409);
+    expect(deleted.body.type).toMatch(/\/last-administrator$/);
+    expect(await activeAdministrators()).toBe(1);
+    // Nothing of it happened: the session still works.
+    expect((await t.http.get('/auth/me').set(as(admin))).status).toBe(200);
+
+    const second = await signUp(t.http);
+    await grantRole(t.dataSource, second.id, 'admin');
+    const allowed = await t.http
+      .delete('/auth/me')
+      .set(as(admin))
+      .send({ password: admin.password });
+    expect(allowed.status).toBe(204);
+    expect(await activeAdministrators()).toBe(1);
+  });
+
   it('two administrators disabling each other at the same moment leave one active', async () => {
     for (let round = 0; round < 3; round += 1) {
       const [firstUser, secondUser] = await Promise.all([signUp(t.http), signUp(t.http)]);
