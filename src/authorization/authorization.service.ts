@@ -8,6 +8,7 @@ import { UserRole } from './entities/user-role.entity.js';
 import {
   LastAdministratorError,
   RoleHolderNotFoundError,
+  TargetOutranksActorError,
   UnknownRoleError,
 } from './authorization.errors.js';
 import { ADMIN_ROLE, isPermission, PERMISSIONS, type Permission } from './permissions.js';
@@ -166,6 +167,32 @@ export class AuthorizationService implements OnModuleInit {
       [admin.id, userId],
     );
     if (holders?.includes_user && holders.active <= 1) throw new LastAdministratorError();
+  }
+
+  /**
+   * Refuses (403) when `targetId` holds a permission `actorId` lacks, both read in the caller's
+   * transaction: an action on an account must not reach what the actor could not do itself
+   * (issue #19 review). An administrator (every permission) passes; one's own account passes.
+   */
+  async assertMayActOn(actorId: string, targetId: string, manager: EntityManager): Promise<void> {
+    if (actorId === targetId) return;
+    await this.assertCovers(await this.loadGrants(actorId, manager), targetId, manager);
+  }
+
+  /**
+   * As assertMayActOn, with the actor's grants read before: a change of roles checks the
+   * target after it too, so no one grants (themselves included) more than they hold.
+   */
+  async assertCovers(actor: Grants, targetId: string, manager: EntityManager): Promise<void> {
+    const target = await this.loadGrants(targetId, manager);
+    if (target.permissionList.some((permission) => !actor.permissions.has(permission))) {
+      throw new TargetOutranksActorError();
+    }
+  }
+
+  /** Inside the caller's transaction, from the database. */
+  grantsWithin(userId: string, manager: EntityManager): Promise<Grants> {
+    return this.loadGrants(userId, manager);
   }
 
   /** Kept for the next request unless roles changed meanwhile (a newer generation). */
