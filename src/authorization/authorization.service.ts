@@ -150,11 +150,9 @@ export class AuthorizationService implements OnModuleInit {
    * demoting, disabling or deleting someone, inside that change's transaction. The admin role
    * row is locked first (FOR UPDATE), so of two administrators demoting or disabling each
    * other at once the second waits, then counts what the first left: one stays (issue #19).
+   * `manager` is required: the lock only protects a change made in the same transaction.
    */
-  async assertNotLastAdministrator(userId: string, manager?: EntityManager): Promise<void> {
-    if (!manager) {
-      return this.dataSource.transaction((inner) => this.assertNotLastAdministrator(userId, inner));
-    }
+  async assertNotLastAdministrator(userId: string, manager: EntityManager): Promise<void> {
     const [admin] = await manager.query<{ id: string }[]>(
       `SELECT id FROM roles WHERE name = $1 FOR UPDATE`,
       [ADMIN_ROLE],
