@@ -281,6 +281,12 @@ describe('the admin roles API (issue #19)', () => {
         .set(as(admin))
         .send({ roles: [] });
       expect(nobody.status).toBe(404);
+      // One problem for an unknown account, the same wherever an account id is given.
+      const { type, title, detail } = (
+        await t.http.get(`/admin/users/${randomUUID()}`).set(as(admin))
+      ).body as Record<string, unknown>;
+      expect(nobody.body).toMatchObject({ type, title, detail });
+      expect(type).toMatch(/\/user-not-found$/);
     });
   });
 

@@ -13,7 +13,7 @@ import type { Principal } from '../tokens/access-token.js';
 import type { User } from '../users/entities/user.entity.js';
 import { loginLookupKey } from '../users/login-lookup-key.js';
 import { UsersService, type UserChanges } from '../users/users.service.js';
-import { UserNotFoundError } from './admin-users.errors.js';
+import { UserNotFoundError } from '../users/users.errors.js';
 
 /** The request an administrator's action comes from. */
 export interface AdminRequest {

@@ -11,7 +11,8 @@ import { SessionsService } from '../sessions/sessions.service.js';
 import { loginLookupKey } from '../users/login-lookup-key.js';
 import { UsersService, type UserChanges } from '../users/users.service.js';
 import { AdminUserChangesService, type AdminRequest } from './admin-user-changes.service.js';
-import { UserDisabledError, UserNotFoundError } from './admin-users.errors.js';
+import { UserNotFoundError } from '../users/users.errors.js';
+import { UserDisabledError } from './admin-users.errors.js';
 import { AdminUserDetailResponseDto, type AdminUserView } from './dto/admin-user-response.dto.js';
 
 export interface NewAdminUser {

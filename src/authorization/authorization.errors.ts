@@ -111,15 +111,3 @@ export class RoleInUseError extends ProblemException {
     });
   }
 }
-
-/** An account id that matches no account, where roles are set. */
-export class RoleHolderNotFoundError extends ProblemException {
-  constructor() {
-    super({
-      status: 404,
-      code: 'user-not-found',
-      title: 'Not Found',
-      detail: 'There is no account with this id.',
-    });
-  }
-}

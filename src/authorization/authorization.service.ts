@@ -3,11 +3,11 @@ import { DataSource, In, Not, type EntityManager } from 'typeorm';
 import { ChangeFeedService, type Announce } from '../platform/change-feed/change-feed.service.js';
 import type { MaybePromise } from '../platform/maybe-promise.js';
 import { User } from '../users/entities/user.entity.js';
+import { UserNotFoundError } from '../users/users.errors.js';
 import { Role } from './entities/role.entity.js';
 import { UserRole } from './entities/user-role.entity.js';
 import {
   LastAdministratorError,
-  RoleHolderNotFoundError,
   TargetOutranksActorError,
   UnknownRoleError,
 } from './authorization.errors.js';
@@ -125,7 +125,7 @@ export class AuthorizationService implements OnModuleInit {
         : [];
     const unknown = wanted.find((name) => !roles.some((role) => role.name === name));
     if (unknown !== undefined) throw new UnknownRoleError('roles', unknown);
-    if (!(await manager.existsBy(User, { id: userId }))) throw new RoleHolderNotFoundError();
+    if (!(await manager.existsBy(User, { id: userId }))) throw new UserNotFoundError();
     if (!wanted.includes(ADMIN_ROLE)) await this.assertNotLastAdministrator(userId, manager);
     const roleIds = roles.map(({ id }) => id);
     await manager.delete(UserRole, {
