@@ -396,6 +396,24 @@ describe('admin users API (issue #19)', () => {
       expect(await row(user.id)).toMatchObject({ is_active: true, disabled_until: null });
       expect(await t.app.get(UsersService).liftEndedBans([other.id])).toEqual([other.id]);
       expect((await row(other.id))!.is_active).toBe(true);
+      // Each lift audited as enabled by the service itself, once, and shown to the owner.
+      expect(await t.app.get(UsersService).liftEndedBans([other.id])).toEqual([]);
+      for (const { id } of [user, other]) {
+        expect((await auditRowsFor(t.dataSource, id)).slice(1)).toMatchObject([
+          {
+            actor_user_id: null,
+            actor_label: 'system',
+            action: 'user.enabled',
+            before: { is_active: false, disabled_until: until },
+            after: { is_active: true, disabled_until: null },
+          },
+        ]);
+      }
+      const again = await logIn(t.http, user);
+      const events = await t.http.get('/auth/events').set(as(again));
+      expect((events.body.events as { type: string }[]).map(({ type }) => type)).toContain(
+        'ban_ended',
+      );
     });
 
     it('refuses an end time in the past, and a disable without a reason (422)', async () => {
