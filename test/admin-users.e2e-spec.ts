@@ -346,6 +346,7 @@ describe('admin users API (issue #19)', () => {
       const response = await t.http
         .post(`/admin/users/${user.id}/disable`)
         .set(as(operator))
+        // The client's own id is only logged beside ours; the audit keeps the service's id.
         .set('X-Request-Id', 'req-disable-1')
         .send({ reason: 'fraud ticket 4711' });
       expect(response.status, JSON.stringify(response.body)).toBe(200);

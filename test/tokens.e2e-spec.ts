@@ -343,10 +343,13 @@ describe('access tokens, refresh tokens and sessions', () => {
         'current',
         'expires_at',
         'id',
+        'impersonated',
+        'impersonator',
         'ip_address',
         'last_used_at',
         'user_agent',
       ]);
+      expect(current).toMatchObject({ impersonated: false, impersonator: null });
     });
 
     it('DELETE /auth/sessions/{id} ends one session; someone else’s id is 404', async () => {

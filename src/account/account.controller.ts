@@ -1,3 +1,4 @@
+import { NotWhileImpersonating } from '../authorization/not-while-impersonating.decorator.js';
 import { Body, Controller, Delete, HttpCode, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { ClientInfo } from '../common/http/client-address.js';
@@ -95,6 +96,7 @@ export class AccountController {
   @Post('change-password')
   @HttpCode(200)
   @BearerAuth()
+  @NotWhileImpersonating('change the password')
   @ApiProblemResponses(403)
   async changePassword(
     @CurrentPrincipal() principal: Principal,
@@ -109,6 +111,7 @@ export class AccountController {
   @Post('change-email')
   @HttpCode(202)
   @BearerAuth()
+  @NotWhileImpersonating('change the email address')
   @ApiProblemResponses(403, 409)
   async changeEmail(
     @CurrentPrincipal() principal: Principal,
@@ -126,6 +129,7 @@ export class AccountController {
   @Delete('me')
   @HttpCode(204)
   @BearerAuth()
+  @NotWhileImpersonating('delete the account')
   @ApiProblemResponses(403, 409)
   async deleteAccount(
     @CurrentPrincipal() principal: Principal,

@@ -12,8 +12,11 @@ import {
   AdminActionReasonDto,
   CreateAdminUserDto,
   DisableAdminUserDto,
+  ImpersonateUserDto,
   UpdateAdminUserDto,
 } from './dto/admin-user.dto.js';
+import { TokenPairResponseDto } from '../auth/dto/token-pair-response.dto.js';
+import { AdminImpersonationService } from './admin-impersonation.service.js';
 import {
   AdminUserDetailResponseDto,
   AdminUserPageResponseDto,
@@ -28,6 +31,7 @@ export class AdminUsersController {
   constructor(
     private readonly search: AdminUserSearchService,
     private readonly users: AdminUsersService,
+    private readonly impersonation: AdminImpersonationService,
   ) {}
 
   /** Accounts, with search, filters, sorting and cursor pagination. */
@@ -157,5 +161,32 @@ export class AdminUsersController {
     @RequestClient() client: ClientInfo,
   ): Promise<void> {
     await this.users.sendPasswordReset({ principal, client }, id, body.reason);
+  }
+
+  /**
+   * Opens a session of the account for support and answers its tokens, as a login does. It
+   * ends `IMPERSONATION_MAX_MINUTES` (at most 60) after it starts, refreshes included; its
+   * access tokens carry `act: {"sub": "<your user id>"}` (RFC 8693). It cannot change the
+   * password or email, delete the account, or use any /admin route. The owner sees it in
+   * their sessions and events. Administrators cannot be impersonated (403), nor yourself
+   * (422), nor a disabled account (409).
+   */
+  @Post(':id/impersonate')
+  @HttpCode(200)
+  @RequirePermissions('users:impersonate')
+  @ApiProblemResponses(404, 409)
+  async impersonateUser(
+    @UserIdParam() id: string,
+    @Body() body: ImpersonateUserDto,
+    @CurrentPrincipal() principal: Principal,
+    @RequestClient() client: ClientInfo,
+  ): Promise<TokenPairResponseDto> {
+    const tokens = await this.impersonation.impersonate({ principal, client }, id, body.reason);
+    return {
+      access_token: tokens.accessToken,
+      refresh_token: tokens.refreshToken,
+      token_type: 'bearer',
+      expires_in: tokens.expiresIn,
+    };
   }
 }

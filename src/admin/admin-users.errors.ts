@@ -11,3 +11,27 @@ export class UserDisabledError extends ProblemException {
     });
   }
 }
+
+/** Issue #19: an administrator never acts as another, whose rights would exceed support's. */
+export class AdministratorImpersonationError extends ProblemException {
+  constructor() {
+    super({
+      status: 403,
+      code: 'impersonation-of-administrator',
+      title: 'Forbidden',
+      detail: 'This account holds the role `admin`: administrators cannot be impersonated.',
+    });
+  }
+}
+
+/** Acting as oneself would only hide one's own actions behind an `act` claim. */
+export class SelfImpersonationError extends ProblemException {
+  constructor() {
+    super({
+      status: 422,
+      code: 'impersonation-of-self',
+      title: 'Unprocessable Content',
+      detail: 'You cannot impersonate your own account.',
+    });
+  }
+}

@@ -6,7 +6,9 @@ import { AuthorizationModule } from '../authorization/authorization.module.js';
 import { PasswordsModule } from '../passwords/passwords.module.js';
 import { SecurityEventsModule } from '../security-events/security-events.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
+import { TokensModule } from '../tokens/tokens.module.js';
 import { UsersModule } from '../users/users.module.js';
+import { AdminImpersonationService } from './admin-impersonation.service.js';
 import { AdminUserChangesService } from './admin-user-changes.service.js';
 import { AdminUserSearchService } from './admin-user-search.service.js';
 import { AdminUsersController } from './admin-users.controller.js';
@@ -27,8 +29,14 @@ import { AdminUsersService } from './admin-users.service.js';
     SecurityEventsModule,
     AuthorizationModule,
     AuditModule,
+    TokensModule,
   ],
   controllers: [AdminUsersController],
-  providers: [AdminUsersService, AdminUserChangesService, AdminUserSearchService],
+  providers: [
+    AdminUsersService,
+    AdminUserChangesService,
+    AdminUserSearchService,
+    AdminImpersonationService,
+  ],
 })
 export class AdminUsersModule {}

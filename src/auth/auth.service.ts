@@ -26,7 +26,7 @@ import { AccountService } from '../account/account.service.js';
 import { AuthorizationService, type Grants } from '../authorization/authorization.service.js';
 import { PasswordHasherService } from '../passwords/password-hasher.service.js';
 import { assertPasswordPolicy } from '../passwords/password-policy.js';
-import { TokenService } from '../tokens/token.service.js';
+import { TokenService, type Impersonation } from '../tokens/token.service.js';
 import { RateLimitedError } from '../rate-limit/rate-limit.errors.js';
 import { RateLimitService } from '../rate-limit/rate-limit.service.js';
 import { loginLookupKey } from '../users/login-lookup-key.js';
@@ -162,7 +162,9 @@ export class AuthService {
       case 'rotated': {
         const user = await this.users.findById(outcome.session.userId);
         if (!user?.isActive) throw new AccountDisabledError();
-        return this.tokenPair(user.id, outcome.session.id, outcome.refreshToken);
+        return this.tokenPair(user.id, outcome.session.id, outcome.refreshToken, {
+          impersonation: outcome.impersonation,
+        });
       }
       case 'account-disabled':
         throw new AccountDisabledError();
@@ -189,17 +191,19 @@ export class AuthService {
   async authenticate(
     claims: Partial<AccessTokenClaims> & { exp?: unknown; iat?: unknown },
   ): Promise<Principal> {
-    const { sub, sid, jti } = claims;
+    const { sub, sid, jti, act } = claims;
     if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string') {
       throw new InvalidAccessTokenError();
     }
     if (!UUID.test(sub) || !UUID.test(sid)) throw new InvalidAccessTokenError();
     if (!hasValidLifetime(claims)) throw new InvalidAccessTokenError();
+    // Only ours sign tokens, but an `act` of another shape must not read as "not impersonated".
+    if (act !== undefined && !isActor(act)) throw new InvalidAccessTokenError();
     const [active, user] = await Promise.all([
       this.sessions.isActiveInDatabase(sid, sub),
       this.users.findForRequest(sub),
     ]);
-    return principalOf({ sub, sid, jti }, active, user);
+    return principalOf({ sub, sid, jti, act }, active, user);
   }
 
   /**
@@ -234,20 +238,38 @@ export class AuthService {
     return this.authorization.grantsOf(principal.userId);
   }
 
-  /** The `roles` claim is a snapshot for other services; see AccessTokenClaims. */
+  /**
+   * The `roles` claim is a snapshot for other services; see AccessTokenClaims. A session an
+   * administrator opened as the user (issue #19) gets the `act` claim and its fixed end.
+   */
   private async tokenPair(
     userId: string,
     sessionId: string,
     refreshToken: string,
+    { impersonation }: { impersonation?: Impersonation } = {},
   ): Promise<TokenPair> {
     const roles = await this.authorization.rolesOf(userId);
-    const { accessToken, expiresIn } = this.tokens.issueAccessToken(userId, sessionId, roles);
+    const { accessToken, expiresIn } = this.tokens.issueAccessToken(
+      userId,
+      sessionId,
+      roles,
+      impersonation,
+    );
     return { accessToken, refreshToken, expiresIn };
   }
 }
 
+function isActor(act: unknown): act is { sub: string } {
+  return (
+    typeof act === 'object' &&
+    act !== null &&
+    typeof (act as { sub?: unknown }).sub === 'string' &&
+    UUID.test((act as { sub: string }).sub)
+  );
+}
+
 function principalOf(
-  { sub, sid, jti }: AccessTokenClaims,
+  { sub, sid, jti, act }: AccessTokenClaims,
   sessionActive: boolean,
   user: User | null,
 ): Principal {
@@ -255,5 +277,7 @@ function principalOf(
     throw new InvalidAccessTokenError('The access token has been revoked: its session has ended.');
   }
   if (!user.isActive) throw new AccountDisabledError();
-  return { userId: sub, sessionId: sid, tokenId: jti, user };
+  const principal: Principal = { userId: sub, sessionId: sid, tokenId: jti, user };
+  if (act) principal.actor = act.sub;
+  return principal;
 }

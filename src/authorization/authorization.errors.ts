@@ -111,3 +111,18 @@ export class RoleInUseError extends ProblemException {
     });
   }
 }
+
+/**
+ * A session an administrator opened as the user (issue #19) carries no right to take the
+ * account over or to act as an administrator; `detail` names what was refused.
+ */
+export class ImpersonationForbiddenError extends ProblemException {
+  constructor(readonly action: string) {
+    super({
+      status: 403,
+      code: 'impersonation-forbidden',
+      title: 'Forbidden',
+      detail: `An impersonated session cannot ${action}.`,
+    });
+  }
+}

@@ -4,6 +4,7 @@ import { Reflector } from '@nestjs/core';
 import { describe, expect, it } from 'vitest';
 import type { AuthorizationService, Grants } from './authorization.service.js';
 import { PermissionsGuard } from './permissions.guard.js';
+import { NotWhileImpersonating } from './not-while-impersonating.decorator.js';
 import { RequirePermissions } from './require-permissions.decorator.js';
 import type { Permission } from './permissions.js';
 
@@ -22,12 +23,26 @@ class RolesLikeController {
 class OpenController {
   @Get()
   me(): void {}
+
+  @Get()
+  @NotWhileImpersonating('change the password')
+  changePassword(): void {}
 }
+
+const impersonated = (userId: string) => ({ userId, actor: 'admin-id' });
+const refusal = (detail: string): unknown =>
+  expect.objectContaining({
+    problem: expect.objectContaining({
+      status: 403,
+      code: 'impersonation-forbidden',
+      detail: expect.stringContaining(detail),
+    }),
+  });
 
 function contextFor(
   controller: new () => object,
   handler: string,
-  user?: { userId: string },
+  user?: { userId: string; actor?: string },
 ): ExecutionContext {
   return {
     getHandler: () => (controller.prototype as Record<string, unknown>)[handler],
@@ -89,5 +104,24 @@ describe('PermissionsGuard', () => {
     expect(() => guard.canActivate(contextFor(RolesLikeController, 'list'))).toThrow(
       expect.objectContaining({ problem: expect.objectContaining({ status: 401 }) }),
     );
+  });
+
+  it('refuses a @NotWhileImpersonating route to an impersonated session only, naming it', () => {
+    const { guard, calls } = guardWith({});
+    expect(guard.canActivate(contextFor(OpenController, 'changePassword', { userId: 'u' }))).toBe(
+      true,
+    );
+    expect(() =>
+      guard.canActivate(contextFor(OpenController, 'changePassword', impersonated('u'))),
+    ).toThrow(refusal('change the password'));
+    expect(guard.canActivate(contextFor(OpenController, 'me', impersonated('u')))).toBe(true);
+    expect(calls.lookups).toBe(0);
+  });
+
+  it('refuses every route needing a permission to an impersonated session, granted or not', () => {
+    const { guard } = guardWith({ u: ['roles:read'] });
+    expect(() =>
+      guard.canActivate(contextFor(RolesLikeController, 'list', impersonated('u'))),
+    ).toThrow(refusal('administration API'));
   });
 });

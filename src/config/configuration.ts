@@ -1,5 +1,6 @@
 import { config as loadDotenv } from 'dotenv';
 import { accountConfig } from '../account/account.config.js';
+import { impersonationConfig } from '../admin/impersonation.config.js';
 import { auditConfig } from '../audit/audit.config.js';
 import { authConfig } from '../auth/auth.config.js';
 import { databaseConfig } from '../database/database.config.js';
@@ -44,6 +45,7 @@ export const FEATURE_CONFIGS = [
   securityEventsConfig,
   authorizationConfig,
   auditConfig,
+  impersonationConfig,
 ] as const;
 
 type Feature = (typeof FEATURE_CONFIGS)[number];

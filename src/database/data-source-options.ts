@@ -13,6 +13,7 @@ import { AddAuditEntries1796200000001 } from '../../migrations/1796200000001-Add
 import { CountRoleChanges1796200000010 } from '../../migrations/1796200000010-CountRoleChanges.js';
 import { AddSecurityEventAdministrator1796200000011 } from '../../migrations/1796200000011-AddSecurityEventAdministrator.js';
 import { AddUserBansAndListingIndexes1796200000012 } from '../../migrations/1796200000012-AddUserBansAndListingIndexes.js';
+import { AddImpersonatedSessions1796200000020 } from '../../migrations/1796200000020-AddImpersonatedSessions.js';
 import { AccountToken } from '../account-tokens/entities/account-token.entity.js';
 import { AuditEntry } from '../audit/entities/audit-entry.entity.js';
 import { Role } from '../authorization/entities/role.entity.js';
@@ -57,6 +58,7 @@ export const MIGRATIONS = [
   CountRoleChanges1796200000010,
   AddSecurityEventAdministrator1796200000011,
   AddUserBansAndListingIndexes1796200000012,
+  AddImpersonatedSessions1796200000020,
 ];
 
 export interface ConnectionSettings {

@@ -17,7 +17,7 @@ export class SessionsController {
   @Get()
   @BearerAuth()
   async listSessions(@CurrentPrincipal() principal: Principal): Promise<SessionResponseDto[]> {
-    const sessions = await this.sessions.listActive(principal.userId);
+    const sessions = await this.sessions.listForOwner(principal.userId);
     return sessions.map((session) => SessionResponseDto.from(session, principal.sessionId));
   }
 

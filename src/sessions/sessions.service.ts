@@ -44,8 +44,19 @@ export interface IssuedSession {
   refreshToken: string;
 }
 
+/** An administrator's session as the user (issue #19): its tokens name them and end with it. */
+export interface SessionImpersonation {
+  actorId: string;
+  endsAt: Date;
+}
+
 export type RotationOutcome =
-  | { kind: 'rotated'; session: Session; refreshToken: string }
+  | {
+      kind: 'rotated';
+      session: Session;
+      refreshToken: string;
+      impersonation?: SessionImpersonation;
+    }
   /** Never issued, or pruned long ago. */
   | { kind: 'unknown' }
   /** The session was revoked or has expired. */
@@ -54,6 +65,12 @@ export type RotationOutcome =
   | { kind: 'account-disabled' }
   /** An already-rotated token came back: someone holds a copy. The session is now revoked. */
   | { kind: 'reused'; sessionId: string; userId: string };
+
+function impersonationOf(session: Session): SessionImpersonation | undefined {
+  return session.impersonated && session.impersonatorId !== null
+    ? { actorId: session.impersonatorId, endsAt: session.expiresAt }
+    : undefined;
+}
 
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 const REVOCATIONS_TOPIC = 'sessions-revoked';
@@ -66,6 +83,7 @@ export class SessionsService
   private readonly refreshTtlMs: number;
   private readonly accessTtlMs: number;
   private readonly revoked: RevokedSessions;
+  private readonly impersonatorVisible: boolean;
   private stopPruning?: () => void;
 
   constructor(
@@ -79,6 +97,7 @@ export class SessionsService
     this.refreshTtlMs = config.get('sessions', { infer: true }).refreshTokenTtlSeconds * 1000;
     this.accessTtlMs = config.get('tokens', { infer: true }).accessTokenTtlSeconds * 1000;
     this.revoked = new RevokedSessions(this.accessTtlMs);
+    this.impersonatorVisible = config.get('audit', { infer: true }).adminIdentityVisibleToUsers;
   }
 
   onModuleInit(): void {
@@ -94,20 +113,27 @@ export class SessionsService
   }
 
   start(userId: string, client: SessionClient): Promise<IssuedSession> {
-    return this.dataSource.transaction(async (manager) => {
-      const now = new Date();
-      const session = manager.create(Session, {
-        id: randomUUID(),
-        userId,
-        ...client,
-        lastUsedAt: now,
-        expiresAt: this.expiryFrom(now),
-        revokedAt: null,
-        revokedReason: null,
-      });
-      await manager.insert(Session, session);
-      return { session, refreshToken: await issueRefreshToken(manager, session.id) };
-    });
+    return this.dataSource.transaction((manager) =>
+      this.insert(manager, userId, client, (now) => ({ expiresAt: this.expiryFrom(now) })),
+    );
+  }
+
+  /**
+   * A session an administrator opens as the user (issue #19), in the caller's transaction
+   * (with its audit entry): it ends `lifetimeSeconds` after its start whatever refreshes come.
+   */
+  startImpersonation(
+    manager: EntityManager,
+    userId: string,
+    impersonatorId: string,
+    client: SessionClient,
+    lifetimeSeconds: number,
+  ): Promise<IssuedSession> {
+    return this.insert(manager, userId, client, (now) => ({
+      expiresAt: new Date(now.getTime() + lifetimeSeconds * 1000),
+      impersonated: true,
+      impersonatorId,
+    }));
   }
 
   /**
@@ -122,6 +148,8 @@ export class SessionsService
       if (!token) return { kind: 'unknown' };
       const session = await lockSessionWithUser(manager, token.sessionId);
       if (!session?.isLive()) return { kind: 'ended' };
+      // Its administrator's account is gone: nobody is left for its tokens' `act` to name.
+      if (session.impersonated && session.impersonatorId === null) return { kind: 'ended' };
       // Checked before the token is claimed, so the client can retry once re-enabled.
       if (!session.user?.isActive) return { kind: 'account-disabled' };
       if (!(await claimRefreshToken(manager, tokenHash))) {
@@ -133,6 +161,7 @@ export class SessionsService
         kind: 'rotated',
         session,
         refreshToken: await issueRefreshToken(manager, session.id),
+        impersonation: impersonationOf(session),
       };
     });
   }
@@ -162,11 +191,26 @@ export class SessionsService
     });
   }
 
+  /** With the username of the administrator who opened an impersonated one (issue #19). */
   listActive(userId: string): Promise<Session[]> {
-    return this.sessions.find({
-      where: { userId, revokedAt: IsNull(), expiresAt: MoreThan(new Date()) },
-      order: { lastUsedAt: 'DESC' },
-    });
+    return this.sessions
+      .createQueryBuilder('session')
+      .leftJoin('session.impersonator', 'impersonator')
+      .addSelect(['impersonator.id', 'impersonator.username'])
+      .where('session.userId = :userId', { userId })
+      .andWhere('session.revokedAt IS NULL AND session.expiresAt > :now', { now: new Date() })
+      .orderBy('session.lastUsedAt', 'DESC')
+      .getMany();
+  }
+
+  /**
+   * The user's own list: an impersonated session is marked, its administrator named only
+   * with ADMIN_IDENTITY_VISIBLE_TO_USERS, as in their security events.
+   */
+  async listForOwner(userId: string): Promise<Session[]> {
+    const sessions = await this.listActive(userId);
+    if (!this.impersonatorVisible) for (const session of sessions) session.impersonator = null;
+    return sessions;
   }
 
   /** Revocations since `since`, for the feed's seeding and polling. */
@@ -248,14 +292,41 @@ export class SessionsService
     this.stopPruning?.();
   }
 
-  /** Refreshing keeps a session alive: its expiry slides, its device details follow the client. */
+  private async insert(
+    manager: EntityManager,
+    userId: string,
+    client: SessionClient,
+    fields: (now: Date) => Partial<Session>,
+  ): Promise<IssuedSession> {
+    const now = new Date();
+    const session = manager.create(Session, {
+      id: randomUUID(),
+      userId,
+      ...client,
+      // Not the database's now(), the transaction's start: the end is counted from this one.
+      createdAt: now,
+      lastUsedAt: now,
+      revokedAt: null,
+      revokedReason: null,
+      impersonated: false,
+      impersonatorId: null,
+      ...fields(now),
+    });
+    await manager.insert(Session, session);
+    return { session, refreshToken: await issueRefreshToken(manager, session.id) };
+  }
+
+  /**
+   * Refreshing keeps a session alive: its expiry slides, its device details follow the client.
+   * An impersonated session's end stays where it was set (issue #19: never past its hour).
+   */
   private async slide(
     manager: EntityManager,
     session: Session,
     client: SessionClient,
   ): Promise<void> {
     session.lastUsedAt = new Date();
-    session.expiresAt = this.expiryFrom(session.lastUsedAt);
+    if (!session.impersonated) session.expiresAt = this.expiryFrom(session.lastUsedAt);
     session.userAgent = client.userAgent ?? session.userAgent;
     session.ipAddress = client.ipAddress ?? session.ipAddress;
     const { lastUsedAt, expiresAt, userAgent, ipAddress } = session;

@@ -18,6 +18,11 @@ export interface AccessTokenClaims {
    * Absent from tokens issued before roles existed.
    */
   roles?: string[];
+  /**
+   * RFC 8693 §4.1 actor: on tokens of a session an administrator opened as the user
+   * (issue #19), `sub` names that administrator. Nothing else is put there.
+   */
+  act?: { sub: string };
 }
 
 /** The claims of a token whose signature, issuer, audience and dates have been checked. */
@@ -56,6 +61,8 @@ export interface Principal {
   tokenId: string;
   /** Loaded while authenticating (the account must be active), so handlers need not reload it. */
   user: User;
+  /** The administrator acting as the user (the token's `act.sub`); absent for the user's own. */
+  actor?: string;
 }
 
 /**

@@ -5,6 +5,14 @@ import { JwtService } from '@nestjs/jwt';
 import type { Configuration } from '../config/configuration.js';
 import type { AccessTokenClaims } from './access-token.js';
 
+/** What sets an impersonated session's tokens apart (issue #19). */
+export interface Impersonation {
+  /** The administrator's user id: the `act` claim's `sub`. */
+  actorId: string;
+  /** The session's fixed end: no token of it lives longer. */
+  endsAt: Date;
+}
+
 export interface IssuedAccessToken {
   accessToken: string;
   /** Seconds until it expires. */
@@ -23,13 +31,24 @@ export class TokenService {
   }
 
   /** Algorithm, issuer, audience and lifetime come from the JwtModule registration. */
-  issueAccessToken(userId: string, sessionId: string, roles: readonly string[]): IssuedAccessToken {
+  issueAccessToken(
+    userId: string,
+    sessionId: string,
+    roles: readonly string[],
+    impersonation?: Impersonation,
+  ): IssuedAccessToken {
     const claims: AccessTokenClaims = {
       sub: userId,
       sid: sessionId,
       jti: randomUUID(),
       roles: [...roles],
     };
-    return { accessToken: this.jwt.sign(claims), expiresIn: this.ttlSeconds };
+    if (!impersonation) return { accessToken: this.jwt.sign(claims), expiresIn: this.ttlSeconds };
+    claims.act = { sub: impersonation.actorId };
+    // Whole seconds down, so `exp` does not pass the session's end (but for a session in its
+    // last second, which a refresh a moment ago found live: then one second).
+    const untilEnd = Math.floor((impersonation.endsAt.getTime() - Date.now()) / 1000);
+    const expiresIn = Math.max(1, Math.min(this.ttlSeconds, untilEnd));
+    return { accessToken: this.jwt.sign(claims, { expiresIn }), expiresIn };
   }
 }

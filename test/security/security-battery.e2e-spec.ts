@@ -1137,6 +1137,85 @@ describe('issue #19: the admin users API and the audit log', () => {
   });
 });
 
+describe('issue #19: impersonation for support', () => {
+  let t: TestApp;
+  let agent: Awaited<ReturnType<typeof signUpAndLogIn>>;
+  beforeAll(async () => {
+    t = await createTestApp();
+    // Support with the one permission, as a custom role granted before the login.
+    const signedUp = await signUp(t.http);
+    await t.dataSource.query(
+      `WITH role AS (INSERT INTO roles (name) VALUES ($1) RETURNING id),
+            granted AS (INSERT INTO role_permissions (role_id, permission)
+                        SELECT id, 'users:impersonate' FROM role)
+       INSERT INTO user_roles (user_id, role_id) SELECT $2, id FROM role`,
+      [`battery-${randomUUID().slice(0, 8)}`, signedUp.id],
+    );
+    agent = { ...signedUp, ...(await logIn(t.http, signedUp)) };
+  });
+  afterAll(() => t.close());
+
+  const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+  const problem = (code: string) => `https://whazz.audio/problems/${code}`;
+  const impersonate = (id: string) =>
+    t.http
+      .post(`/admin/users/${id}/impersonate`)
+      .set(bearer(agent.accessToken))
+      .send({ reason: 'battery' });
+
+  it('an impersonated token cannot shed its act claim, and cannot take the account over', async () => {
+    const victim = await signUpAndLogIn(t.http);
+    const opened = await impersonate(victim.id);
+    expect(opened.status).toBe(200);
+    const token = opened.body.access_token as string;
+    const { act, ...withoutAct } = claimsOf(token);
+    expect(act).toEqual({ sub: agent.id });
+    for (const stripped of [
+      hs256({ alg: 'HS256', typ: 'JWT' }, withoutAct, 'not-the-secret'),
+      `${b64({ alg: 'none', typ: 'JWT' })}.${b64(withoutAct)}.`,
+      `${token.split('.')[0]}.${b64(withoutAct)}.${token.split('.')[2]}`,
+    ]) {
+      expect((await t.http.get('/auth/me').set(bearer(stripped))).status).toBe(401);
+    }
+    const takeovers = [
+      t.http
+        .post('/auth/change-password')
+        .set(bearer(token))
+        .send({ current_password: victim.password, new_password: 'mine now, all mine' }),
+      t.http
+        .post('/auth/change-email')
+        .set(bearer(token))
+        .send({
+          new_email: `thief.${randomUUID().slice(0, 8)}@example.com`,
+          password: victim.password,
+        }),
+      t.http.delete('/auth/me').set(bearer(token)).send({ password: victim.password }),
+      t.http.post(`/admin/users/${victim.id}/impersonate`).set(bearer(token)).send({ reason: 'x' }),
+    ];
+    for (const response of await Promise.all(takeovers)) {
+      expect(response.status, response.text).toBe(403);
+      expect(response.body.type).toBe(problem('impersonation-forbidden'));
+    }
+    expect((await logIn(t.http, victim)).accessToken).toEqual(expect.any(String));
+  });
+
+  it('support cannot climb to administrator by impersonating one (403), and no session opens', async () => {
+    const administrator = await signUp(t.http);
+    await t.dataSource.query(
+      `INSERT INTO user_roles (user_id, role_id) SELECT $1, id FROM roles WHERE name = 'admin'`,
+      [administrator.id],
+    );
+    const refused = await impersonate(administrator.id);
+    expect(refused.status).toBe(403);
+    expect(refused.body.type).toBe(problem('impersonation-of-administrator'));
+    expect(refused.text).not.toMatch(/access_token|refresh_token/);
+    const sessions = await t.dataSource.query(`SELECT 1 FROM sessions WHERE user_id = $1`, [
+      administrator.id,
+    ]);
+    expect(sessions).toHaveLength(0);
+  });
+});
+
 describe('issue #19 review: an account cannot act on one that holds more than it does', () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -1235,6 +1314,18 @@ describe('issue #19 review: an account cannot act on one that holds more than it
     expect((await t.http.get('/auth/me').set(bearer(admin))).status).toBe(200);
     expect((await revoke(plain.id)).status).toBe(200);
     expect((await t.http.get('/auth/me').set(bearer(plain))).status).toBe(401);
+  });
+
+  it('users:impersonate alone cannot open a session as an account holding more (support)', async () => {
+    const agent = await signedUpHolding(['users:impersonate']);
+    const [helper, plain] = await Promise.all([signedUpHolding('support'), signUp(t.http)]);
+    const impersonate = (id: string) =>
+      t.http.post(`/admin/users/${id}/impersonate`).set(bearer(agent)).send({ reason: 'ticket 1' });
+    const refused = await impersonate(helper.id);
+    expect(refused.status).toBe(403);
+    expect(refused.body.type).toBe(outranked);
+    expect(await auditCount(helper.id)).toBe(0);
+    expect((await impersonate(plain.id)).status).toBe(200);
   });
 
   it('roles:write cannot demote an administrator, nor grant anyone (itself included) more than it holds', async () => {

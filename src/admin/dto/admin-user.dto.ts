@@ -73,3 +73,15 @@ export class AdminActionReasonDto {
   @IsString()
   reason?: string;
 }
+
+export class ImpersonateUserDto {
+  /**
+   * Why, for the audit log (never shown to the user): the support ticket, say.
+   * @example "Ticket 4711: playlist export fails"
+   */
+  @NoNulCharacter()
+  @MaxLength(500, { message: 'must be at most 500 characters' })
+  @MinLength(1, { message: 'must not be empty' })
+  @IsString()
+  reason: string;
+}

@@ -35,6 +35,8 @@ export const SECURITY_EVENT_TYPES = [
   'sessions_ended_by_administrator',
   'password_reset_sent_by_administrator',
   'roles_changed',
+  // An administrator opened a support session as the user; it is in their sessions list too.
+  'impersonated_by_administrator',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 

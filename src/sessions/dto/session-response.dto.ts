@@ -25,6 +25,18 @@ export class SessionResponseDto {
   /** True for the session of the access token that made this request. */
   current: boolean;
 
+  /**
+   * Opened by an administrator acting as you, for support (issue #19); it ends within the
+   * hour, and you can end it now like any other.
+   */
+  impersonated: boolean;
+
+  /**
+   * That administrator's username, when the service is configured to show it
+   * (ADMIN_IDENTITY_VISIBLE_TO_USERS); null otherwise.
+   */
+  impersonator: string | null;
+
   static from(session: Session, currentSessionId: string): SessionResponseDto {
     return {
       id: session.id,
@@ -34,6 +46,8 @@ export class SessionResponseDto {
       last_used_at: isoTimestamp(session.lastUsedAt),
       expires_at: isoTimestamp(session.expiresAt),
       current: session.id === currentSessionId,
+      impersonated: session.impersonated,
+      impersonator: session.impersonator?.username ?? null,
     };
   }
 }

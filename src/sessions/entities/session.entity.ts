@@ -27,6 +27,9 @@ export type SessionRevocationReason = (typeof SESSION_REVOCATION_REASONS)[number
 @Entity({ name: 'sessions' })
 @Index('IDX_sessions_user_id', ['userId'])
 @Index('IDX_sessions_revoked_at', ['revokedAt'], { where: '"revoked_at" IS NOT NULL' })
+@Index('IDX_sessions_impersonator_id', ['impersonatorId'], {
+  where: '"impersonator_id" IS NOT NULL',
+})
 export class Session {
   @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'PK_sessions' })
   id: string;
@@ -56,6 +59,21 @@ export class Session {
 
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt: Date | null;
+
+  /**
+   * Opened by an administrator acting as the user (issue #19): its expiry is fixed at the start
+   * and never slides. Kept apart from `impersonatorId`, which empties if that account goes.
+   */
+  @Column({ type: 'boolean', default: false })
+  impersonated: boolean;
+
+  /** The administrator acting as the user; null for the user's own sessions. */
+  @Column({ name: 'impersonator_id', type: 'uuid', nullable: true })
+  impersonatorId: string | null;
+
+  @ManyToOne(() => User, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'impersonator_id', foreignKeyConstraintName: 'FK_sessions_impersonator' })
+  impersonator?: User | null;
 
   @Column({ name: 'revoked_reason', type: 'varchar', length: 32, nullable: true })
   revokedReason: SessionRevocationReason | null;
