@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAdminCli } from '../src/admin/admin-cli.js';
 import { createTestApp, type TestApp } from './create-test-app.js';
+import { auditRowsFor } from './factories/admin.factory.js';
 import {
   onPrivateDatabase,
   privateDatabase,
@@ -54,6 +55,15 @@ describe('npm run admin (issue #19)', () => {
       exitCode: 0,
       output: expect.stringContaining('(no role)'),
     });
+    // Audited as the API's grants are, by the command line's operator.
+    expect(await auditRowsFor(t.dataSource, user.id)).toMatchObject([
+      {
+        actor_user_id: null,
+        actor_label: expect.stringMatching(/^cli:/),
+        after: { roles: ['support'] },
+      },
+      { actor_user_id: null, action: 'user.roles_changed', after: { roles: [] } },
+    ]);
     expect(await admin('grant', 'wizard', user.username)).toEqual({
       exitCode: 1,
       output: expect.stringContaining('wizard'),

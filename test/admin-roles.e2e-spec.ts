@@ -95,7 +95,9 @@ describe('the admin roles API (issue #19)', () => {
 
     const succeed = async (operation: Operation, headers: Record<string, string>) => {
       const target = { id: (await signUpAndLogIn(t.http)).id, role: uniqueRoleName('matrix-role') };
-      await t.app.get(RolesService).create(target.role, ['users:read']);
+      // No permissions: the holder of exactly `roles:write` may give only roles within what it
+      // holds (403 target-outranks-actor otherwise, proven in the security battery).
+      await t.app.get(RolesService).create(target.role, []);
       const body = SUCCESS[`${operation.method} ${operation.path}`]!(target);
       return t.http[operation.method](
         operation.path.replace('{name}', target.role).replace('{id}', target.id),
@@ -325,6 +327,12 @@ describe('the admin roles API (issue #19)', () => {
         .set(as(admin))
         .send({ roles: [] });
       expect(nobody.status).toBe(404);
+      // One problem for an unknown account, the same wherever an account id is given.
+      const { type, title, detail } = (
+        await t.http.get(`/admin/users/${randomUUID()}`).set(as(admin))
+      ).body as Record<string, unknown>;
+      expect(nobody.body).toMatchObject({ type, title, detail });
+      expect(type).toMatch(/\/user-not-found$/);
     });
   });
 

@@ -167,6 +167,7 @@ describe('admin users API (issue #19)', () => {
       expect(await ids('role=support')).toEqual([listed[4]!.id]);
       const supportRow = (await page(`q=${tag}_4`)).users[0]!;
       expect(supportRow.roles).toEqual(['support']);
+      expect(await ids('created_after=2999-01-01')).toEqual([]);
       expect(await ids(`created_after=${new Date(Date.now() + 60_000).toISOString()}`)).toEqual([]);
       expect(
         (await ids(`created_before=${new Date(Date.now() + 60_000).toISOString()}`)).length,
@@ -201,6 +202,12 @@ describe('admin users API (issue #19)', () => {
       'order=sideways',
       'active=maybe',
       'created_before=yesterday',
+      // Valid ISO 8601 that `new Date()` cannot read: they reached PostgreSQL as 500s.
+      'created_before=2030-W01-1',
+      'created_after=2030-123',
+      'created_before=20300101',
+      'created_after=2030-01-01T10',
+      'created_before=2030-02-30',
       'q=a%00b',
       'role=' + 'r'.repeat(65),
     ])('refuses %s with 422, never 5xx', async (query) => {
@@ -357,6 +364,7 @@ describe('admin users API (issue #19)', () => {
         after: { is_active: false },
         reason: 'fraud ticket 4711',
         ip_address: '127.0.0.1',
+        // The service's own id (issue #18 point 11), never the caller's X-Request-Id.
         request_id: response.headers['x-request-id'],
       });
 
@@ -389,6 +397,24 @@ describe('admin users API (issue #19)', () => {
       expect(await row(user.id)).toMatchObject({ is_active: true, disabled_until: null });
       expect(await t.app.get(UsersService).liftEndedBans([other.id])).toEqual([other.id]);
       expect((await row(other.id))!.is_active).toBe(true);
+      // Each lift audited as enabled by the service itself, once, and shown to the owner.
+      expect(await t.app.get(UsersService).liftEndedBans([other.id])).toEqual([]);
+      for (const { id } of [user, other]) {
+        expect((await auditRowsFor(t.dataSource, id)).slice(1)).toMatchObject([
+          {
+            actor_user_id: null,
+            actor_label: 'system',
+            action: 'user.enabled',
+            before: { is_active: false, disabled_until: until },
+            after: { is_active: true, disabled_until: null },
+          },
+        ]);
+      }
+      const again = await logIn(t.http, user);
+      const events = await t.http.get('/auth/events').set(as(again));
+      expect((events.body.events as { type: string }[]).map(({ type }) => type)).toContain(
+        'ban_ended',
+      );
     });
 
     it('refuses an end time in the past, and a disable without a reason (422)', async () => {
@@ -401,6 +427,12 @@ describe('admin users API (issue #19)', () => {
       expect(
         (await post(`/admin/users/${user.id}/disable`, { reason: 'x', until: 'soon' })).status,
       ).toBe(422);
+      // Valid ISO 8601 that `new Date()` cannot read: these were RangeError 500s.
+      for (const until of ['2030-W01', '2030-W01-1', '2030-123', '20300101', '2030-01-01T10']) {
+        const response = await post(`/admin/users/${user.id}/disable`, { reason: 'x', until });
+        expect(response.status, until).toBe(422);
+        expect(response.body.errors).toEqual([{ field: 'until', message: expect.any(String) }]);
+      }
       expect((await row(user.id))!.is_active).toBe(true);
     });
 
@@ -552,6 +584,29 @@ describe('the last administrator (a database of its own: the rule counts every a
     expect(patched.status).toBe(409);
     expect(await activeAdministrators()).toBe(1);
     expect((await auditRowsFor(t.dataSource, admin.id)).map((entry) => entry.action)).toEqual([]);
+  });
+
+  it('the last active administrator cannot delete their own account either (409)', async () => {
+    const admin = await signUpAndLogIn(t.http);
+    await onlyAdministrators(t.dataSource, admin.id);
+    const deleted = await t.http
+      .delete('/auth/me')
+      .set(as(admin))
+      .send({ password: admin.password });
+    expect(deleted.status, JSON.stringify(deleted.body)).toBe(409);
+    expect(deleted.body.type).toMatch(/\/last-administrator$/);
+    expect(await activeAdministrators()).toBe(1);
+    // Nothing of it happened: the session still works.
+    expect((await t.http.get('/auth/me').set(as(admin))).status).toBe(200);
+
+    const second = await signUp(t.http);
+    await grantRole(t.dataSource, second.id, 'admin');
+    const allowed = await t.http
+      .delete('/auth/me')
+      .set(as(admin))
+      .send({ password: admin.password });
+    expect(allowed.status).toBe(204);
+    expect(await activeAdministrators()).toBe(1);
   });
 
   it('two administrators disabling each other at the same moment leave one active', async () => {

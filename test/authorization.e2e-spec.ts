@@ -74,7 +74,11 @@ describe('authorization rules (issue #19)', () => {
     await expect(authorization.setUserRoles(admin.id, ['support'])).rejects.toMatchObject({
       problem: { status: 409, code: 'last-administrator' },
     });
-    await expect(authorization.assertNotLastAdministrator(admin.id)).rejects.toMatchObject({
+    await expect(
+      t.dataSource.transaction((manager) =>
+        authorization.assertNotLastAdministrator(admin.id, manager),
+      ),
+    ).rejects.toMatchObject({
       problem: { code: 'last-administrator' },
     });
     expect(await authorization.hasRole(admin.id, 'admin')).toBe(true);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthorizationService } from '../src/authorization/authorization.service.js';
 import { createTestApp, type TestApp } from './create-test-app.js';
+import { auditRowsFor } from './factories/admin.factory.js';
 import {
   onPrivateDatabase,
   privateDatabase,
@@ -39,6 +40,21 @@ describe('BOOTSTRAP_ADMIN_EMAIL (issue #19)', () => {
       expect((await t.http.post('/auth/verify-email').send({ token })).status).toBe(200);
       expect(await rolesOf(t, user.id)).toEqual(['admin']);
       expect(promotedLines(t)).toHaveLength(1);
+      // Audited as any grant, by the service itself, and shown to the account.
+      expect(await auditRowsFor(t.dataSource, user.id)).toMatchObject([
+        {
+          actor_user_id: null,
+          actor_label: 'system',
+          action: 'user.roles_changed',
+          before: { roles: [] },
+          after: { roles: ['admin'] },
+        },
+      ]);
+      const [{ count }] = await t.dataSource.query<[{ count: number }]>(
+        `SELECT count(*)::int AS count FROM security_events WHERE user_id = $1 AND type = 'roles_changed'`,
+        [user.id],
+      );
+      expect(count).toBe(1);
     } finally {
       await t.close();
     }

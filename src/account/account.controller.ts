@@ -122,12 +122,15 @@ export class AccountController {
     return { message: 'Follow the link mailed to the new address to finish the change' };
   }
 
-  /** Deletes the account with its sessions and history; the email and username become free. */
+  /**
+   * Deletes the account with its sessions and history; the email and username become free.
+   * The only active administrator cannot (409 `last-administrator`).
+   */
   @Delete('me')
   @HttpCode(204)
   @BearerAuth()
   @NotWhileImpersonating('delete the account')
-  @ApiProblemResponses(403)
+  @ApiProblemResponses(403, 409)
   async deleteAccount(
     @CurrentPrincipal() principal: Principal,
     @Body() dto: DeleteAccountDto,

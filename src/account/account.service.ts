@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { ConfigService } from '@nestjs/config';
 import { AccountTokensService } from '../account-tokens/account-tokens.service.js';
 import type { AccountToken } from '../account-tokens/entities/account-token.entity.js';
+import { AuthorizationService } from '../authorization/authorization.service.js';
 import { BootstrapAdministratorService } from '../authorization/bootstrap-administrator.service.js';
 import type { ClientInfo } from '../common/http/client-address.js';
 import { RequestValidationError } from '../common/problem.exception.js';
@@ -10,6 +11,7 @@ import type { Configuration } from '../config/configuration.js';
 import type { AccountConfig } from './account.config.js';
 import { LoginBackoffService } from '../login-backoff/login-backoff.service.js';
 import { MailService } from '../mail/mail.service.js';
+import { ChangeFeedService } from '../platform/change-feed/change-feed.service.js';
 import { RateLimitService } from '../rate-limit/rate-limit.service.js';
 import { SecurityEventsService } from '../security-events/security-events.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
@@ -44,6 +46,8 @@ export class AccountService {
     private readonly rateLimits: RateLimitService,
     private readonly backoff: LoginBackoffService,
     private readonly bootstrapAdministrator: BootstrapAdministratorService,
+    private readonly authorization: AuthorizationService,
+    private readonly feed: ChangeFeedService,
     config: ConfigService<Configuration, true>,
   ) {
     this.settings = config.get('account', { infer: true });
@@ -171,11 +175,16 @@ export class AccountService {
     await this.events.record({ type: 'email_change_requested', userId: user.id, client });
   }
 
+  /** The last active administrator cannot delete their account (409), as with an admin's delete. */
   async deleteAccount(principal: Principal, password: string): Promise<void> {
     const user = await this.checkPassword(principal, password, 'password');
-    // Revoked first, so every instance hears of it before the rows vanish.
-    await this.sessions.revokeAllForUser(user.id, 'account_deleted');
-    await this.users.delete(user.id);
+    await this.feed.transaction(async (manager, announce) => {
+      // The admin role's lock first, as every admin change takes it (issue #19).
+      await this.authorization.assertNotLastAdministrator(user.id, manager);
+      // Revoked first, so every instance hears of it before the rows vanish.
+      await this.sessions.revokeAllWithin(manager, announce, user.id, 'account_deleted');
+      await this.users.deleteWithin(manager, announce, user.id);
+    });
     await Promise.all([this.backoff.succeeded(user.username), this.backoff.succeeded(user.email)]);
     this.logger.log({ msg: 'account deleted', user_id: user.id });
     this.mail.send(accountMails.accountDeleted(user.email));

@@ -48,11 +48,12 @@ export class AdminImpersonationService {
     const { session, refreshToken } = await this.changes.within(
       request,
       async ({ manager }, record) => {
-        const user = await this.changes.lock(manager, id);
-        if (!user.isActive) throw new UserDisabledError();
+        // Its own type first; then, as every admin action, no account that outranks the agent.
         if (await this.authorization.hasRole(id, ADMIN_ROLE, manager)) {
           throw new AdministratorImpersonationError();
         }
+        const user = await this.changes.lock(manager, id, request);
+        if (!user.isActive) throw new UserDisabledError();
         const { userAgent, ipAddress } = request.client;
         const issued = await this.sessions.startImpersonation(
           manager,

@@ -62,18 +62,25 @@ export class AdminRolesService {
     return this.changeUserRoles(actor, userId, () => roleNames);
   }
 
-  /** `change` maps the roles held (read in the same transaction) to the roles to hold. */
+  /**
+   * `change` maps the roles held (read in the same transaction) to the roles to hold. An
+   * account (not the command line) must hold every permission the target holds, before and
+   * after: no one demotes an administrator, or grants more than they hold (403).
+   */
   changeUserRoles(
     actor: AdminActor,
     userId: string,
     change: (held: string[]) => string[],
   ): Promise<string[]> {
     return this.feed.transaction(async (manager, announce) => {
+      const grants = actor.userId && (await this.authorization.grantsWithin(actor.userId, manager));
+      if (grants) await this.authorization.assertCovers(grants, userId, manager);
       const before = await this.authorization.rolesOf(userId, manager);
       const after = await this.authorization.setUserRoles(userId, change(before), {
         manager,
         announce,
       });
+      if (grants) await this.authorization.assertCovers(grants, userId, manager);
       await this.audit.record(
         {
           ...entryBy(actor),

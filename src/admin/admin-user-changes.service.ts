@@ -13,7 +13,7 @@ import type { Principal } from '../tokens/access-token.js';
 import type { User } from '../users/entities/user.entity.js';
 import { loginLookupKey } from '../users/login-lookup-key.js';
 import { UsersService, type UserChanges } from '../users/users.service.js';
-import { UserNotFoundError } from './admin-users.errors.js';
+import { UserNotFoundError } from '../users/users.errors.js';
 
 /** The request an administrator's action comes from. */
 export interface AdminRequest {
@@ -85,8 +85,10 @@ export class AdminUserChangesService {
   /** Applies `change`; a change that alters nothing and does nothing alongside records nothing. */
   apply(request: AdminRequest, id: string, change: AdminChange): Promise<User> {
     return this.within(request, async (tx, record) => {
-      if (change.guardLastAdministrator) await this.guardLastAdministrator(tx.manager, id);
-      const user = await this.lock(tx.manager, id);
+      if (change.guardLastAdministrator) {
+        await this.guardLastAdministrator(tx.manager, id, request);
+      }
+      const user = await this.lock(tx.manager, id, request);
       const changes = change.changesFor(user);
       const diff = difference(audited(user), audited(applied(user, changes)));
       if (Object.keys(diff.after).length === 0 && !change.alongside) return user;
@@ -134,15 +136,26 @@ export class AdminUserChangesService {
 
   /**
    * Before the account's row is locked: every such change takes the admin role's lock first,
-   * so two administrators disabling each other wait in turn and one stays (issue #19).
+   * so two administrators disabling each other wait in turn and one stays (issue #19). An
+   * actor the account outranks hears 403 first, not whether it is the last administrator.
    */
-  guardLastAdministrator(manager: EntityManager, id: string): Promise<void> {
-    return this.authorization.assertNotLastAdministrator(id, manager);
+  async guardLastAdministrator(
+    manager: EntityManager,
+    id: string,
+    { principal }: AdminRequest,
+  ): Promise<void> {
+    await this.authorization.assertMayActOn(principal.userId, id, manager);
+    await this.authorization.assertNotLastAdministrator(id, manager);
   }
 
-  async lock(manager: EntityManager, id: string): Promise<User> {
+  /**
+   * The account, locked for the change; refused (403) when it holds a permission the
+   * administrator lacks, so `users:write` cannot take an administrator's account over.
+   */
+  async lock(manager: EntityManager, id: string, { principal }: AdminRequest): Promise<User> {
     const user = await this.users.lockForChange(manager, id);
     if (!user) throw new UserNotFoundError();
+    await this.authorization.assertMayActOn(principal.userId, id, manager);
     return user;
   }
 }

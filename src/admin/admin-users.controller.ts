@@ -25,8 +25,6 @@ import {
 } from './dto/admin-user-response.dto.js';
 import { ListAdminUsersQueryDto } from './dto/list-admin-users-query.dto.js';
 
-const date = (text: string | undefined) => (text === undefined ? undefined : new Date(text));
-
 @ApiTags('admin')
 @Controller('admin/users')
 export class AdminUsersController {
@@ -42,8 +40,8 @@ export class AdminUsersController {
   async listUsers(@Query() query: ListAdminUsersQueryDto): Promise<AdminUserPageResponseDto> {
     const page = await this.search.search({
       ...query,
-      createdBefore: date(query.created_before),
-      createdAfter: date(query.created_after),
+      createdBefore: query.created_before,
+      createdAfter: query.created_after,
     });
     return {
       users: page.users.map((user) => AdminUserResponseDto.from(user)),
@@ -104,7 +102,7 @@ export class AdminUsersController {
     @CurrentPrincipal() principal: Principal,
     @RequestClient() client: ClientInfo,
   ): Promise<AdminUserResponseDto> {
-    const user = await this.users.disable({ principal, client }, id, body.reason, date(body.until));
+    const user = await this.users.disable({ principal, client }, id, body.reason, body.until);
     return AdminUserResponseDto.from(user);
   }
 

@@ -1,16 +1,5 @@
 import { ProblemException } from '../common/problem.exception.js';
 
-export class UserNotFoundError extends ProblemException {
-  constructor() {
-    super({
-      status: 404,
-      code: 'user-not-found',
-      title: 'Not Found',
-      detail: 'No account has this id.',
-    });
-  }
-}
-
 /** A reset link would not work: the reset flow refuses disabled accounts. */
 export class UserDisabledError extends ProblemException {
   constructor() {

@@ -11,7 +11,8 @@ import { SessionsService } from '../sessions/sessions.service.js';
 import { loginLookupKey } from '../users/login-lookup-key.js';
 import { UsersService, type UserChanges } from '../users/users.service.js';
 import { AdminUserChangesService, type AdminRequest } from './admin-user-changes.service.js';
-import { UserDisabledError, UserNotFoundError } from './admin-users.errors.js';
+import { UserNotFoundError } from '../users/users.errors.js';
+import { UserDisabledError } from './admin-users.errors.js';
 import { AdminUserDetailResponseDto, type AdminUserView } from './dto/admin-user-response.dto.js';
 
 export interface NewAdminUser {
@@ -146,8 +147,8 @@ export class AdminUsersService {
   /** The last active administrator cannot be deleted (409). Audit entries outlive the account. */
   async delete(request: AdminRequest, id: string): Promise<void> {
     await this.changes.within(request, async ({ manager, announce }, record) => {
-      await this.changes.guardLastAdministrator(manager, id);
-      const user = await this.changes.lock(manager, id);
+      await this.changes.guardLastAdministrator(manager, id, request);
+      const user = await this.changes.lock(manager, id, request);
       // Revoked first, so every instance hears of it before the rows vanish.
       await this.sessions.revokeAllWithin(manager, announce, id, 'account_deleted');
       await this.users.deleteWithin(manager, announce, id);
@@ -158,7 +159,7 @@ export class AdminUsersService {
   /** As the owner's logout-all: pending email changes are voided with the sessions. */
   revokeSessions(request: AdminRequest, id: string, reason?: string): Promise<number> {
     return this.changes.within(request, async ({ manager, announce }, record) => {
-      await this.changes.lock(manager, id);
+      await this.changes.lock(manager, id, request);
       const reasonCode = 'revoked_by_administrator';
       const count = await this.sessions.revokeAllWithin(manager, announce, id, reasonCode);
       await record('user.sessions_revoked', id, {
@@ -173,7 +174,7 @@ export class AdminUsersService {
   /** The reset flow refuses disabled accounts, so their link would not work (409). */
   async sendPasswordReset(request: AdminRequest, id: string, reason?: string): Promise<void> {
     const send = await this.changes.within(request, async ({ manager }, record) => {
-      const user = await this.changes.lock(manager, id);
+      const user = await this.changes.lock(manager, id, request);
       if (!user.isActive) throw new UserDisabledError();
       const sendMail = await this.account.issuePasswordLink(user, 'reset', manager);
       await record('user.password_reset_sent', id, {

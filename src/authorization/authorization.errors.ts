@@ -12,6 +12,22 @@ export class MissingPermissionError extends ProblemException {
   }
 }
 
+/**
+ * An account may only be changed by one holding every permission it holds: else `users:write`
+ * could change an administrator's email, reset the password and take the account over.
+ */
+export class TargetOutranksActorError extends ProblemException {
+  constructor() {
+    super({
+      status: 403,
+      code: 'target-outranks-actor',
+      title: 'Forbidden',
+      detail:
+        'This account holds (or would hold) permissions that none of your roles grants: only an account holding all of them can do this.',
+    });
+  }
+}
+
 /** The last active administrator cannot lose the role, be disabled or be deleted (issue #19). */
 export class LastAdministratorError extends ProblemException {
   constructor() {
@@ -92,18 +108,6 @@ export class RoleInUseError extends ProblemException {
       code: 'role-in-use',
       title: 'Conflict',
       detail: `${holders} account(s) hold the role "${name}": pass ?reassign_to=<role> to move them to another role first.`,
-    });
-  }
-}
-
-/** An account id that matches no account, where roles are set. */
-export class RoleHolderNotFoundError extends ProblemException {
-  constructor() {
-    super({
-      status: 404,
-      code: 'user-not-found',
-      title: 'Not Found',
-      detail: 'There is no account with this id.',
     });
   }
 }

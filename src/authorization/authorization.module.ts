@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module.js';
 import { APP_GUARD } from '@nestjs/core';
 import { AuthorizationService } from './authorization.service.js';
 import { BootstrapAdministratorService } from './bootstrap-administrator.service.js';
@@ -13,7 +14,7 @@ import { PermissionsGuard } from './permissions.guard.js';
  * the principal the bearer guard puts on the request.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Role])],
+  imports: [TypeOrmModule.forFeature([Role]), AuditModule],
   providers: [
     AuthorizationService,
     RolesService,

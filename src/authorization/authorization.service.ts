@@ -3,11 +3,12 @@ import { DataSource, In, Not, type EntityManager } from 'typeorm';
 import { ChangeFeedService, type Announce } from '../platform/change-feed/change-feed.service.js';
 import type { MaybePromise } from '../platform/maybe-promise.js';
 import { User } from '../users/entities/user.entity.js';
+import { UserNotFoundError } from '../users/users.errors.js';
 import { Role } from './entities/role.entity.js';
 import { UserRole } from './entities/user-role.entity.js';
 import {
   LastAdministratorError,
-  RoleHolderNotFoundError,
+  TargetOutranksActorError,
   UnknownRoleError,
 } from './authorization.errors.js';
 import { ADMIN_ROLE, isPermission, PERMISSIONS, type Permission } from './permissions.js';
@@ -124,7 +125,7 @@ export class AuthorizationService implements OnModuleInit {
         : [];
     const unknown = wanted.find((name) => !roles.some((role) => role.name === name));
     if (unknown !== undefined) throw new UnknownRoleError('roles', unknown);
-    if (!(await manager.existsBy(User, { id: userId }))) throw new RoleHolderNotFoundError();
+    if (!(await manager.existsBy(User, { id: userId }))) throw new UserNotFoundError();
     if (!wanted.includes(ADMIN_ROLE)) await this.assertNotLastAdministrator(userId, manager);
     const roleIds = roles.map(({ id }) => id);
     await manager.delete(UserRole, {
@@ -149,11 +150,9 @@ export class AuthorizationService implements OnModuleInit {
    * demoting, disabling or deleting someone, inside that change's transaction. The admin role
    * row is locked first (FOR UPDATE), so of two administrators demoting or disabling each
    * other at once the second waits, then counts what the first left: one stays (issue #19).
+   * `manager` is required: the lock only protects a change made in the same transaction.
    */
-  async assertNotLastAdministrator(userId: string, manager?: EntityManager): Promise<void> {
-    if (!manager) {
-      return this.dataSource.transaction((inner) => this.assertNotLastAdministrator(userId, inner));
-    }
+  async assertNotLastAdministrator(userId: string, manager: EntityManager): Promise<void> {
     const [admin] = await manager.query<{ id: string }[]>(
       `SELECT id FROM roles WHERE name = $1 FOR UPDATE`,
       [ADMIN_ROLE],
@@ -166,6 +165,32 @@ export class AuthorizationService implements OnModuleInit {
       [admin.id, userId],
     );
     if (holders?.includes_user && holders.active <= 1) throw new LastAdministratorError();
+  }
+
+  /**
+   * Refuses (403) when `targetId` holds a permission `actorId` lacks, both read in the caller's
+   * transaction: an action on an account must not reach what the actor could not do itself
+   * (issue #19 review). An administrator (every permission) passes; one's own account passes.
+   */
+  async assertMayActOn(actorId: string, targetId: string, manager: EntityManager): Promise<void> {
+    if (actorId === targetId) return;
+    await this.assertCovers(await this.loadGrants(actorId, manager), targetId, manager);
+  }
+
+  /**
+   * As assertMayActOn, with the actor's grants read before: a change of roles checks the
+   * target after it too, so no one grants (themselves included) more than they hold.
+   */
+  async assertCovers(actor: Grants, targetId: string, manager: EntityManager): Promise<void> {
+    const target = await this.loadGrants(targetId, manager);
+    if (target.permissionList.some((permission) => !actor.permissions.has(permission))) {
+      throw new TargetOutranksActorError();
+    }
+  }
+
+  /** Inside the caller's transaction, from the database. */
+  grantsWithin(userId: string, manager: EntityManager): Promise<Grants> {
+    return this.loadGrants(userId, manager);
   }
 
   /** Kept for the next request unless roles changed meanwhile (a newer generation). */

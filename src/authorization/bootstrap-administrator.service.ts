@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { AuditService } from '../audit/audit.service.js';
 import type { Configuration } from '../config/configuration.js';
 import { ChangeFeedService } from '../platform/change-feed/change-feed.service.js';
 import { User } from '../users/entities/user.entity.js';
@@ -19,6 +20,7 @@ export class BootstrapAdministratorService implements OnApplicationBootstrap {
 
   constructor(
     private readonly feed: ChangeFeedService,
+    private readonly audit: AuditService,
     config: ConfigService<Configuration, true>,
   ) {
     const email = config.get('authorization', { infer: true }).bootstrapAdminEmail;
@@ -57,11 +59,30 @@ export class BootstrapAdministratorService implements OnApplicationBootstrap {
         isActive: true,
       });
       if (!user) return undefined;
+      const rolesHeld = await manager.query<{ name: string }[]>(
+        `SELECT r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id
+         WHERE ur.user_id = $1 ORDER BY r.name`,
+        [user.id],
+      );
+      const before = rolesHeld.map(({ name }) => name);
       await manager.query(
         'INSERT INTO user_roles (user_id, role_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
         [user.id, admin.id],
       );
       await announce(ROLES_TOPIC, [user.id]);
+      // A grant like any other: in the audit log, and shown to the account (issue #19 review).
+      await this.audit.record(
+        {
+          actor: { userId: null, label: 'system' },
+          action: 'user.roles_changed',
+          target: { type: 'user', id: user.id },
+          before: { roles: before },
+          after: { roles: [...new Set([...before, ADMIN_ROLE])].sort() },
+          reason: 'BOOTSTRAP_ADMIN_EMAIL: no active administrator',
+          userEvent: 'roles_changed',
+        },
+        manager,
+      );
       return user;
     });
     if (promoted) {

@@ -71,6 +71,20 @@ describe('renderProblem', () => {
     },
   );
 
+  it.each([['40P01'], ['40001']])(
+    'turns a deadlock or serialization failure (%s) into 503 with Retry-After, logged',
+    (code) => {
+      const { body, headers, unexpected } = render(driverError(code, 'deadlock detected'));
+      expect(body).toMatchObject({
+        status: 503,
+        type: 'https://whazz.audio/problems/service-unavailable',
+        detail: 'A concurrent change got in the way; try again.',
+      });
+      expect(headers['Retry-After']).toBe('1');
+      expect(unexpected).toBeDefined();
+    },
+  );
+
   it('recognises a dropped connection by its message', () => {
     expect(render(new Error('Connection terminated unexpectedly')).body.status).toBe(503);
   });

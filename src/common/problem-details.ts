@@ -24,6 +24,9 @@ export interface RenderedProblem {
 }
 
 const UNIQUE_VIOLATION = '23505';
+// serialization_failure, deadlock_detected: the transaction lost to a concurrent one and rolled
+// back whole; the same request again normally goes through.
+const LOST_TO_CONCURRENT = new Set(['40001', '40P01']);
 // character_not_in_repertoire, untranslatable_character: text PostgreSQL cannot store.
 const UNSTORABLE_TEXT = new Set(['22021', '22P05']);
 // Class 08 (connection exception), 57P01-57P03 (server shutting down / cannot connect now).
@@ -106,6 +109,14 @@ function renderCore(error: unknown): RenderedProblem {
     return {
       body: plain(409, 'The request conflicts with an existing record.', 'conflict'),
       headers: {},
+    };
+  }
+  if (sqlState !== undefined && LOST_TO_CONCURRENT.has(sqlState)) {
+    return {
+      body: plain(503, 'A concurrent change got in the way; try again.', 'service-unavailable'),
+      headers: { 'Retry-After': '1' },
+      // Logged: deadlocks point at an inconsistent lock order worth fixing.
+      unexpected: error,
     };
   }
   if (databaseUnavailable(error)) {

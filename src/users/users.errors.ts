@@ -25,3 +25,15 @@ export class AccountFieldTakenError extends ProblemException {
     });
   }
 }
+
+/** An account id that matches no account: one type and one text wherever an id is given. */
+export class UserNotFoundError extends ProblemException {
+  constructor() {
+    super({
+      status: 404,
+      code: 'user-not-found',
+      title: 'Not Found',
+      detail: 'No account has this id.',
+    });
+  }
+}

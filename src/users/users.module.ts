@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module.js';
 import { User } from './entities/user.entity.js';
 import { UsersService } from './users.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([User])],
+  // Audit, for the bans that lift by themselves; it needs only security events, never users.
+  imports: [TypeOrmModule.forFeature([User]), AuditModule],
   providers: [UsersService],
   exports: [UsersService],
 })

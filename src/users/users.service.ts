@@ -15,6 +15,7 @@ import {
   type QueryDeepPartialEntity,
   type Repository,
 } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
 import { ChangeFeedService, type Announce } from '../platform/change-feed/change-feed.service.js';
 import type { MaybePromise } from '../platform/maybe-promise.js';
 import { runPeriodically } from '../platform/periodic-task.js';
@@ -71,6 +72,7 @@ export class UsersService implements OnModuleInit, OnApplicationBootstrap, OnApp
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly feed: ChangeFeedService,
+    private readonly audit: AuditService,
   ) {}
 
   /**
@@ -232,17 +234,42 @@ export class UsersService implements OnModuleInit, OnApplicationBootstrap, OnApp
     await announce(USERS_TOPIC, [id]);
   }
 
-  /** Enables the accounts whose ban has ended (all of them, or those of `ids`). */
+  /**
+   * Enables the accounts whose ban has ended (all of them, or those of `ids`), each audited
+   * as enabled by `system` and shown to its owner (`ban_ended`). Rows locked: of two
+   * instances sweeping at once, the second finds them enabled and records nothing.
+   */
   liftEndedBans(ids?: string[]): Promise<string[]> {
     return this.feed.transaction(async (manager, announce) => {
-      const query = manager
-        .createQueryBuilder()
-        .update(User)
-        .set({ isActive: true, disabledUntil: null })
-        .where('is_active = false AND disabled_until <= now()');
-      if (ids) query.andWhere('id IN (:...ids)', { ids });
-      const result = await query.returning(['id']).execute();
-      const lifted = (result.raw as { id: string }[]).map((row) => row.id);
+      const rows = await manager.query<{ id: string; disabled_until: Date }[]>(
+        `WITH ended AS (
+           SELECT id, disabled_until FROM users
+           WHERE is_active = false AND disabled_until <= now()
+             AND ($1::uuid[] IS NULL OR id = ANY($1::uuid[]))
+           FOR UPDATE
+         ), lifted AS (
+           UPDATE users u SET is_active = true, disabled_until = NULL
+           FROM ended WHERE u.id = ended.id
+           RETURNING u.id, ended.disabled_until
+         )
+         SELECT id, disabled_until FROM lifted`,
+        [ids ?? null],
+      );
+      for (const { id, disabled_until: until } of rows) {
+        await this.audit.record(
+          {
+            actor: { userId: null, label: 'system' },
+            action: 'user.enabled',
+            target: { type: 'user', id },
+            before: { is_active: false, disabled_until: until.toISOString() },
+            after: { is_active: true, disabled_until: null },
+            reason: 'the ban ended',
+            userEvent: 'ban_ended',
+          },
+          manager,
+        );
+      }
+      const lifted = rows.map(({ id }) => id);
       await announce(USERS_TOPIC, lifted);
       return lifted;
     });

@@ -1215,3 +1215,150 @@ describe('issue #19: impersonation for support', () => {
     expect(sessions).toHaveLength(0);
   });
 });
+
+describe('issue #19 review: an account cannot act on one that holds more than it does', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  const bearer = (user: { accessToken: string }) => ({
+    Authorization: `Bearer ${user.accessToken}`,
+  });
+  const outranked = 'https://whazz.audio/problems/target-outranks-actor';
+  /** A fresh role with exactly `permissions`, granted in SQL (roles: built-in names). */
+  const holding = async (userId: string, permissions: string[] | 'admin' | 'support') => {
+    if (typeof permissions === 'string') {
+      await t.dataSource.query(
+        `INSERT INTO user_roles (user_id, role_id) SELECT $1, id FROM roles WHERE name = $2`,
+        [userId, permissions],
+      );
+      return;
+    }
+    await t.dataSource.query(
+      `WITH role AS (INSERT INTO roles (name) VALUES ($1) RETURNING id),
+            granted AS (INSERT INTO role_permissions (role_id, permission)
+                        SELECT id, unnest($3::text[]) FROM role)
+       INSERT INTO user_roles (user_id, role_id) SELECT $2, id FROM role`,
+      [`outrank-${randomUUID().slice(0, 8)}`, userId, permissions],
+    );
+  };
+  const signedUpHolding = async (permissions: Parameters<typeof holding>[1]) => {
+    const user = await signUp(t.http);
+    await holding(user.id, permissions);
+    return { ...user, ...(await logIn(t.http, user)) };
+  };
+  const auditCount = async (targetId: string) =>
+    (
+      await t.dataSource.query<[{ count: number }]>(
+        `SELECT count(*)::int AS count FROM audit_entries WHERE target_id = $1`,
+        [targetId],
+      )
+    )[0].count;
+
+  it('users:write, users:delete, sessions:revoke, users:reset-password: 403 on an administrator, nothing changed', async () => {
+    const actor = await signedUpHolding([
+      'users:read',
+      'users:write',
+      'users:delete',
+      'sessions:revoke',
+      'users:reset-password',
+    ]);
+    const admin = await signedUpHolding('admin');
+    const as = bearer(actor);
+    const attempts = [
+      t.http.patch(`/admin/users/${admin.id}`).set(as).send({ email: 'taken-over@example.com' }),
+      t.http.patch(`/admin/users/${admin.id}`).set(as).send({ is_active: false }),
+      t.http.post(`/admin/users/${admin.id}/disable`).set(as).send({ reason: 'takeover' }),
+      t.http.post(`/admin/users/${admin.id}/enable`).set(as).send({}),
+      t.http.delete(`/admin/users/${admin.id}`).set(as),
+      t.http.post(`/admin/users/${admin.id}/sessions/revoke-all`).set(as).send({}),
+      t.http.post(`/admin/users/${admin.id}/password-reset`).set(as).send({}),
+    ];
+    for (const response of await Promise.all(attempts)) {
+      expect(response.status, JSON.stringify(response.body)).toBe(403);
+      expect(response.body.type).toBe(outranked);
+    }
+    const [row] = await t.dataSource.query<[{ email: string; is_active: boolean }]>(
+      'SELECT email, is_active FROM users WHERE id = $1',
+      [admin.id],
+    );
+    expect(row).toEqual({ email: admin.email.toLowerCase(), is_active: true });
+    expect((await t.http.get('/auth/me').set(bearer(admin))).status).toBe(200);
+    expect(await auditCount(admin.id)).toBe(0);
+
+    // The same actor on a plain account: allowed.
+    const plain = await signUpAndLogIn(t.http);
+    const patched = await t.http
+      .patch(`/admin/users/${plain.id}`)
+      .set(as)
+      .send({ username: `renamed_${randomUUID().slice(0, 8)}` });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    const revoked = await t.http
+      .post(`/admin/users/${plain.id}/sessions/revoke-all`)
+      .set(as)
+      .send({});
+    expect(revoked.status).toBe(200);
+  });
+
+  it('support (built-in) is refused on an administrator and allowed on a plain account', async () => {
+    const support = await signedUpHolding('support');
+    const admin = await signedUpHolding('admin');
+    const plain = await signUpAndLogIn(t.http);
+    const revoke = (id: string) =>
+      t.http.post(`/admin/users/${id}/sessions/revoke-all`).set(bearer(support)).send({});
+    const refused = await revoke(admin.id);
+    expect(refused.status).toBe(403);
+    expect(refused.body.type).toBe(outranked);
+    expect((await t.http.get('/auth/me').set(bearer(admin))).status).toBe(200);
+    expect((await revoke(plain.id)).status).toBe(200);
+    expect((await t.http.get('/auth/me').set(bearer(plain))).status).toBe(401);
+  });
+
+  it('users:impersonate alone cannot open a session as an account holding more (support)', async () => {
+    const agent = await signedUpHolding(['users:impersonate']);
+    const [helper, plain] = await Promise.all([signedUpHolding('support'), signUp(t.http)]);
+    const impersonate = (id: string) =>
+      t.http.post(`/admin/users/${id}/impersonate`).set(bearer(agent)).send({ reason: 'ticket 1' });
+    const refused = await impersonate(helper.id);
+    expect(refused.status).toBe(403);
+    expect(refused.body.type).toBe(outranked);
+    expect(await auditCount(helper.id)).toBe(0);
+    expect((await impersonate(plain.id)).status).toBe(200);
+  });
+
+  it('roles:write cannot demote an administrator, nor grant anyone (itself included) more than it holds', async () => {
+    const writer = await signedUpHolding(['users:read', 'roles:read', 'roles:write']);
+    const admin = await signedUpHolding('admin');
+    const plain = await signUp(t.http);
+    const put = (id: string, roles: string[]) =>
+      t.http.put(`/admin/users/${id}/roles`).set(bearer(writer)).send({ roles });
+    for (const [id, roles] of [
+      [admin.id, []],
+      [plain.id, ['admin']],
+      [plain.id, ['support']],
+      [writer.id, ['admin']],
+    ] as const) {
+      const response = await put(id, [...roles]);
+      expect(response.status, `${id} ${roles.join()}`).toBe(403);
+      expect(response.body.type).toBe(outranked);
+    }
+    const held = await t.dataSource.query<{ name: string }[]>(
+      `SELECT r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = ANY($1)`,
+      [[admin.id, plain.id]],
+    );
+    expect(held.map(({ name }) => name)).toEqual(['admin']);
+
+    // A role within what the writer holds can be granted.
+    const [{ name: readOnly }] = await t.dataSource.query<[{ name: string }]>(
+      `WITH role AS (INSERT INTO roles (name) VALUES ($1) RETURNING id, name),
+            granted AS (INSERT INTO role_permissions (role_id, permission)
+                        SELECT id, 'users:read' FROM role)
+       SELECT name FROM role`,
+      [`reader-${randomUUID().slice(0, 8)}`],
+    );
+    const granted = await put(plain.id, [readOnly]);
+    expect(granted.status, JSON.stringify(granted.body)).toBe(200);
+  });
+});

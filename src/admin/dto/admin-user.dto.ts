@@ -1,6 +1,7 @@
-import { IsBoolean, IsISO8601, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsBoolean, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { AccountEmail } from '../../account/dto/account-email.decorator.js';
 import { AccountUsername } from '../../account/dto/account-username.decorator.js';
+import { IsTimestamp } from '../../common/validation/is-timestamp.decorator.js';
 import { NoNulCharacter } from '../../common/validation/no-nul-character.decorator.js';
 import { IsNewPassword } from '../../passwords/is-new-password.decorator.js';
 
@@ -58,10 +59,10 @@ export class DisableAdminUserDto {
   @IsString()
   reason: string;
 
-  /** When the ban lifts by itself (ISO 8601, in the future); absent: until enabled. */
+  /** When the ban lifts by itself (RFC 3339, in the future); absent: until enabled. */
   @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'must be an ISO 8601 date-time' })
-  until?: string;
+  @IsTimestamp()
+  until?: Date;
 }
 
 export class AdminActionReasonDto {

@@ -3,7 +3,6 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
-  IsISO8601,
   IsOptional,
   IsString,
   Max,
@@ -12,6 +11,7 @@ import {
   MinLength,
 } from 'class-validator';
 import { toBoolean } from '../../config/feature-config.js';
+import { IsTimestamp } from '../../common/validation/is-timestamp.decorator.js';
 import { NoNulCharacter } from '../../common/validation/no-nul-character.decorator.js';
 
 export const ADMIN_USER_SORTS = ['created_at', 'username', 'email'] as const;
@@ -54,15 +54,15 @@ export class ListAdminUsersQueryDto {
   @IsString()
   role?: string;
 
-  /** Only accounts created before this time (ISO 8601). */
+  /** Only accounts created before this time (RFC 3339). */
   @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'must be an ISO 8601 date-time' })
-  created_before?: string;
+  @IsTimestamp()
+  created_before?: Date;
 
-  /** Only accounts created after this time (ISO 8601). */
+  /** Only accounts created after this time (RFC 3339). */
   @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'must be an ISO 8601 date-time' })
-  created_after?: string;
+  @IsTimestamp()
+  created_after?: Date;
 
   /** The order of the pages. */
   @IsOptional()

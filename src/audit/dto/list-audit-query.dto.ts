@@ -1,15 +1,6 @@
 import { Type } from 'class-transformer';
-import {
-  IsInt,
-  IsISO8601,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsTimestamp } from '../../common/validation/is-timestamp.decorator.js';
 
 export class ListAuditQueryDto {
   /** Only actions by this administrator (a user id). */
@@ -32,15 +23,15 @@ export class ListAuditQueryDto {
   @IsString()
   action?: string;
 
-  /** Only entries at or after this time (ISO 8601). */
+  /** Only entries at or after this time (RFC 3339). */
   @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'must be an ISO 8601 date-time' })
-  from?: string;
+  @IsTimestamp()
+  from?: Date;
 
-  /** Only entries before this time (ISO 8601). */
+  /** Only entries before this time (RFC 3339). */
   @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'must be an ISO 8601 date-time' })
-  to?: string;
+  @IsTimestamp()
+  to?: Date;
 
   /**
    * Entries per page.

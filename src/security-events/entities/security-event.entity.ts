@@ -30,6 +30,8 @@ export const SECURITY_EVENT_TYPES = [
   'account_updated_by_administrator',
   'disabled_by_administrator',
   'enabled_by_administrator',
+  // A ban with an end, enabled again by the service itself (issue #19).
+  'ban_ended',
   'sessions_ended_by_administrator',
   'password_reset_sent_by_administrator',
   'roles_changed',
