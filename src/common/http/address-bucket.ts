@@ -8,8 +8,11 @@ import { canonicalIpAddress, ipv6Groups } from './ip-address.js';
  */
 export function addressBucket(address: string): string {
   const canonical = canonicalIpAddress(address);
-  const groups = canonical && ipv6Groups(canonical);
-  if (!groups) return canonical ?? address;
+  // An IPv4 address (mapped ones included, once canonical) has no colon: no IPv6 parse for it,
+  // which every request of an IPv4 client would otherwise pay (its regular expression).
+  if (canonical === undefined || !canonical.includes(':')) return canonical ?? address;
+  const groups = ipv6Groups(canonical);
+  if (!groups) return canonical;
   return `${groups
     .slice(0, 4)
     .map((group) => group.toString(16))
