@@ -1,42 +1,18 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { dataSourceOptions, MIGRATIONS } from '../src/database/data-source-options.js';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/database/embedded-postgres.js';
 import { usernameSkeleton } from '../src/users/username-skeleton.js';
 import { PunycodeEmailDomains1796123762830 } from '../migrations/1796123762830-PunycodeEmailDomains.js';
 import { createTestApp } from './create-test-app.js';
+import { privateDatabase, type PrivateDatabase } from './factories/private-database.js';
 import { signUp } from './factories/user.factory.js';
 
 const onServer = inject('databaseKind') === 'server';
 
-/** An empty database of its own: a new one on the test server, or a second embedded one. */
-async function emptyDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const adminUrl = inject('adminDatabaseUrl');
-  if (!adminUrl) {
-    const embedded: EmbeddedPostgres = await startEmbeddedPostgres('memory://');
-    return { url: embedded.url, drop: () => embedded.stop() };
-  }
-  const name = `whazz_migrations_${randomBytes(4).toString('hex')}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    await client.query(sql).finally(() => client.end());
-  };
-  await admin(`CREATE DATABASE "${name}"`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
-  };
-}
-
 describe('migrations', () => {
-  let database: { url: string; drop(): Promise<void> };
+  let database: PrivateDatabase;
   beforeAll(async () => {
-    database = await emptyDatabase();
+    database = await privateDatabase();
   });
   afterAll(() => database.drop());
 
@@ -85,7 +61,7 @@ describe('migrations', () => {
 
   it('upgrades a first-release database holding users, and downgrades it again, keeping them', async () => {
     const firstRelease = 3; // InitialSchema, IndexRevokedSessions, TrackUserChanges
-    const own = await emptyDatabase();
+    const own = await privateDatabase();
     const open = (migrations: typeof MIGRATIONS) =>
       new DataSource({
         ...dataSourceOptions({ url: own.url, poolSize: 1 }),
@@ -133,7 +109,7 @@ describe('migrations', () => {
 
   it('folds stored addresses to punycode and gives usernames skeletons, keeping existing look-alikes', async () => {
     const before = MIGRATIONS.indexOf(PunycodeEmailDomains1796123762830);
-    const own = await emptyDatabase();
+    const own = await privateDatabase();
     const open = (migrations: typeof MIGRATIONS) =>
       new DataSource({
         ...dataSourceOptions({ url: own.url, poolSize: 1 }),
