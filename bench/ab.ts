@@ -46,6 +46,7 @@ import { join, resolve } from 'node:path';
 import autocannon, { type Options, type Result } from 'autocannon';
 import pg from 'pg';
 import { RATE_LIMIT_VARIABLES } from '../src/config/configuration.js';
+import { post, waitFor } from './service-http.js';
 import { startSmtpSink } from './smtp-sink.js';
 
 const ROUNDS = Number(process.env.AB_ROUNDS ?? 10);
@@ -136,19 +137,6 @@ function drainedBytes(variant: Variant): number {
 let stopping = false;
 const alive = (variant: Variant) => existsSync(`/proc/${variant.process!.pid!}/stat`);
 
-async function waitFor(url: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((done) => setTimeout(done, 250));
-  }
-  throw new Error(`${url} did not come up`);
-}
-
 /** Exactly what the build's `npm run start:prod` runs, node flags included, minus npm. */
 function start(variant: Variant, env: NodeJS.ProcessEnv): void {
   const scripts = (
@@ -172,16 +160,6 @@ function start(variant: Variant, env: NodeJS.ProcessEnv): void {
     if (!stopping) console.error(`${variant.name} exited: ${code ?? signal}`);
   });
   variant.process = child;
-}
-
-async function post(base: string, path: string, body: object): Promise<Record<string, string>> {
-  const response = await fetch(`${base}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as Record<string, string>;
 }
 
 /** Access tokens of USERS new users; both variants share the database and the secret. */

@@ -26,6 +26,7 @@ import autocannon, { type Options, type Result } from 'autocannon';
 import { RATE_LIMIT_VARIABLES } from '../src/config/configuration.js';
 import { listingRequests, seedListingUsers } from './admin-user-listing.js';
 import { measureBcryptRate } from './bcrypt-rate.js';
+import { post, waitFor } from './service-http.js';
 import { startSmtpSink } from './smtp-sink.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -101,19 +102,6 @@ function sampleRss(script: string): NodeJS.Timeout {
     peakRssMb = Math.max(peakRssMb, ...[servicePid, ...workers].map(rssMb));
     peakDatabaseRssMb = Math.max(peakDatabaseRssMb, ...others.map(rssMb));
   }, 250);
-}
-
-async function waitFor(url: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`${url} did not come up`);
 }
 
 function startProcess(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
@@ -245,16 +233,6 @@ async function measureLoginsInRounds(
   const row = medianRow('POST /auth/login', runs, ratios, note);
   rows.push(row);
   return { row, rawBcrypt };
-}
-
-async function post(base: string, path: string, body: object): Promise<Record<string, string>> {
-  const response = await fetch(`${base}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as Record<string, string>;
 }
 
 /** Runs `task` over `items`, `concurrency` at a time. */
