@@ -496,6 +496,10 @@ async function main(): Promise<void> {
         LISTING_USERS,
         users[0]!.email,
       );
+      // The role was granted in SQL, which no instance is told of: wait for the poll to see it.
+      await waitFor(`${base}/admin/users?limit=1`, 120_000, {
+        authorization: `Bearer ${accessTokens[0]!}`,
+      });
       const listing = await load({
         url: base,
         requests: listingRequests(accessTokens[0]!, listingTag),

@@ -1,9 +1,13 @@
-/** Resolves once `url` answers 2xx; throws after `timeoutMs`. */
-export async function waitFor(url: string, timeoutMs = 120_000): Promise<void> {
+/** Resolves once `url` answers 2xx (sent with `headers`); throws after `timeoutMs`. */
+export async function waitFor(
+  url: string,
+  timeoutMs = 120_000,
+  headers: Record<string, string> = {},
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {
-      if ((await fetch(url)).ok) return;
+      if ((await fetch(url, { headers })).ok) return;
     } catch {
       // not up yet
     }
