@@ -496,10 +496,14 @@ async function main(): Promise<void> {
         LISTING_USERS,
         users[0]!.email,
       );
-      // The role was granted in SQL, which no instance is told of: wait for the poll to see it.
-      await waitFor(`${base}/admin/users?limit=1`, 120_000, {
-        authorization: `Bearer ${accessTokens[0]!}`,
-      });
+      // The role was granted in SQL, which no instance is told of: wait until every worker's
+      // poll has seen it (one worker answering is not enough: the others would answer 403).
+      await waitFor(
+        `${base}/admin/users?limit=1`,
+        120_000,
+        { authorization: `Bearer ${accessTokens[0]!}` },
+        4 * SERVICE_WORKERS,
+      );
       const listing = await load({
         url: base,
         requests: listingRequests(accessTokens[0]!, listingTag),
