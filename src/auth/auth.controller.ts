@@ -28,6 +28,7 @@ const toResponse = (pair: TokenPair): TokenPairResponseDto => ({
   refresh_token: pair.refreshToken,
   token_type: 'bearer',
   expires_in: pair.expiresIn,
+  ...(pair.deviceToken && { device_token: pair.deviceToken }),
 });
 
 @ApiTags('auth')
@@ -47,7 +48,10 @@ export class AuthController {
     return UserResponseDto.from(await this.auth.signup(dto, client));
   }
 
-  /** Exchanges a username or email and a password for an access token and a refresh token. */
+  /**
+   * Exchanges a username or email and a password for an access token, a refresh token and the
+   * device token of this client (the one it sent, if the account knows it).
+   */
   @Public()
   @RateLimit('login')
   @Post('login')
@@ -57,9 +61,10 @@ export class AuthController {
   @ApiProblemResponses(401, 403)
   async login(
     @LoggedInUser() user: User,
+    @Body() dto: LoginDto,
     @RequestClient() client: ClientInfo,
   ): Promise<TokenPairResponseDto> {
-    return toResponse(await this.auth.login(user, client));
+    return toResponse(await this.auth.login(user, client, dto.device_token));
   }
 
   /**
