@@ -83,7 +83,12 @@ export class DevicesService implements OnApplicationBootstrap, OnApplicationShut
     client: DeviceClient,
   ): Promise<DeviceOfLogin> {
     const now = new Date();
-    const seen = { lastUsedAt: now, expiresAt: new Date(now.getTime() + this.ttlMs), ...client };
+    const seen = {
+      lastUsedAt: now,
+      expiresAt: new Date(now.getTime() + this.ttlMs),
+      userAgent: client.userAgent,
+      ipAddress: client.ipAddress,
+    };
     if (presented) {
       const result = await this.devices
         .createQueryBuilder()
