@@ -21,7 +21,9 @@ export class DevicesController {
   @Get()
   @BearerAuth()
   async listDevices(@CurrentPrincipal() principal: Principal): Promise<KnownDeviceResponseDto[]> {
-    return (await this.devices.listForOwner(principal.userId)).map(KnownDeviceResponseDto.from);
+    return (await this.devices.listForOwner(principal.userId)).map((device) =>
+      KnownDeviceResponseDto.from(device),
+    );
   }
 
   /**
