@@ -30,11 +30,12 @@ describe('known devices (issue #20)', () => {
     await t.close();
   });
 
+  /** As a client that keeps device tokens: it sends its own, or asks for one. */
   const login = (user: SignedUpUser, password = user.password, deviceToken?: string) =>
     t.http.post('/auth/login').send({
       username_or_email: user.username,
       password,
-      ...(deviceToken && { device_token: deviceToken }),
+      ...(deviceToken ? { device_token: deviceToken } : { request_device_token: true }),
     });
   const issued: string[] = [];
   const loggedIn = async (user: SignedUpUser, deviceToken?: string) => {
@@ -51,7 +52,7 @@ describe('known devices (issue #20)', () => {
   const devicesOf = async (accessToken: string) => {
     const listed = await t.http.get('/auth/devices').set(bearer(accessToken));
     expect(listed.status).toBe(200);
-    return listed.body as { id: string; user_agent: string | null }[];
+    return listed.body as { id: string; session_ids: string[] }[];
   };
   /** Strangers from elsewhere spend the account's budget: backoff, then the rate limit. */
   const spendAccountBudget = async (user: SignedUpUser) => {
@@ -76,14 +77,25 @@ describe('known devices (issue #20)', () => {
     );
     expect(rows).toEqual([{ id: expect.any(String), token_hash: sha256(first.deviceToken) }]);
     const sessions = await t.http.get('/auth/sessions').set(bearer(again.accessToken));
-    expect(sessions.body.map((s: { device_id: string }) => s.device_id)).toEqual([
-      rows[0]!.id,
-      rows[0]!.id,
-    ]);
+    const [device] = await devicesOf(again.accessToken);
+    expect(device!.id).toBe(rows[0]!.id);
+    expect(device!.session_ids.sort()).toEqual(
+      sessions.body.map((session: { id: string }) => session.id).sort(),
+    );
     const dump = JSON.stringify(
       await t.dataSource.query(`SELECT * FROM known_devices WHERE user_id = $1`, [user.id]),
     );
     expect(dump).not.toContain(first.deviceToken);
+  });
+
+  it('answers a client that does not ask the FastAPI token pair alone, and records no device', async () => {
+    const user = await signUp(t.http);
+    const plain = await t.http
+      .post('/auth/login')
+      .send({ username_or_email: user.username, password: user.password });
+    expect(plain.status).toBe(200);
+    expect(plain.body).not.toHaveProperty('device_token');
+    expect(await devicesOf(plain.body.access_token as string)).toEqual([]);
   });
 
   it('lets the owner in from a known device while strangers keep the account’s backoff and budget spent', async () => {
@@ -182,7 +194,8 @@ describe('known devices (issue #20)', () => {
   it('answers 404 for another account’s device, and leaves it alone', async () => {
     const [owner, stranger] = await Promise.all([signUp(t.http), signUp(t.http)]);
     const ownerSignedIn = await loggedIn(owner);
-    const [{ id }] = await devicesOf(ownerSignedIn.accessToken);
+    const [device] = await devicesOf(ownerSignedIn.accessToken);
+    const id = device!.id;
     const { accessToken } = await loggedIn(stranger);
     expect((await t.http.delete(`/auth/devices/${id}`).set(bearer(accessToken))).status).toBe(404);
     expect((await t.http.get('/auth/me').set(bearer(ownerSignedIn.accessToken))).status).toBe(200);

@@ -9,8 +9,9 @@ import { MeResponseDto } from './dto/me-response.dto.js';
 import { whenReady, type MaybePromise } from '../platform/maybe-promise.js';
 import type { User } from '../users/entities/user.entity.js';
 import type { Principal } from '../tokens/access-token.js';
-import { AuthService, type TokenPair } from './auth.service.js';
+import { AuthService, type DeviceRequest, type TokenPair } from './auth.service.js';
 import { LoginDto } from './dto/login.dto.js';
+import { LoginResponseDto } from './dto/login-response.dto.js';
 import { MessageResponseDto } from '../common/dto/message-response.dto.js';
 import { LogoutAllResponseDto } from './dto/logout-all-response.dto.js';
 import { RefreshTokenDto } from './dto/refresh-token.dto.js';
@@ -28,8 +29,15 @@ const toResponse = (pair: TokenPair): TokenPairResponseDto => ({
   refresh_token: pair.refreshToken,
   token_type: 'bearer',
   expires_in: pair.expiresIn,
-  ...(pair.deviceToken && { device_token: pair.deviceToken }),
 });
+
+/** A device token for the login: the one presented, or a new one if asked (issue #20). */
+const deviceRequest = (dto: LoginDto): DeviceRequest | undefined =>
+  dto.device_token !== undefined
+    ? { presented: dto.device_token }
+    : dto.request_device_token
+      ? { presented: undefined }
+      : undefined;
 
 @ApiTags('auth')
 @Controller('auth')
@@ -63,8 +71,9 @@ export class AuthController {
     @LoggedInUser() user: User,
     @Body() dto: LoginDto,
     @RequestClient() client: ClientInfo,
-  ): Promise<TokenPairResponseDto> {
-    return toResponse(await this.auth.login(user, client, dto.device_token));
+  ): Promise<LoginResponseDto> {
+    const { deviceToken, ...pair } = await this.auth.login(user, client, deviceRequest(dto));
+    return { ...toResponse(pair), ...(deviceToken && { device_token: deviceToken }) };
   }
 
   /**

@@ -49,6 +49,11 @@ export interface TokenPair {
   deviceToken?: string;
 }
 
+/** A login's wish for a device token: to keep the one presented (if known), or a new one. */
+export interface DeviceRequest {
+  presented: string | undefined;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The authentication flows; sessions and users keep their own rules. */
@@ -173,15 +178,18 @@ export class AuthService {
   }
 
   /**
-   * Finishes a login whose credentials passed: a session on the device the client presented,
-   * if known for this user, else on a new one, whose token the pair carries.
+   * Finishes a login whose credentials passed. A client that asks for a device (issue #20)
+   * gets its session on the device it presented, if known for this user, else on a new one,
+   * whose token the pair carries. One that does not ask gets the pair alone, as before.
    */
-  async login(user: User, client: ClientInfo, deviceToken?: string): Promise<TokenPair> {
-    const device = await this.devices.keepOrIssue(user.id, deviceToken, client);
-    const { session, refreshToken } = await this.sessions.start(user.id, client, device.id);
+  async login(user: User, client: ClientInfo, deviceRequest?: DeviceRequest): Promise<TokenPair> {
+    const device = deviceRequest
+      ? await this.devices.keepOrIssue(user.id, deviceRequest.presented, client)
+      : undefined;
+    const { session, refreshToken } = await this.sessions.start(user.id, client, device?.id);
     await this.events.record({ type: 'login_succeeded', userId: user.id, client });
     const pair = await this.tokenPair(user.id, session.id, refreshToken);
-    return { ...pair, deviceToken: device.token };
+    return device ? { ...pair, deviceToken: device.token } : pair;
   }
 
   async refresh(refreshToken: string, client: ClientInfo): Promise<TokenPair> {

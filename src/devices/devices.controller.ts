@@ -6,23 +6,19 @@ import { RequestValidationError } from '../common/problem.exception.js';
 import { CurrentPrincipal, RequestClient } from '../common/request-context.decorators.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import type { Principal } from '../tokens/access-token.js';
-import { DevicesService } from './devices.service.js';
 import { KnownDeviceResponseDto } from './dto/known-device-response.dto.js';
 
 @ApiTags('auth')
 @Controller('auth/devices')
 export class DevicesController {
-  constructor(
-    private readonly devices: DevicesService,
-    private readonly sessions: SessionsService,
-  ) {}
+  constructor(private readonly sessions: SessionsService) {}
 
   /** The devices the signed-in user's account knows, most recently used first. */
   @Get()
   @BearerAuth()
   async listDevices(@CurrentPrincipal() principal: Principal): Promise<KnownDeviceResponseDto[]> {
-    return (await this.devices.listForOwner(principal.userId)).map((device) =>
-      KnownDeviceResponseDto.from(device),
+    return (await this.sessions.listDevices(principal.userId)).map((listed) =>
+      KnownDeviceResponseDto.from(listed),
     );
   }
 

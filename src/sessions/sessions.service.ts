@@ -24,6 +24,7 @@ import type { ClientInfo } from '../common/http/client-address.js';
 import { forgetsDevices } from '../devices/device-forgetting.js';
 import { DeviceNotFoundError } from '../devices/devices.errors.js';
 import { DevicesService } from '../devices/devices.service.js';
+import type { KnownDevice } from '../devices/entities/known-device.entity.js';
 import { SecurityEventsService } from '../security-events/security-events.service.js';
 import type { MaybePromise } from '../platform/maybe-promise.js';
 import { runPeriodically } from '../platform/periodic-task.js';
@@ -40,6 +41,11 @@ import { SessionNotFoundError } from './sessions.errors.js';
 export interface SessionClient {
   userAgent: string | null;
   ipAddress: string | null;
+}
+
+export interface DeviceWithSessions {
+  device: KnownDevice;
+  sessionIds: string[];
 }
 
 export interface IssuedSession {
@@ -223,6 +229,21 @@ export class SessionsService
     const sessions = await this.listActive(userId);
     if (!this.impersonatorVisible) for (const session of sessions) session.impersonator = null;
     return sessions;
+  }
+
+  /**
+   * The user's known devices (issue #20), each with the active sessions it started: listed
+   * with the sessions, since forgetting one ends those.
+   */
+  async listDevices(userId: string): Promise<DeviceWithSessions[]> {
+    const [devices, sessions] = await Promise.all([
+      this.devices.listForOwner(userId),
+      this.listActive(userId),
+    ]);
+    return devices.map((device) => ({
+      device,
+      sessionIds: sessions.filter(({ deviceId }) => deviceId === device.id).map(({ id }) => id),
+    }));
   }
 
   /** Revocations since `since`, for the feed's seeding and polling. */

@@ -1393,7 +1393,7 @@ describe('issue #20: known devices cannot be turned against the account (ASVS V2
       .send({
         username_or_email: name,
         password,
-        ...(deviceToken && { device_token: deviceToken }),
+        ...(deviceToken ? { device_token: deviceToken } : { request_device_token: true }),
       });
   const deviceOf = async (user: { username: string; password: string }) => {
     const response = await login(user.username, user.password);

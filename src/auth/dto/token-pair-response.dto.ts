@@ -11,10 +11,4 @@ export class TokenPairResponseDto {
 
   /** Seconds until the access token expires. @example 900 */
   expires_in: number;
-
-  /**
-   * Login only: identifies this device to later logins (send it back as `device_token`).
-   * Keep it like a refresh token; it is the same one while the device stays known.
-   */
-  device_token?: string;
 }

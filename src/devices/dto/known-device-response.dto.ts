@@ -1,10 +1,12 @@
 import { ApiTimestamp, isoTimestamp } from '../../common/dto/timestamp.js';
-import type { KnownDevice } from '../entities/known-device.entity.js';
+import type { DeviceWithSessions } from '../../sessions/sessions.service.js';
 
 /** A device the account knows (issue #20): a client a login handed a device token to. */
 export class KnownDeviceResponseDto {
-  /** Its sessions in `GET /auth/sessions` carry it as `device_id`. */
   id: string;
+
+  /** The ids of its active sessions (as `GET /auth/sessions` lists them); forgetting it ends them. */
+  session_ids: string[];
 
   /** The User-Agent of the last login from it. */
   user_agent: string | null;
@@ -28,10 +30,11 @@ export class KnownDeviceResponseDto {
   @ApiTimestamp()
   remembered_until: string | null;
 
-  static from(device: KnownDevice): KnownDeviceResponseDto {
+  static from({ device, sessionIds }: DeviceWithSessions): KnownDeviceResponseDto {
     const remembered = device.rememberedUntil && device.rememberedUntil > new Date();
     return {
       id: device.id,
+      session_ids: sessionIds,
       user_agent: device.userAgent,
       ip_address: device.ipAddress,
       first_login_at: isoTimestamp(device.createdAt),

@@ -37,9 +37,6 @@ export class SessionResponseDto {
    */
   impersonator: string | null;
 
-  /** The known device whose login started it (`GET /auth/devices`); null if none. */
-  device_id: string | null;
-
   static from(session: Session, currentSessionId: string): SessionResponseDto {
     return {
       id: session.id,
@@ -51,7 +48,6 @@ export class SessionResponseDto {
       current: session.id === currentSessionId,
       impersonated: session.impersonated,
       impersonator: session.impersonator?.username ?? null,
-      device_id: session.deviceId,
     };
   }
 }
