@@ -9,6 +9,7 @@ import { AuthorizationModule } from './authorization/authorization.module.js';
 import { ChangeFeedModule } from './platform/change-feed/change-feed.module.js';
 import type { Configuration } from './config/configuration.js';
 import { DatabaseModule } from './database/database.module.js';
+import { DevicesRoutesModule } from './devices/devices-routes.module.js';
 import { HealthModule } from './health/health.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
@@ -32,6 +33,7 @@ export class AppModule {
         RateLimitModule,
         UsersModule,
         SessionsModule,
+        DevicesRoutesModule,
         AuthModule,
         // After AuthModule: its permissions guard reads the principal the bearer guard sets.
         AuthorizationModule,

@@ -26,6 +26,8 @@ const BEARER_ROUTES = [
   'GET /auth/sessions',
   'GET /auth/events',
   'DELETE /auth/sessions/{id}',
+  'GET /auth/devices',
+  'DELETE /auth/devices/{id}',
   'POST /auth/verify-email/resend',
   'POST /auth/change-password',
   'POST /auth/change-email',

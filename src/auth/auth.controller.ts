@@ -9,8 +9,9 @@ import { MeResponseDto } from './dto/me-response.dto.js';
 import { whenReady, type MaybePromise } from '../platform/maybe-promise.js';
 import type { User } from '../users/entities/user.entity.js';
 import type { Principal } from '../tokens/access-token.js';
-import { AuthService, type TokenPair } from './auth.service.js';
+import { AuthService, type DeviceRequest, type TokenPair } from './auth.service.js';
 import { LoginDto } from './dto/login.dto.js';
+import { LoginResponseDto } from './dto/login-response.dto.js';
 import { MessageResponseDto } from '../common/dto/message-response.dto.js';
 import { LogoutAllResponseDto } from './dto/logout-all-response.dto.js';
 import { RefreshTokenDto } from './dto/refresh-token.dto.js';
@@ -30,6 +31,14 @@ const toResponse = (pair: TokenPair): TokenPairResponseDto => ({
   expires_in: pair.expiresIn,
 });
 
+/** A device token for the login: the one presented, or a new one if asked (issue #20). */
+const deviceRequest = (dto: LoginDto): DeviceRequest | undefined =>
+  dto.device_token !== undefined
+    ? { presented: dto.device_token }
+    : dto.request_device_token
+      ? { presented: undefined }
+      : undefined;
+
 @ApiTags('auth')
 @Controller('auth')
 export class AuthController {
@@ -47,7 +56,10 @@ export class AuthController {
     return UserResponseDto.from(await this.auth.signup(dto, client));
   }
 
-  /** Exchanges a username or email and a password for an access token and a refresh token. */
+  /**
+   * Exchanges a username or email and a password for an access token, a refresh token and the
+   * device token of this client (the one it sent, if the account knows it).
+   */
   @Public()
   @RateLimit('login')
   @Post('login')
@@ -57,9 +69,11 @@ export class AuthController {
   @ApiProblemResponses(401, 403)
   async login(
     @LoggedInUser() user: User,
+    @Body() dto: LoginDto,
     @RequestClient() client: ClientInfo,
-  ): Promise<TokenPairResponseDto> {
-    return toResponse(await this.auth.login(user, client));
+  ): Promise<LoginResponseDto> {
+    const { deviceToken, ...pair } = await this.auth.login(user, client, deviceRequest(dto));
+    return { ...toResponse(pair), ...(deviceToken && { device_token: deviceToken }) };
   }
 
   /**

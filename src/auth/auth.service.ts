@@ -3,7 +3,11 @@ import { ConfigService } from '@nestjs/config';
 import type { ClientInfo } from '../common/http/client-address.js';
 import type { MaybePromise } from '../platform/maybe-promise.js';
 import type { Configuration } from '../config/configuration.js';
-import { LoginBackoffService } from '../login-backoff/login-backoff.service.js';
+import { DevicesService } from '../devices/devices.service.js';
+import {
+  LoginBackoffService,
+  type BackoffSubject,
+} from '../login-backoff/login-backoff.service.js';
 import { SecurityEventsService } from '../security-events/security-events.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import type { User } from '../users/entities/user.entity.js';
@@ -41,6 +45,13 @@ export interface TokenPair {
   accessToken: string;
   refreshToken: string;
   expiresIn: number;
+  /** A login's only (issue #20): the token of the device it finished on. */
+  deviceToken?: string;
+}
+
+/** A login's wish for a device token: to keep the one presented (if known), or a new one. */
+export interface DeviceRequest {
+  presented: string | undefined;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -61,6 +72,7 @@ export class AuthService {
     private readonly account: AccountService,
     private readonly rateLimits: RateLimitService,
     private readonly authorization: AuthorizationService,
+    private readonly devices: DevicesService,
     config: ConfigService<Configuration, true>,
   ) {
     this.requireVerifiedEmail = config.get('account', { infer: true }).requireVerifiedEmail;
@@ -78,15 +90,26 @@ export class AuthService {
   /**
    * Unknown account and wrong password fail the same way and take the same time. A disabled
    * account is reported only to someone who knows its password.
+   *
+   * A device token known for the named account (issue #20) moves the attempt off the
+   * account's budget and backoff onto the device's own backoff: strangers spending the
+   * account's cannot keep its owner out, and a stolen token is no unlimited guessing oracle.
+   * Any other token (unknown, expired, another account's) is treated as none, after the same
+   * one query, so the answer tells nothing about it.
    */
   async verifyCredentials(
     usernameOrEmail: string,
     password: string,
     client: ClientInfo,
+    deviceToken?: string,
   ): Promise<User> {
-    await this.countAccountAttempt(usernameOrEmail, client);
-    return this.backoff.serialise(usernameOrEmail, () =>
-      this.checkCredentials(usernameOrEmail, password, client),
+    const deviceId = deviceToken
+      ? await this.devices.recognise(usernameOrEmail, deviceToken)
+      : null;
+    const counted: BackoffSubject = deviceId ? { deviceId } : usernameOrEmail;
+    if (!deviceId) await this.countAccountAttempt(usernameOrEmail, client);
+    return this.backoff.serialise(counted, () =>
+      this.checkCredentials(usernameOrEmail, password, client, counted),
     );
   }
 
@@ -96,8 +119,8 @@ export class AuthService {
    * the owner out for free (issue #18). The owner's events show the refusals, once a window,
    * so that keeping the budget spent cannot flood them either.
    *
-   * Known devices (issue #20) plug in here: a login from a device the account knows must skip
-   * this count, so that strangers spending the budget cannot lock its owner out.
+   * A login from a device the account knows skips this count (issue #20, verifyCredentials),
+   * so that strangers spending the budget cannot lock its owner out.
    */
   private async countAccountAttempt(usernameOrEmail: string, client: ClientInfo): Promise<void> {
     const key = loginLookupKey(usernameOrEmail);
@@ -110,13 +133,15 @@ export class AuthService {
     throw new RateLimitedError(outcome.resetSeconds);
   }
 
+  /** `counted`: the account's name, or the known device the attempt came from. */
   private async checkCredentials(
     usernameOrEmail: string,
     password: string,
     client: ClientInfo,
+    counted: BackoffSubject,
   ): Promise<User> {
     // During backoff this throws before the password is looked at: same answer either way.
-    const { startsBackoff } = await this.backoff.beginAttempt(usernameOrEmail);
+    const { startsBackoff } = await this.backoff.beginAttempt(counted);
     const user = await this.users.findByLoginWithPasswordHash(usernameOrEmail);
     const matches = user
       ? await this.passwords.verify(password, user.passwordHash)
@@ -128,7 +153,9 @@ export class AuthService {
       if (startsBackoff) await this.events.record({ type: 'login_backoff', userId, client });
       throw new InvalidCredentialsError();
     }
-    await this.backoff.succeeded(usernameOrEmail);
+    // A known device's success clears its own count only: forgetting the account's would hand
+    // whoever is spending it a fresh budget each time the owner signs in.
+    await this.backoff.succeeded(counted);
     if (!user.isActive) {
       await this.events.record({
         type: 'login_failed',
@@ -150,10 +177,19 @@ export class AuthService {
     return user;
   }
 
-  async login(user: User, client: ClientInfo): Promise<TokenPair> {
-    const { session, refreshToken } = await this.sessions.start(user.id, client);
+  /**
+   * Finishes a login whose credentials passed. A client that asks for a device (issue #20)
+   * gets its session on the device it presented, if known for this user, else on a new one,
+   * whose token the pair carries. One that does not ask gets the pair alone, as before.
+   */
+  async login(user: User, client: ClientInfo, deviceRequest?: DeviceRequest): Promise<TokenPair> {
+    const device = deviceRequest
+      ? await this.devices.keepOrIssue(user.id, deviceRequest.presented, client)
+      : undefined;
+    const { session, refreshToken } = await this.sessions.start(user.id, client, device?.id);
     await this.events.record({ type: 'login_succeeded', userId: user.id, client });
-    return this.tokenPair(user.id, session.id, refreshToken);
+    const pair = await this.tokenPair(user.id, session.id, refreshToken);
+    return device ? { ...pair, deviceToken: device.token } : pair;
   }
 
   async refresh(refreshToken: string, client: ClientInfo): Promise<TokenPair> {

@@ -17,6 +17,7 @@ import {
 import { securityEventsConfig } from '../security-events/security-events.config.js';
 import { authorizationConfig } from '../authorization/authorization.config.js';
 import { sessionsConfig } from '../sessions/sessions.config.js';
+import { devicesConfig } from '../devices/devices.config.js';
 import { tokensConfig } from '../tokens/tokens.config.js';
 import { appConfig, AppVariables, resolveWebConcurrency } from './app.config.js';
 import {
@@ -37,6 +38,7 @@ export const FEATURE_CONFIGS = [
   changeFeedConfig,
   tokensConfig,
   sessionsConfig,
+  devicesConfig,
   passwordsConfig,
   authConfig,
   loginBackoffConfig,

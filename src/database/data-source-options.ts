@@ -14,11 +14,13 @@ import { CountRoleChanges1796200000010 } from '../../migrations/1796200000010-Co
 import { AddSecurityEventAdministrator1796200000011 } from '../../migrations/1796200000011-AddSecurityEventAdministrator.js';
 import { AddUserBansAndListingIndexes1796200000012 } from '../../migrations/1796200000012-AddUserBansAndListingIndexes.js';
 import { AddImpersonatedSessions1796200000020 } from '../../migrations/1796200000020-AddImpersonatedSessions.js';
+import { AddKnownDevices1796400000000 } from '../../migrations/1796400000000-AddKnownDevices.js';
 import { AccountToken } from '../account-tokens/entities/account-token.entity.js';
 import { AuditEntry } from '../audit/entities/audit-entry.entity.js';
 import { Role } from '../authorization/entities/role.entity.js';
 import { RolePermission } from '../authorization/entities/role-permission.entity.js';
 import { UserRole } from '../authorization/entities/user-role.entity.js';
+import { KnownDevice } from '../devices/entities/known-device.entity.js';
 import { LoginFailure } from '../login-backoff/entities/login-failure.entity.js';
 import { SecurityEvent } from '../security-events/entities/security-event.entity.js';
 import { RefreshToken } from '../sessions/entities/refresh-token.entity.js';
@@ -37,6 +39,7 @@ export const ENTITIES = [
   RolePermission,
   UserRole,
   AuditEntry,
+  KnownDevice,
 ];
 
 /**
@@ -59,6 +62,7 @@ export const MIGRATIONS = [
   AddSecurityEventAdministrator1796200000011,
   AddUserBansAndListingIndexes1796200000012,
   AddImpersonatedSessions1796200000020,
+  AddKnownDevices1796400000000,
 ];
 
 export interface ConnectionSettings {

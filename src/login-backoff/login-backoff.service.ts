@@ -48,9 +48,21 @@ const SECONDS_BLOCKED = `
 SELECT ceil(extract(epoch FROM blocked_until - now()))::int AS seconds
 FROM login_failures WHERE login_key = $1`;
 
-/** Counted per account as the login lookup finds it: `Alice` and `alice ` are one account. */
-function loginKey(usernameOrEmail: string): string {
-  return createHash('sha256').update(loginLookupKey(usernameOrEmail)).digest('hex');
+/**
+ * Whose failures count: a login name (the account, from anywhere), or one known device of it
+ * (issue #20), whose wrong passwords count for that device alone.
+ */
+export type BackoffSubject = string | { deviceId: string };
+
+/**
+ * Counted per account as the login lookup finds it: `Alice` and `alice ` are one account. A
+ * device's key hashes a NUL, which no login name holds (validation refuses it), so the two
+ * can never share a row.
+ */
+function loginKey(subject: BackoffSubject): string {
+  const plain =
+    typeof subject === 'string' ? loginLookupKey(subject) : `device\0${subject.deviceId}`;
+  return createHash('sha256').update(plain).digest('hex');
 }
 
 // More attempts than this waiting on one name in one process are refused outright.
@@ -80,8 +92,8 @@ export class LoginBackoffService implements OnApplicationBootstrap, OnApplicatio
   }
 
   /** Runs `attempt` once the earlier attempts at this name in this process have finished. */
-  async serialise<T>(usernameOrEmail: string, attempt: () => Promise<T>): Promise<T> {
-    const key = loginKey(usernameOrEmail);
+  async serialise<T>(subject: BackoffSubject, attempt: () => Promise<T>): Promise<T> {
+    const key = loginKey(subject);
     const queue = this.queues.get(key) ?? { tail: Promise.resolve(), size: 0 };
     if (queue.size >= MAX_QUEUED_ATTEMPTS) throw new LoginBackoffError(1);
     const result = queue.tail.then(attempt);
@@ -104,16 +116,16 @@ export class LoginBackoffService implements OnApplicationBootstrap, OnApplicatio
    * @returns whether a failure of this attempt starts a backoff
    * @throws LoginBackoffError while the account is in backoff
    */
-  async beginAttempt(usernameOrEmail: string): Promise<{ startsBackoff: boolean }> {
-    const attempt = await this.tryBegin(usernameOrEmail);
+  async beginAttempt(subject: BackoffSubject): Promise<{ startsBackoff: boolean }> {
+    const attempt = await this.tryBegin(subject);
     if (!attempt.allowed) throw new LoginBackoffError(attempt.retryAfterSeconds);
     return attempt;
   }
 
-  private async tryBegin(usernameOrEmail: string): Promise<LoginAttempt> {
+  private async tryBegin(subject: BackoffSubject): Promise<LoginAttempt> {
     const { afterFailures, initialSeconds, maxSeconds } = this.settings;
     if (afterFailures === 0) return { allowed: true, startsBackoff: false };
-    const key = loginKey(usernameOrEmail);
+    const key = loginKey(subject);
     const counted = await this.failures.query<{ failures: number }[]>(BEGIN_ATTEMPT, [
       key,
       afterFailures,
@@ -128,9 +140,9 @@ export class LoginBackoffService implements OnApplicationBootstrap, OnApplicatio
     return { allowed: false, retryAfterSeconds: blocked.seconds };
   }
 
-  async succeeded(usernameOrEmail: string): Promise<void> {
+  async succeeded(subject: BackoffSubject): Promise<void> {
     if (this.settings.afterFailures === 0) return;
-    await this.failures.delete({ loginKey: loginKey(usernameOrEmail) });
+    await this.failures.delete({ loginKey: loginKey(subject) });
   }
 
   onApplicationBootstrap(): void {

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccountTokensModule } from '../account-tokens/account-tokens.module.js';
+import { DevicesModule } from '../devices/devices.module.js';
 import { SecurityEventsModule } from '../security-events/security-events.module.js';
 import { RefreshToken } from './entities/refresh-token.entity.js';
 import { Session } from './entities/session.entity.js';
@@ -12,6 +13,7 @@ import { SessionsService } from './sessions.service.js';
     TypeOrmModule.forFeature([Session, RefreshToken]),
     SecurityEventsModule,
     AccountTokensModule,
+    DevicesModule,
   ],
   controllers: [SessionsController],
   providers: [SessionsService],

@@ -21,6 +21,10 @@ import {
 import { AccountTokensService } from '../account-tokens/account-tokens.service.js';
 import { voidsMailLinks } from '../account-tokens/mail-link-voiding.js';
 import type { ClientInfo } from '../common/http/client-address.js';
+import { forgetsDevices } from '../devices/device-forgetting.js';
+import { DeviceNotFoundError } from '../devices/devices.errors.js';
+import { DevicesService } from '../devices/devices.service.js';
+import type { KnownDevice } from '../devices/entities/known-device.entity.js';
 import { SecurityEventsService } from '../security-events/security-events.service.js';
 import type { MaybePromise } from '../platform/maybe-promise.js';
 import { runPeriodically } from '../platform/periodic-task.js';
@@ -37,6 +41,11 @@ import { SessionNotFoundError } from './sessions.errors.js';
 export interface SessionClient {
   userAgent: string | null;
   ipAddress: string | null;
+}
+
+export interface DeviceWithSessions {
+  device: KnownDevice;
+  sessionIds: string[];
 }
 
 export interface IssuedSession {
@@ -92,6 +101,7 @@ export class SessionsService
     private readonly feed: ChangeFeedService,
     private readonly events: SecurityEventsService,
     private readonly mailLinks: AccountTokensService,
+    private readonly devices: DevicesService,
     config: ConfigService<Configuration, true>,
   ) {
     this.refreshTtlMs = config.get('sessions', { infer: true }).refreshTokenTtlSeconds * 1000;
@@ -112,9 +122,17 @@ export class SessionsService
     });
   }
 
-  start(userId: string, client: SessionClient): Promise<IssuedSession> {
+  /** `deviceId`: the known device the login finished on (issue #20). */
+  start(
+    userId: string,
+    client: SessionClient,
+    deviceId: string | null = null,
+  ): Promise<IssuedSession> {
     return this.dataSource.transaction((manager) =>
-      this.insert(manager, userId, client, (now) => ({ expiresAt: this.expiryFrom(now) })),
+      this.insert(manager, userId, client, (now) => ({
+        expiresAt: this.expiryFrom(now),
+        deviceId,
+      })),
     );
   }
 
@@ -213,6 +231,21 @@ export class SessionsService
     return sessions;
   }
 
+  /**
+   * The user's known devices (issue #20), each with the active sessions it started: listed
+   * with the sessions, since forgetting one ends those.
+   */
+  async listDevices(userId: string): Promise<DeviceWithSessions[]> {
+    const [devices, sessions] = await Promise.all([
+      this.devices.listForOwner(userId),
+      this.listActive(userId),
+    ]);
+    return devices.map((device) => ({
+      device,
+      sessionIds: sessions.filter(({ deviceId }) => deviceId === device.id).map(({ id }) => id),
+    }));
+  }
+
   /** Revocations since `since`, for the feed's seeding and polling. */
   async revokedSince(since: Date): Promise<Revocation[]> {
     const rows = await this.sessions.find({
@@ -235,6 +268,22 @@ export class SessionsService
       await this.voidMailLinks(manager, userId, reason);
     });
     await this.events.record({ type: 'session_revoked', userId, client });
+  }
+
+  /**
+   * Forgets one of the user's known devices and ends the sessions it started, as revoking
+   * each of them would (issue #20). Someone else's device is as unknown as a made-up one.
+   */
+  async revokeDevice(userId: string, deviceId: string, client: ClientInfo): Promise<void> {
+    await this.feed.transaction(async (manager, announce) => {
+      const reason = 'revoked_by_user';
+      // Sessions first: forgetting the device empties their link to it.
+      await this.markRevoked(manager, announce, { userId, deviceId }, reason);
+      const forgotten = await this.devices.forgetWithin(manager, userId, { only: deviceId });
+      if (forgotten.length === 0) throw new DeviceNotFoundError();
+      await this.voidMailLinks(manager, userId, reason);
+    });
+    await this.events.record({ type: 'device_revoked', userId, client });
   }
 
   /** Every session of the user, except `keepSessionId` (the one changing the password). */
@@ -262,6 +311,7 @@ export class SessionsService
     const criteria = keepSessionId ? { userId, id: Not(keepSessionId) } : { userId };
     const revoked = await this.markRevoked(manager, announce, criteria, reason);
     await this.voidMailLinks(manager, userId, reason);
+    await this.forgetDevices(manager, userId, reason, keepSessionId);
     return revoked.length;
   }
 
@@ -310,6 +360,7 @@ export class SessionsService
       revokedReason: null,
       impersonated: false,
       impersonatorId: null,
+      deviceId: null,
       ...fields(now),
     });
     await manager.insert(Session, session);
@@ -360,6 +411,20 @@ export class SessionsService
     reason: SessionRevocationReason,
   ): Promise<void> {
     if (voidsMailLinks(reason)) await this.mailLinks.voidFor(userId, reason, manager);
+  }
+
+  /** Per DEVICES_FORGOTTEN_BY; the device of the session kept (a password change) stays. */
+  private async forgetDevices(
+    manager: EntityManager,
+    userId: string,
+    reason: SessionRevocationReason,
+    keepSessionId?: string,
+  ): Promise<void> {
+    if (!forgetsDevices(reason)) return;
+    const kept = keepSessionId
+      ? await manager.findOne(Session, { select: { deviceId: true }, where: { id: keepSessionId } })
+      : null;
+    await this.devices.forgetWithin(manager, userId, { allBut: kept?.deviceId ?? null });
   }
 
   /** Revokes the live sessions matching `criteria`, and announces them with the transaction. */

@@ -18,6 +18,7 @@ import { MailService } from '../../src/mail/mail.service.js';
 import { spawn } from 'node:child_process';
 import { ensureBuilt } from '../faults/service-process.js';
 import { rawClient, trickle } from '../raw-http-client.js';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
 
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -1360,5 +1361,99 @@ describe('issue #19 review: an account cannot act on one that holds more than it
     );
     const granted = await put(plain.id, [readOnly]);
     expect(granted.status, JSON.stringify(granted.body)).toBe(200);
+  });
+});
+
+describe('issue #20: known devices cannot be turned against the account (ASVS V2.2.1)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({
+      TRUST_PROXY: '1',
+      RATE_LIMIT_LOGIN: '4/1m',
+      RATE_LIMIT_LOGIN_ACCOUNT: '3/1m',
+      LOGIN_BACKOFF_AFTER_FAILURES: '3',
+      LOGIN_BACKOFF_INITIAL_SECONDS: '300',
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  /** A fresh client address per call: per-address budgets stay out of the way unless wanted. */
+  const newAddress = () => `10.20.${randomInt(256)}.${randomInt(256)}`;
+  const login = (
+    name: string,
+    password: string,
+    deviceToken?: string,
+    address: string = newAddress(),
+  ) =>
+    t.http
+      .post('/auth/login')
+      .set('X-Forwarded-For', address)
+      .send({
+        username_or_email: name,
+        password,
+        ...(deviceToken ? { device_token: deviceToken } : { request_device_token: true }),
+      });
+  const deviceOf = async (user: { username: string; password: string }) => {
+    const response = await login(user.username, user.password);
+    expect(response.status).toBe(200);
+    return response.body as { access_token: string; device_token: string };
+  };
+  const comparable = ({ request_id: _id, ...rest }: Record<string, unknown>) => rest;
+
+  it('a stolen device token is no guessing oracle: its own failures hold it back, right password or not', async () => {
+    const owner = await signUp(t.http);
+    const { device_token: stolen } = await deviceOf(owner);
+    for (let n = 0; n < 3; n += 1) {
+      expect((await login(owner.username, `guess ${n}`, stolen)).status).toBe(401);
+    }
+    const right = await login(owner.username, owner.password, stolen);
+    const wrong = await login(owner.username, 'guess 4', stolen);
+    expect(right.status).toBe(429);
+    expect(right.body.type).toBe('https://whazz.audio/problems/login-backoff');
+    expect(comparable(right.body)).toEqual(comparable(wrong.body));
+  });
+
+  it('the per-address limit still holds back a known device', async () => {
+    const owner = await signUp(t.http);
+    const { device_token } = await deviceOf(owner);
+    const address = newAddress();
+    const statuses: number[] = [];
+    for (let n = 0; n < 5; n += 1) {
+      statuses.push((await login(owner.username, owner.password, device_token, address)).status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 429]);
+  });
+
+  it('another account’s device token lends no exemption and answers as no token does', async () => {
+    const [victim, attacker] = await Promise.all([signUp(t.http), signUp(t.http)]);
+    const { device_token: own } = await deviceOf(attacker);
+    for (let n = 0; n < 3; n += 1) await login(victim.username, `guess ${n}`);
+    const withNone = await login(victim.username, 'guess again');
+    const withOwn = await login(victim.username, 'guess again', own);
+    const withMadeUp = await login(
+      victim.username,
+      'guess again',
+      randomBytes(32).toString('base64url'),
+    );
+    for (const response of [withOwn, withMadeUp]) {
+      expect(response.status).toBe(withNone.status);
+      expect(comparable(response.body)).toEqual(comparable(withNone.body));
+    }
+    expect(withNone.status).toBe(429);
+  });
+
+  it('never shows a device token, or its hash, after the login that issued it', async () => {
+    const owner = await signUp(t.http);
+    const { access_token, device_token } = await deviceOf(owner);
+    const hash = createHash('sha256').update(device_token).digest('hex');
+    for (const path of ['/auth/devices', '/auth/sessions', '/auth/events', '/auth/me']) {
+      const response = await t.http.get(path).set('Authorization', `Bearer ${access_token}`);
+      expect(response.status, path).toBe(200);
+      expect(response.text, path).not.toContain(device_token);
+      expect(response.text, path).not.toContain(hash);
+    }
+    for (const line of t.logs) expect(line).not.toContain(device_token);
   });
 });

@@ -5,6 +5,7 @@ import { Strategy } from 'passport-local';
 import { clientOf } from '../../common/http/client-address.js';
 import type { User } from '../../users/entities/user.entity.js';
 import { AuthService } from '../auth.service.js';
+import type { LoginDto } from '../dto/login.dto.js';
 
 @Injectable()
 export class LocalStrategy extends PassportStrategy(Strategy, 'local') {
@@ -17,7 +18,9 @@ export class LocalStrategy extends PassportStrategy(Strategy, 'local') {
     });
   }
 
+  /** The body has passed LoginDto's validation (LocalAuthGuard), `device_token` included. */
   validate(request: FastifyRequest, usernameOrEmail: string, password: string): Promise<User> {
-    return this.auth.verifyCredentials(usernameOrEmail, password, clientOf(request));
+    const { device_token: deviceToken } = request.body as LoginDto;
+    return this.auth.verifyCredentials(usernameOrEmail, password, clientOf(request), deviceToken);
   }
 }

@@ -2,11 +2,12 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /**
  * Recent failed logins for one login name, existing account or not (so the answer never
- * tells which accounts exist). Keyed by a hash: people type passwords into the name field.
+ * tells which accounts exist), or for one known device (issue #20). Keyed by a hash: people
+ * type passwords into the name field.
  */
 @Entity({ name: 'login_failures' })
 export class LoginFailure {
-  /** SHA-256 (hex) of the folded username or email that was tried. */
+  /** SHA-256 (hex) of the folded username or email that was tried, or of the device. */
   @PrimaryColumn({
     name: 'login_key',
     type: 'char',

@@ -10,6 +10,8 @@ const SECRET_KEYS = new Set([
   'refresh_token',
   'access_token',
   'token',
+  'device_token',
+  'deviceToken',
 ]);
 export const REDACTED = '[redacted]';
 /** Deeper than anything we log on purpose; what lies below is dropped rather than walked. */

@@ -37,6 +37,9 @@ export const SECURITY_EVENT_TYPES = [
   'roles_changed',
   // An administrator opened a support session as the user; it is in their sessions list too.
   'impersonated_by_administrator',
+  // Known devices (issue #20): one forgotten by its owner, one remembered past the second factor.
+  'device_revoked',
+  'device_remembered',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 

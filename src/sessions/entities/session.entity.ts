@@ -7,6 +7,7 @@ import {
   ManyToOne,
   PrimaryColumn,
 } from 'typeorm';
+import { KnownDevice } from '../../devices/entities/known-device.entity.js';
 import { User } from '../../users/entities/user.entity.js';
 
 export const SESSION_REVOCATION_REASONS = [
@@ -30,6 +31,7 @@ export type SessionRevocationReason = (typeof SESSION_REVOCATION_REASONS)[number
 @Index('IDX_sessions_impersonator_id', ['impersonatorId'], {
   where: '"impersonator_id" IS NOT NULL',
 })
+@Index('IDX_sessions_device_id', ['deviceId'], { where: '"device_id" IS NOT NULL' })
 export class Session {
   @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'PK_sessions' })
   id: string;
@@ -74,6 +76,17 @@ export class Session {
   @ManyToOne(() => User, { onDelete: 'SET NULL' })
   @JoinColumn({ name: 'impersonator_id', foreignKeyConstraintName: 'FK_sessions_impersonator' })
   impersonator?: User | null;
+
+  /**
+   * The known device whose login started it (issue #20): revoking the device ends it. Null for
+   * sessions from before devices, impersonated ones, and once the device is forgotten.
+   */
+  @Column({ name: 'device_id', type: 'uuid', nullable: true })
+  deviceId: string | null;
+
+  @ManyToOne(() => KnownDevice, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'device_id', foreignKeyConstraintName: 'FK_sessions_device' })
+  device?: KnownDevice | null;
 
   @Column({ name: 'revoked_reason', type: 'varchar', length: 32, nullable: true })
   revokedReason: SessionRevocationReason | null;
