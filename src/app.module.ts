@@ -10,6 +10,7 @@ import { ChangeFeedModule } from './platform/change-feed/change-feed.module.js';
 import type { Configuration } from './config/configuration.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { OAuthModule } from './oauth/oauth.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { UsersModule } from './users/users.module.js';
@@ -39,6 +40,7 @@ export class AppModule {
         HealthModule,
         AuditModule,
         AdminUsersModule,
+        OAuthModule,
       ],
       controllers: [AppController],
     };

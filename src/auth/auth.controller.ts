@@ -23,12 +23,7 @@ import {
   RequestClient,
 } from '../common/request-context.decorators.js';
 
-const toResponse = (pair: TokenPair): TokenPairResponseDto => ({
-  access_token: pair.accessToken,
-  refresh_token: pair.refreshToken,
-  token_type: 'bearer',
-  expires_in: pair.expiresIn,
-});
+const toResponse = (pair: TokenPair): TokenPairResponseDto => TokenPairResponseDto.from(pair);
 
 @ApiTags('auth')
 @Controller('auth')

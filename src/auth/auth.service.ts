@@ -37,6 +37,9 @@ export interface NewAccount {
   password: string;
 }
 
+/** How the user proved who they are before `login`. */
+export type LoginMethod = { method: 'password' } | { method: 'provider'; provider: string };
+
 export interface TokenPair {
   accessToken: string;
   refreshToken: string;
@@ -150,9 +153,24 @@ export class AuthService {
     return user;
   }
 
-  async login(user: User, client: ClientInfo): Promise<TokenPair> {
+  /**
+   * Every sign-in ends here once the user proved who they are: a password (LocalAuthGuard) or
+   * a provider (issue #21). Two-factor login (issue #20) plugs in at this one place: an
+   * account with a second factor answers `mfa-required` here instead of a session.
+   */
+  async login(
+    user: User,
+    client: ClientInfo,
+    via: LoginMethod = { method: 'password' },
+  ): Promise<TokenPair> {
+    // The password path refused a disabled account already; a provider's path did not.
+    if (!user.isActive) throw new AccountDisabledError();
     const { session, refreshToken } = await this.sessions.start(user.id, client);
-    await this.events.record({ type: 'login_succeeded', userId: user.id, client });
+    await this.events.record(
+      via.method === 'password'
+        ? { type: 'login_succeeded', userId: user.id, client }
+        : { type: 'oauth_login', userId: user.id, reason: via.provider, client },
+    );
     return this.tokenPair(user.id, session.id, refreshToken);
   }
 

@@ -14,6 +14,10 @@ import { CountRoleChanges1796200000010 } from '../../migrations/1796200000010-Co
 import { AddSecurityEventAdministrator1796200000011 } from '../../migrations/1796200000011-AddSecurityEventAdministrator.js';
 import { AddUserBansAndListingIndexes1796200000012 } from '../../migrations/1796200000012-AddUserBansAndListingIndexes.js';
 import { AddImpersonatedSessions1796200000020 } from '../../migrations/1796200000020-AddImpersonatedSessions.js';
+import { Identity } from '../oauth/entities/identity.entity.js';
+import { OAuthLoginCode } from '../oauth/entities/oauth-login-code.entity.js';
+import { OAuthState } from '../oauth/entities/oauth-state.entity.js';
+import { AddIdentities1796500000000 } from '../../migrations/1796500000000-AddIdentities.js';
 import { AccountToken } from '../account-tokens/entities/account-token.entity.js';
 import { AuditEntry } from '../audit/entities/audit-entry.entity.js';
 import { Role } from '../authorization/entities/role.entity.js';
@@ -37,6 +41,9 @@ export const ENTITIES = [
   RolePermission,
   UserRole,
   AuditEntry,
+  Identity,
+  OAuthState,
+  OAuthLoginCode,
 ];
 
 /**
@@ -59,6 +66,7 @@ export const MIGRATIONS = [
   AddSecurityEventAdministrator1796200000011,
   AddUserBansAndListingIndexes1796200000012,
   AddImpersonatedSessions1796200000020,
+  AddIdentities1796500000000,
 ];
 
 export interface ConnectionSettings {

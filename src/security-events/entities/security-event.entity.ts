@@ -37,6 +37,10 @@ export const SECURITY_EVENT_TYPES = [
   'roles_changed',
   // An administrator opened a support session as the user; it is in their sessions list too.
   'impersonated_by_administrator',
+  // Social login (issue #21): `reason` names the provider.
+  'oauth_login',
+  'identity_linked',
+  'identity_unlinked',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 
