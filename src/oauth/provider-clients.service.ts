@@ -104,7 +104,7 @@ export class ProviderClientsService {
       if (provider.kind === 'github') {
         return await this.gitHubProfile(provider, client, tokens.access_token);
       }
-      return this.oidcProfile(provider, tokens.claims());
+      return await this.oidcProfile(provider, client, tokens.access_token, tokens.claims());
     } catch (error) {
       if (error instanceof ProviderResponseError) throw error;
       // openid-client's errors say which check failed; never which code or token it held.
@@ -113,15 +113,26 @@ export class ProviderClientsService {
     }
   }
 
-  private oidcProfile(
+  /**
+   * Who signed in is the validated id_token's `sub`. Its address and names come from the
+   * id_token when it carries them (Google), else from the UserInfo endpoint, whose answer
+   * openid-client refuses unless it is about that same `sub`.
+   */
+  private async oidcProfile(
     provider: ProviderSettings,
-    claims: oidc.IDToken | undefined,
-  ): ProviderProfile {
-    if (!claims) throw new ProviderResponseError('no id_token');
+    client: oidc.Configuration,
+    accessToken: string,
+    idToken: oidc.IDToken | undefined,
+  ): Promise<ProviderProfile> {
+    if (!idToken) throw new ProviderResponseError('no id_token');
+    let claims: Record<string, unknown> = idToken;
+    if (idToken.email === undefined && client.serverMetadata().userinfo_endpoint) {
+      claims = { ...(await oidc.fetchUserInfo(client, accessToken, idToken.sub)), ...idToken };
+    }
     const text = (value: unknown) => (typeof value === 'string' && value ? value : null);
     return {
       provider: provider.name,
-      subject: claims.sub,
+      subject: idToken.sub,
       email: text(claims.email),
       // Only a boolean true counts: a provider that says nothing has verified nothing.
       emailVerified: claims.email_verified === true,
