@@ -57,7 +57,7 @@ describe('social login with GitHub', () => {
       t.http,
       SERVICE,
       APP,
-      `${SERVICE}/auth/oauth/github/authorize?${query}`,
+      `${SERVICE}/auth/oauth/github/authorize?${query.toString()}`,
     );
     return t.http.post('/auth/oauth/token').send({ code: back.searchParams.get('code') });
   }

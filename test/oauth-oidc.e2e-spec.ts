@@ -60,7 +60,12 @@ describe('social login with OpenID Connect', () => {
   async function signInAtProvider(who: TestAccount, appUri = APP, appState = 'app-state-1') {
     op.signInAs(who);
     const query = new URLSearchParams({ redirect_uri: appUri, state: appState });
-    return followToApp(t.http, SERVICE, appUri, `${SERVICE}/auth/oauth/acme/authorize?${query}`);
+    return followToApp(
+      t.http,
+      SERVICE,
+      appUri,
+      `${SERVICE}/auth/oauth/acme/authorize?${query.toString()}`,
+    );
   }
 
   async function signInWithProvider(who: TestAccount) {

@@ -21,7 +21,9 @@ export class IdentitiesController {
   @Get()
   @BearerAuth()
   async list(@CurrentPrincipal() principal: Principal): Promise<IdentityResponseDto[]> {
-    return (await this.identities.listForUser(principal.userId)).map(IdentityResponseDto.from);
+    return (await this.identities.listForUser(principal.userId)).map((identity) =>
+      IdentityResponseDto.from(identity),
+    );
   }
 
   /** Unlinks a provider; refused (409) when the account would be left no way to sign in. */

@@ -157,7 +157,7 @@ export class OAuthService {
 /** The app's URL as configured, with the answer and its own `state` added to the query. */
 function appUrl(started: OAuthState, answer: AppAnswer): URL {
   const url = new URL(started.redirectUri);
-  for (const [name, value] of Object.entries(answer)) url.searchParams.set(name, value as string);
+  for (const [name, value] of Object.entries(answer)) url.searchParams.set(name, value);
   if (started.appState !== null) url.searchParams.set('state', started.appState);
   return url;
 }

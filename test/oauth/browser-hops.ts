@@ -21,7 +21,7 @@ export async function followToApp(
       if (response.status !== 302) {
         throw new Error(`service answered ${response.status}: ${response.text}`);
       }
-      location = response.headers.location as string;
+      location = response.headers.location;
     } else {
       const response = await fetch(url, {
         redirect: 'manual',
@@ -36,6 +36,7 @@ export async function followToApp(
       if (!location)
         throw new Error(`${url} answered ${response.status}: ${await response.text()}`);
     }
+    if (!location) throw new Error(`${url} sent no Location`);
     url = new URL(location, url).href;
   }
   throw new Error('too many redirects');

@@ -61,7 +61,8 @@ export async function startForgingOidcServer(): Promise<ForgingOidcServer> {
       }
       if (path === '/jwks') return json({ keys: [publicJwk] });
       if (path === '/token') {
-        for await (const _ of request);
+        request.resume();
+        await new Promise((resolve) => request.on('end', resolve));
         const claims = next.claims ?? {};
         const idToken = next.unsigned
           ? `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`
