@@ -18,6 +18,10 @@ const PUBLIC_ROUTES = [
   'POST /auth/verify-email/request',
   'POST /auth/forgot-password',
   'POST /auth/reset-password',
+  // Issue #21: social login.
+  'GET /auth/oauth/{provider}/authorize',
+  'GET /auth/oauth/{provider}/callback',
+  'POST /auth/oauth/token',
 ];
 const BEARER_ROUTES = [
   'GET /auth/me',
@@ -50,6 +54,10 @@ const BEARER_ROUTES = [
   'POST /admin/users/{id}/sessions/revoke-all',
   'POST /admin/users/{id}/password-reset',
   'GET /admin/audit',
+  // Issue #21: linking providers to the signed-in account.
+  'POST /auth/oauth/{provider}/link',
+  'GET /auth/identities',
+  'DELETE /auth/identities/{id}',
 ];
 
 describe('service endpoints, documentation and HTTP hygiene', () => {

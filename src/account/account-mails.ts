@@ -24,8 +24,13 @@ interface Action {
 const NOT_YOU =
   'If this was not you, change your password now and contact support: someone may know it.';
 
-/** One plain-text and one HTML body from the same paragraphs, so the two never disagree. */
-function compose(to: string, subject: string, paragraphs: string[], action?: Action): MailMessage {
+/** One plain-text and one HTML body from the same paragraphs, so the two never disagree (also for the mails of social login). */
+export function compose(
+  to: string,
+  subject: string,
+  paragraphs: string[],
+  action?: Action,
+): MailMessage {
   const textParts = action
     ? [paragraphs[0]!, `${action.label}: ${action.url}`, ...paragraphs.slice(1)]
     : paragraphs;

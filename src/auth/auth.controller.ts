@@ -24,12 +24,7 @@ import {
   RequestClient,
 } from '../common/request-context.decorators.js';
 
-const toResponse = (pair: TokenPair): TokenPairResponseDto => ({
-  access_token: pair.accessToken,
-  refresh_token: pair.refreshToken,
-  token_type: 'bearer',
-  expires_in: pair.expiresIn,
-});
+const toResponse = (pair: TokenPair): TokenPairResponseDto => TokenPairResponseDto.from(pair);
 
 /** A device token for the login: the one presented, or a new one if asked (issue #20). */
 const deviceRequest = (dto: LoginDto): DeviceRequest | undefined =>

@@ -39,5 +39,7 @@ import { LocalStrategy } from './strategies/local.strategy.js';
     JwtStrategy,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
   ],
+  // Social login (issue #21) ends its sign-ins through the same `login` as the password.
+  exports: [AuthService],
 })
 export class AuthModule {}

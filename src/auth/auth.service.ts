@@ -41,6 +41,9 @@ export interface NewAccount {
   password: string;
 }
 
+/** How the user proved who they are before `login`. */
+export type LoginMethod = { method: 'password' } | { method: 'provider'; provider: string };
+
 export interface TokenPair {
   accessToken: string;
   refreshToken: string;
@@ -178,16 +181,31 @@ export class AuthService {
   }
 
   /**
-   * Finishes a login whose credentials passed. A client that asks for a device (issue #20)
-   * gets its session on the device it presented, if known for this user, else on a new one,
-   * whose token the pair carries. One that does not ask gets the pair alone, as before.
+   * Every sign-in ends here once the user proved who they are: a password (LocalAuthGuard) or
+   * a provider (issue #21). Two-factor login (issue #20) plugs in at this one place: an
+   * account with a second factor answers `mfa-required` here instead of a session.
+   *
+   * A client that asks for a device (issue #20) gets its session on the device it presented,
+   * if known for this user, else on a new one, whose token the pair carries. One that does not
+   * ask gets the pair alone, as before.
    */
-  async login(user: User, client: ClientInfo, deviceRequest?: DeviceRequest): Promise<TokenPair> {
+  async login(
+    user: User,
+    client: ClientInfo,
+    via: LoginMethod = { method: 'password' },
+    deviceRequest?: DeviceRequest,
+  ): Promise<TokenPair> {
+    // The password path refused a disabled account already; a provider's path did not.
+    if (!user.isActive) throw new AccountDisabledError();
     const device = deviceRequest
       ? await this.devices.keepOrIssue(user.id, deviceRequest.presented, client)
       : undefined;
     const { session, refreshToken } = await this.sessions.start(user.id, client, device?.id);
-    await this.events.record({ type: 'login_succeeded', userId: user.id, client });
+    await this.events.record(
+      via.method === 'password'
+        ? { type: 'login_succeeded', userId: user.id, client }
+        : { type: 'oauth_login', userId: user.id, reason: via.provider, client },
+    );
     const pair = await this.tokenPair(user.id, session.id, refreshToken);
     return device ? { ...pair, deviceToken: device.token } : pair;
   }

@@ -6,6 +6,7 @@ import { authConfig } from '../auth/auth.config.js';
 import { databaseConfig } from '../database/database.config.js';
 import { loginBackoffConfig } from '../login-backoff/login-backoff.config.js';
 import { mailConfig } from '../mail/mail.config.js';
+import { oauthConfig } from '../oauth/oauth.config.js';
 import { passwordsConfig } from '../passwords/passwords.config.js';
 import { changeFeedConfig } from '../platform/change-feed/change-feed.config.js';
 import { redisConfig } from '../platform/redis/redis.config.js';
@@ -48,6 +49,7 @@ export const FEATURE_CONFIGS = [
   authorizationConfig,
   auditConfig,
   impersonationConfig,
+  oauthConfig,
 ] as const;
 
 type Feature = (typeof FEATURE_CONFIGS)[number];
@@ -100,6 +102,7 @@ export function buildConfiguration(source: Record<string, unknown>): Configurati
     environment: app.NODE_ENV,
     webConcurrency: resolveWebConcurrency(app.WEB_CONCURRENCY),
     problems,
+    source,
   };
   const configuration: Record<string, unknown> = {};
   for (const feature of FEATURE_CONFIGS as readonly FeatureConfig[]) {

@@ -18,6 +18,11 @@ export interface SettingsContext {
   webConcurrency: number;
   /** Add a sentence per problem; start-up reports them all at once and refuses to serve. */
   problems: string[];
+  /**
+   * The whole environment, for variables named by another one (`OAUTH_<NAME>_ISSUER` for each
+   * name in `OAUTH_PROVIDERS`, issue #21). Every fixed name is declared in the class instead.
+   */
+  source: Readonly<Record<string, unknown>>;
 }
 
 /** Whose requests a rate limit counts. */

@@ -1,5 +1,5 @@
 import { IsString, IsUrl, MinLength } from 'class-validator';
-import { canonicalIpAddress } from '../common/http/ip-address.js';
+import { isLocalHost } from '../common/http/local-host.js';
 import { defineFeatureConfig, OptionalText } from '../config/feature-config.js';
 
 export class MailVariables {
@@ -19,17 +19,6 @@ export class MailVariables {
   @IsString()
   @MinLength(1)
   MAIL_OUTBOX_DIR = '.data/outbox';
-}
-
-/** A name or address that reaches only the machine it is used on. */
-function isLocalHost(hostname: string): boolean {
-  const name = hostname
-    .toLowerCase()
-    .replace(/^\[(.*)\]$/, '$1')
-    .replace(/\.$/, '');
-  if (name === 'localhost' || name.endsWith('.localhost')) return true;
-  const address = canonicalIpAddress(name);
-  return address !== undefined && /^(127\.|0\.0\.0\.0$|::1?$)/.test(address);
 }
 
 /**

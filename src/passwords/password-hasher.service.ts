@@ -51,8 +51,11 @@ export class PasswordHasherService implements OnModuleInit, OnModuleDestroy {
   /**
    * Hashes from the FastAPI service (`$2a$`/`$2b$`) verify as they are. That service hashed
    * the password as typed, not NFKC; where the two differ, the typed form is tried second.
+   * An account with no password (opened through a provider, issue #21) fails as a wrong
+   * password does, in the same time.
    */
-  async verify(password: string, hash: string): Promise<boolean> {
+  async verify(password: string, hash: string | null): Promise<boolean> {
+    if (hash === null) return this.verifyAgainstDummy(password);
     for (const candidate of candidateForms(password)) {
       if (await this.hashing(this.pool.compare(candidate, hash))) return true;
     }

@@ -32,7 +32,10 @@ import {
 export interface NewUser {
   email: string;
   username: string;
-  passwordHash: string;
+  /** Null for an account opened through a provider (issue #21): no password until reset. */
+  passwordHash: string | null;
+  /** True only when the address was proven: a provider that verified it (issue #21). */
+  emailVerified?: boolean;
 }
 
 /** What an administrator may change (issue #19); absent fields stay as they are. */
@@ -124,6 +127,7 @@ export class UsersService implements OnModuleInit, OnApplicationBootstrap, OnApp
       usernameNormalized: loginLookupKey(newUser.username),
       usernameSkeleton: usernameSkeleton(newUser.username),
       passwordHash: newUser.passwordHash,
+      emailVerified: newUser.emailVerified ?? false,
     });
     try {
       await manager.insert(User, user);
@@ -150,6 +154,29 @@ export class UsersService implements OnModuleInit, OnApplicationBootstrap, OnApp
       .addSelect('user.passwordHash')
       .where('user.id = :id', { id })
       .getOne();
+  }
+
+  /** Neither the name nor one that looks like it (its skeleton) belongs to an account. */
+  async isUsernameFree(username: string): Promise<boolean> {
+    const taken = await this.users.existsBy([
+      { usernameNormalized: loginLookupKey(username) },
+      { usernameSkeleton: usernameSkeleton(username) },
+    ]);
+    return !taken;
+  }
+
+  /**
+   * Whether the account has a password, its row locked until `manager`'s transaction ends:
+   * a change that must leave the user a way to sign in (issue #21) decides on this alone.
+   */
+  async lockAndCheckPassword(manager: EntityManager, id: string): Promise<boolean> {
+    const user = await manager
+      .createQueryBuilder(User, 'user')
+      .addSelect('user.passwordHash')
+      .where('user.id = :id', { id })
+      .setLock('pessimistic_write')
+      .getOne();
+    return Boolean(user?.passwordHash);
   }
 
   async isEmailTaken(email: string): Promise<boolean> {

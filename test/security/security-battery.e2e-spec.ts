@@ -1455,5 +1455,195 @@ describe('issue #20: known devices cannot be turned against the account (ASVS V2
       expect(response.text, path).not.toContain(hash);
     }
     for (const line of t.logs) expect(line).not.toContain(device_token);
+// Social login (issue #21): the attacks of the issue's proof list, each refused. The imports
+// sit here so that this block only appends to the file.
+import { startForgingOidcServer, type ForgingOidcServer } from '../oauth/forging-oidc-server.js';
+
+describe('security battery: social login (issue #21)', () => {
+  const SERVICE = 'http://auth.localhost';
+  const APP = 'https://app.example/oauth/done';
+  const invalidState = 'https://whazz.audio/problems/invalid-oauth-state';
+  const invalidCode = 'https://whazz.audio/problems/invalid-login-code';
+  let t: TestApp;
+  let forger: ForgingOidcServer;
+
+  beforeAll(async () => {
+    forger = await startForgingOidcServer();
+    const provider = (name: string) => ({
+      [`OAUTH_${name}_ISSUER`]: forger.issuer,
+      [`OAUTH_${name}_CLIENT_ID`]: forger.clientId,
+      [`OAUTH_${name}_CLIENT_SECRET`]: forger.clientSecret,
+    });
+    t = await createTestApp({
+      OAUTH_PROVIDERS: 'forge,twin',
+      ...provider('FORGE'),
+      ...provider('TWIN'),
+      OAUTH_REDIRECT_URIS: APP,
+      OAUTH_CALLBACK_BASE_URL: SERVICE,
+    });
+  });
+  afterAll(async () => {
+    // Nothing of the exchange reaches a log line: not the client secret, not a code.
+    for (const line of t.logs) expect(line).not.toContain(forger.clientSecret);
+    await t?.close();
+    await forger?.close();
+  });
+
+  /** A sign-in started at the service: the state and nonce it sent to the provider. */
+  async function started(provider = 'forge') {
+    const response = await t.http
+      .get(`/auth/oauth/${provider}/authorize`)
+      .query({ redirect_uri: APP });
+    expect(response.status).toBe(302);
+    const params = new URL(response.headers.location as string).searchParams;
+    return { state: params.get('state')!, nonce: params.get('nonce')! };
+  }
+
+  const callback = (query: Record<string, string>, provider = 'forge') =>
+    t.http.get(`/auth/oauth/${provider}/callback`).query({ code: 'provider-code', ...query });
+
+  /** Where the service sent the browser back, as the app's query parameters. */
+  const appAnswer = (response: Response) => {
+    expect(response.status).toBe(302);
+    const location = new URL(response.headers.location as string);
+    expect(location.origin + location.pathname).toBe(APP);
+    return Object.fromEntries(location.searchParams);
+  };
+
+  async function loginCode(): Promise<string> {
+    const { state, nonce } = await started();
+    forger.forge({ claims: forger.honestClaims(nonce) });
+    return appAnswer(await callback({ state })).code!;
+  }
+
+  it('completes with an honest id_token (the control for the forgeries below)', async () => {
+    const code = await loginCode();
+    expect(code).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect((await t.http.post('/auth/oauth/token').send({ code })).status).toBe(200);
+  });
+
+  it('refuses a callback with no state, an unknown state, or one from another provider', async () => {
+    const { state } = await started('twin');
+    for (const response of [
+      await callback({}),
+      await callback({ state: 'made-up-state-value' }),
+      await callback({ state }, 'forge'),
+    ]) {
+      expect(response.status).toBe(400);
+      expect(response.body.type).toBe(invalidState);
+      expect(response.headers.location).toBeUndefined();
+    }
+  });
+
+  it('refuses a replayed state and an expired one', async () => {
+    const { state, nonce } = await started();
+    forger.forge({ claims: forger.honestClaims(nonce) });
+    expect(appAnswer(await callback({ state })).code).toBeDefined();
+    const replayed = await callback({ state });
+    expect(replayed.status).toBe(400);
+    expect(replayed.body.type).toBe(invalidState);
+
+    const late = await started();
+    await t.dataSource.query(
+      `UPDATE oauth_states SET expires_at = now() - interval '1 second'
+       WHERE state_hash = encode(sha256($1::bytea), 'hex')`,
+      [late.state],
+    );
+    forger.forge({ claims: forger.honestClaims(late.nonce) });
+    expect((await callback({ state: late.state })).status).toBe(400);
+  });
+
+  it('refuses a replayed login code and an expired one', async () => {
+    const code = await loginCode();
+    expect((await t.http.post('/auth/oauth/token').send({ code })).status).toBe(200);
+    const replayed = await t.http.post('/auth/oauth/token').send({ code });
+    expect(replayed.status).toBe(400);
+    expect(replayed.body.type).toBe(invalidCode);
+
+    const late = await loginCode();
+    await t.dataSource.query(
+      `UPDATE oauth_login_codes SET expires_at = now() - interval '1 second'
+       WHERE code_hash = encode(sha256($1::bytea), 'hex')`,
+      [late],
+    );
+    const expired = await t.http.post('/auth/oauth/token').send({ code: late });
+    expect(expired.status).toBe(400);
+    expect(expired.body.type).toBe(invalidCode);
+  });
+
+  it.each([
+    ['a wrong aud', (claims: Record<string, unknown>) => ({ ...claims, aud: 'another-client' })],
+    [
+      'a wrong iss',
+      (claims: Record<string, unknown>) => ({ ...claims, iss: 'https://evil.example' }),
+    ],
+    ['a wrong nonce', (claims: Record<string, unknown>) => ({ ...claims, nonce: 'not-the-nonce' })],
+    [
+      'an expired one',
+      (claims: Record<string, unknown>) => ({
+        ...claims,
+        iat: Math.floor(Date.now() / 1000) - 7200,
+        exp: Math.floor(Date.now() / 1000) - 3600,
+      }),
+    ],
+  ])('refuses an id_token with %s and tells the app, with no code', async (_, tamper) => {
+    const { state, nonce } = await started();
+    forger.forge({ claims: tamper(forger.honestClaims(nonce)) });
+    expect(appAnswer(await callback({ state }))).toEqual({ error: 'invalid_provider_response' });
+  });
+
+  it('refuses an id_token signed by a key not in the JWKS, and an unsigned one (alg: none)', async () => {
+    for (const forgery of [{ foreignKey: true }, { unsigned: true }]) {
+      const { state, nonce } = await started();
+      forger.forge({ ...forgery, claims: forger.honestClaims(nonce) });
+      expect(appAnswer(await callback({ state }))).toEqual({ error: 'invalid_provider_response' });
+    }
+  });
+
+  it('returns a provider error to the app, naming only whether the user refused', async () => {
+    const denied = await started();
+    expect(appAnswer(await callback({ state: denied.state, error: 'access_denied' }))).toEqual({
+      error: 'access_denied',
+    });
+    const other = await started();
+    const answer = appAnswer(
+      await callback({ state: other.state, error: 'server_error', error_description: '<script>' }),
+    );
+    expect(answer).toEqual({ error: 'provider_error' });
+  });
+
+  it('refuses a redirect URI that differs by a trailing slash, a case or anything else (400)', async () => {
+    for (const uri of [
+      `${APP}/`,
+      APP.toUpperCase(),
+      'https://APP.example/oauth/done',
+      `${APP}?x=1`,
+      'https://evil.example/',
+    ]) {
+      const response = await t.http.get('/auth/oauth/forge/authorize').query({ redirect_uri: uri });
+      expect(response.status, uri).toBe(400);
+      expect(response.body.type).toBe('https://whazz.audio/problems/redirect-uri-not-allowed');
+      expect(response.headers.location).toBeUndefined();
+    }
+  });
+
+  it('refuses to take over an account whose owner never verified its email', async () => {
+    const victim = await signUp(t.http);
+    const { state, nonce } = await started();
+    forger.forge({ claims: { ...forger.honestClaims(nonce), email: victim.email } });
+    const { code } = appAnswer(await callback({ state }));
+    const response = await t.http.post('/auth/oauth/token').send({ code });
+    expect(response.status).toBe(409);
+    expect(response.body.type).toBe('https://whazz.audio/problems/identity-link-required');
+    expect(response.body.access_token).toBeUndefined();
+  });
+
+  it('refuses to unlink the last way to sign in (409)', async () => {
+    const tokens = await t.http.post('/auth/oauth/token').send({ code: await loginCode() });
+    const bearer = { Authorization: `Bearer ${tokens.body.access_token}` };
+    const [identity] = (await t.http.get('/auth/identities').set(bearer)).body as { id: string }[];
+    const response = await t.http.delete(`/auth/identities/${identity!.id}`).set(bearer);
+    expect(response.status).toBe(409);
+    expect(response.body.type).toBe('https://whazz.audio/problems/last-sign-in-method');
   });
 });

@@ -1,7 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Matches } from 'class-validator';
-
-const ALPHABET = /^[A-Za-z0-9_.-]{3,32}$/;
+import {
+  USERNAME_ALPHABET as ALPHABET,
+  USERNAME_LETTER_OR_DIGIT,
+} from '../../users/username-rules.js';
 
 /**
  * A username as signup takes it, for the DTOs that set one besides SignupDto (issue #19): 3 to
@@ -15,7 +17,7 @@ export function AccountUsername({ optional = false } = {}): PropertyDecorator {
   const decorators = [
     IsString(),
     // Punctuation alone (`...`, `_-_`) names no one and looks like every other such name.
-    Matches(/[A-Za-z0-9]/, { message: 'must contain a letter or a digit' }),
+    Matches(USERNAME_LETTER_OR_DIGIT, { message: 'must contain a letter or a digit' }),
     Matches(ALPHABET, { message: 'must be 3 to 32 characters of A-Z, a-z, 0-9, _ . -' }),
     // Written out: the Swagger plugin sees only the decorators a DTO names itself.
     ApiProperty({ type: String, pattern: ALPHABET.source, required: !optional }),

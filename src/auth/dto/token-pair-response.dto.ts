@@ -1,3 +1,5 @@
+import type { TokenPair } from '../auth.service.js';
+
 /** What a login or a refresh returns. */
 export class TokenPairResponseDto {
   /** A JWT to send as `Authorization: Bearer <access_token>`. */
@@ -11,4 +13,13 @@ export class TokenPairResponseDto {
 
   /** Seconds until the access token expires. @example 900 */
   expires_in: number;
+
+  static from(pair: TokenPair): TokenPairResponseDto {
+    return {
+      access_token: pair.accessToken,
+      refresh_token: pair.refreshToken,
+      token_type: 'bearer',
+      expires_in: pair.expiresIn,
+    };
+  }
 }

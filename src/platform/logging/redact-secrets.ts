@@ -12,6 +12,10 @@ const SECRET_KEYS = new Set([
   'token',
   'device_token',
   'deviceToken',
+  // Social login (issue #21): what the providers and the app exchange.
+  'client_secret',
+  'id_token',
+  'code_verifier',
 ]);
 export const REDACTED = '[redacted]';
 /** Deeper than anything we log on purpose; what lies below is dropped rather than walked. */

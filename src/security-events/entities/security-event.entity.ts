@@ -40,6 +40,10 @@ export const SECURITY_EVENT_TYPES = [
   // Known devices (issue #20): one forgotten by its owner, one remembered past the second factor.
   'device_revoked',
   'device_remembered',
+  // Social login (issue #21): `reason` names the provider.
+  'oauth_login',
+  'identity_linked',
+  'identity_unlinked',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 

@@ -40,9 +40,12 @@ export class User {
   @Column({ name: 'username_skeleton', type: 'varchar', length: 64, nullable: true })
   usernameSkeleton: string | null;
 
-  /** bcrypt hash (`$2a$`/`$2b$`); never selected unless asked for. */
-  @Column({ name: 'password_hash', type: 'varchar', length: 255, select: false })
-  passwordHash: string;
+  /**
+   * bcrypt hash (`$2a$`/`$2b$`); never selected unless asked for. Null for an account opened
+   * through a provider (issue #21) until the reset flow sets one.
+   */
+  @Column({ name: 'password_hash', type: 'varchar', length: 255, select: false, nullable: true })
+  passwordHash: string | null;
 
   @Column({ name: 'is_active', type: 'boolean', default: true })
   isActive: boolean;

@@ -1,0 +1,127 @@
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Redirect,
+  Req,
+} from '@nestjs/common';
+import { ApiFoundResponse, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { TokenPairResponseDto } from '../auth/dto/token-pair-response.dto.js';
+import { ApiProblemResponses, BearerAuth } from '../common/api-problem-responses.decorator.js';
+import type { ClientInfo } from '../common/http/client-address.js';
+import { Public } from '../common/public.decorator.js';
+import { CurrentPrincipal, RequestClient } from '../common/request-context.decorators.js';
+import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
+import type { Principal } from '../tokens/access-token.js';
+import {
+  AuthorizeQueryDto,
+  LinkProviderDto,
+  LinkProviderResponseDto,
+  OAuthTokenDto,
+} from './dto/oauth.dto.js';
+import { OAuthService } from './oauth.service.js';
+
+interface RedirectTo {
+  url: string;
+}
+
+/** The raw query string, as the provider sent it: openid-client checks it whole. */
+const queryOf = (request: FastifyRequest) => request.url.split('?')[1] ?? '';
+
+@ApiTags('social login')
+@Controller('auth/oauth')
+export class OAuthController {
+  constructor(private readonly oauth: OAuthService) {}
+
+  /**
+   * Starts a sign-in with the provider: answers a redirect to it (with `state`, PKCE S256 and,
+   * for OpenID Connect, `nonce`). The sign-in returns to `redirect_uri` within 10 minutes.
+   */
+  @Public()
+  @RateLimit('oauth-authorize')
+  @Get(':provider/authorize')
+  @Redirect()
+  @Header('Cache-Control', 'no-store')
+  @ApiFoundResponse({ description: 'To the provider; `Location` holds its authorization URL' })
+  @ApiProblemResponses(404)
+  async authorize(
+    @Param('provider') provider: string,
+    @Query() query: AuthorizeQueryDto,
+  ): Promise<RedirectTo> {
+    const url = await this.oauth.startSignIn(provider, {
+      redirectUri: query.redirect_uri,
+      appState: query.state,
+    });
+    return { url: url.href };
+  }
+
+  /**
+   * Where the provider returns. Answers a redirect to the app's `redirect_uri` with a
+   * one-time `code` (or `linked=<provider>` after linking), or with `error=`
+   * (`access_denied`, `provider_error`, `invalid_provider_response`, `identity_in_use`,
+   * `account_unavailable`); the app's `state` comes back too. Never a token in a URL.
+   */
+  @Public()
+  @RateLimit('oauth-authorize')
+  @Get(':provider/callback')
+  @Redirect()
+  @Header('Cache-Control', 'no-store')
+  @ApiQuery({ name: 'state', required: false, type: String })
+  @ApiQuery({ name: 'code', required: false, type: String })
+  @ApiQuery({ name: 'error', required: false, type: String })
+  @ApiFoundResponse({ description: 'To the app; `Location` holds `redirect_uri` and the answer' })
+  @ApiProblemResponses(404)
+  async callback(
+    @Param('provider') provider: string,
+    @Req() request: FastifyRequest,
+    @RequestClient() client: ClientInfo,
+  ): Promise<RedirectTo> {
+    return { url: (await this.oauth.finishAtProvider(provider, queryOf(request), client)).href };
+  }
+
+  /**
+   * Exchanges the one-time code from the redirect for a token pair. A provider account not
+   * yet known whose email belongs to an account is linked only when both sides verified
+   * that address (else `409 identity-link-required`); one matching no account opens one.
+   */
+  @Public()
+  @RateLimit('oauth-token')
+  @Post('token')
+  @HttpCode(200)
+  @ApiProblemResponses(403, 409)
+  async token(
+    @Body() dto: OAuthTokenDto,
+    @RequestClient() client: ClientInfo,
+  ): Promise<TokenPairResponseDto> {
+    return TokenPairResponseDto.from(await this.oauth.exchangeLoginCode(dto.code, client));
+  }
+
+  /**
+   * Starts linking the provider to the signed-in account: open `authorization_url` in the
+   * browser (a redirect could not carry the bearer token). The provider returns to
+   * `redirect_uri` with `linked=<provider>`, or `error=identity_in_use` when that provider
+   * account already signs in another account.
+   */
+  @Post(':provider/link')
+  @HttpCode(200)
+  @BearerAuth()
+  @ApiOkResponse({ type: LinkProviderResponseDto })
+  @ApiProblemResponses(404)
+  async link(
+    @CurrentPrincipal() principal: Principal,
+    @Param('provider') provider: string,
+    @Body() dto: LinkProviderDto,
+  ): Promise<LinkProviderResponseDto> {
+    const url = await this.oauth.startLink(principal, provider, {
+      redirectUri: dto.redirect_uri,
+      appState: dto.state,
+    });
+    return { authorization_url: url.href };
+  }
+}

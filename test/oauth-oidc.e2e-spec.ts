@@ -1,0 +1,319 @@
+/**
+ * Social login with an OpenID Connect provider (issue #21), end to end against a real one
+ * (`oidc-provider`) on loopback: only its issuer URL and the client's credentials differ from
+ * production. Linking rules, the identities routes and their events.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from './create-test-app.js';
+import { logIn, signUp, signUpAndLogIn } from './factories/user.factory.js';
+import { followToApp } from './oauth/browser-hops.js';
+import {
+  startOidcProvider,
+  type TestAccount,
+  type TestOidcProvider,
+} from './oauth/oidc-test-provider.js';
+import { startSmtpServer, type TestSmtpServer } from './smtp-server.js';
+
+const SERVICE = 'http://auth.localhost';
+const APP = 'https://app.example/oauth/done';
+const MOBILE_APP = 'com.whazz.app:/oauth';
+const problem = (code: string) => `https://whazz.audio/problems/${code}`;
+
+describe('social login with OpenID Connect', () => {
+  let t: TestApp;
+  let op: TestOidcProvider;
+  let smtp: TestSmtpServer;
+
+  beforeAll(async () => {
+    op = await startOidcProvider(`${SERVICE}/auth/oauth/acme/callback`);
+    smtp = await startSmtpServer();
+    t = await createTestApp({
+      SMTP_URL: smtp.url,
+      OAUTH_PROVIDERS: 'acme',
+      OAUTH_ACME_ISSUER: op.issuer,
+      OAUTH_ACME_CLIENT_ID: op.clientId,
+      OAUTH_ACME_CLIENT_SECRET: op.clientSecret,
+      OAUTH_REDIRECT_URIS: `${APP},${MOBILE_APP}`,
+      OAUTH_CALLBACK_BASE_URL: SERVICE,
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await op?.close();
+    await smtp?.close();
+  });
+
+  const tag = () => randomBytes(4).toString('hex');
+  const account = (overrides: Partial<TestAccount> = {}): TestAccount => {
+    const id = tag();
+    return {
+      sub: `sub-${id}`,
+      email: `oidc.${id}@example.com`,
+      email_verified: true,
+      preferred_username: `oidc_${id}`,
+      ...overrides,
+    };
+  };
+
+  /** The browser's trip: the app's authorize link, the provider, back to the app. */
+  async function signInAtProvider(who: TestAccount, appUri = APP, appState = 'app-state-1') {
+    op.signInAs(who);
+    const query = new URLSearchParams({ redirect_uri: appUri, state: appState });
+    return followToApp(
+      t.http,
+      SERVICE,
+      appUri,
+      `${SERVICE}/auth/oauth/acme/authorize?${query.toString()}`,
+    );
+  }
+
+  async function signInWithProvider(who: TestAccount) {
+    const back = await signInAtProvider(who);
+    return t.http.post('/auth/oauth/token').send({ code: back.searchParams.get('code') });
+  }
+
+  const userByEmail = async (email: string) =>
+    (
+      await t.dataSource.query<
+        { id: string; username: string; email_verified: boolean; has_password: boolean }[]
+      >(
+        `SELECT id, username, email_verified, password_hash IS NOT NULL AS has_password
+         FROM users WHERE email = $1`,
+        [email],
+      )
+    )[0];
+
+  const eventsOf = async (userId: string) =>
+    (
+      await t.dataSource.query<{ type: string; reason: string | null }[]>(
+        'SELECT type, reason FROM security_events WHERE user_id = $1 ORDER BY id',
+        [userId],
+      )
+    ).map(({ type, reason }) => `${type}${reason ? `:${reason}` : ''}`);
+
+  it('redirects to the provider with state, PKCE S256 and a nonce, keeping only their hashes of state', async () => {
+    const response = await t.http
+      .get('/auth/oauth/acme/authorize')
+      .query({ redirect_uri: APP, state: 'xyz' });
+    expect(response.status).toBe(302);
+    expect(response.headers['cache-control']).toBe('no-store');
+    const location = new URL(response.headers.location as string);
+    expect(location.origin).toBe(op.issuer);
+    const params = location.searchParams;
+    expect(params.get('code_challenge_method')).toBe('S256');
+    expect(params.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(params.get('nonce')).toBeTruthy();
+    expect(params.get('redirect_uri')).toBe(`${SERVICE}/auth/oauth/acme/callback`);
+    const state = params.get('state')!;
+    const stored = await t.dataSource.query<{ state_hash: string }[]>(
+      'SELECT state_hash FROM oauth_states WHERE state_hash = encode(sha256($1::bytea), $2)',
+      [state, 'hex'],
+    );
+    expect(stored).toHaveLength(1);
+    const plain = await t.dataSource.query('SELECT 1 FROM oauth_states WHERE state_hash = $1', [
+      state,
+    ]);
+    expect(plain).toHaveLength(0);
+  });
+
+  it('opens an account for a new identity: verified email, username from the provider, no password', async () => {
+    const who = account();
+    const back = await signInAtProvider(who);
+    expect(back.origin + back.pathname).toBe(APP);
+    expect(back.searchParams.get('state')).toBe('app-state-1');
+    const code = back.searchParams.get('code')!;
+    expect(code).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect([...back.searchParams.keys()].sort()).toEqual(['code', 'state']);
+
+    const tokens = await t.http.post('/auth/oauth/token').send({ code });
+    expect(tokens.status, JSON.stringify(tokens.body)).toBe(200);
+    expect(tokens.body).toMatchObject({ token_type: 'bearer', expires_in: expect.any(Number) });
+    const me = await t.http
+      .get('/auth/me')
+      .set('Authorization', `Bearer ${tokens.body.access_token}`);
+    expect(me.status).toBe(200);
+    expect(me.body).toMatchObject({
+      email: who.email,
+      username: who.preferred_username,
+      email_verified: true,
+    });
+
+    const user = await userByEmail(who.email!);
+    expect(user).toMatchObject({ has_password: false, email_verified: true });
+    expect(await eventsOf(user!.id)).toEqual([
+      'signup:acme',
+      'identity_linked:acme',
+      'oauth_login:acme',
+    ]);
+
+    // No password: password login fails exactly as a wrong password does.
+    const login = await t.http
+      .post('/auth/login')
+      .send({ username_or_email: who.email, password: 'any password at all' });
+    expect(login.status).toBe(401);
+    expect(login.body.type).toBe(problem('invalid-credentials'));
+  });
+
+  it('signs a known identity in to the same account, and returns to a mobile app URL', async () => {
+    const who = account();
+    const first = await signInWithProvider(who);
+    expect(first.status).toBe(200);
+    const back = await signInAtProvider(who, MOBILE_APP);
+    expect(back.protocol).toBe('com.whazz.app:');
+    const again = await t.http
+      .post('/auth/oauth/token')
+      .send({ code: back.searchParams.get('code') });
+    expect(again.status).toBe(200);
+    const users = await t.dataSource.query('SELECT id FROM users WHERE email = $1', [who.email]);
+    expect(users).toHaveLength(1);
+  });
+
+  it('gives a taken username a short suffix that still passes the username rules', async () => {
+    const taken = await signUp(t.http);
+    const who = account({ preferred_username: taken.username.toUpperCase() });
+    expect((await signInWithProvider(who)).status).toBe(200);
+    const user = await userByEmail(who.email!);
+    expect(user!.username).toMatch(new RegExp(`^${taken.username.toUpperCase()}_[0-9a-f]{4}$`));
+  });
+
+  it('links to an existing account only when both the provider and the account verified the email', async () => {
+    const local = await signUp(t.http);
+    await t.dataSource.query('UPDATE users SET email_verified = true WHERE id = $1', [local.id]);
+    const tokens = await signInWithProvider(account({ email: local.email }));
+    expect(tokens.status, JSON.stringify(tokens.body)).toBe(200);
+    const me = await t.http
+      .get('/auth/me')
+      .set('Authorization', `Bearer ${tokens.body.access_token}`);
+    expect(me.body.id).toBe(local.id);
+    expect(await eventsOf(local.id)).toEqual(
+      expect.arrayContaining(['identity_linked:acme', 'oauth_login:acme']),
+    );
+    await expect
+      .poll(
+        () =>
+          smtp.received.filter((mail) => mail.to === local.email && /acme/.test(mail.subject))
+            .length,
+      )
+      .toBe(1);
+  });
+
+  it('refuses to link when the local account never verified the email (takeover by registering it first)', async () => {
+    const victim = await signUp(t.http);
+    const attacker = account({ email: victim.email, email_verified: true });
+    const response = await signInWithProvider(attacker);
+    expect(response.status).toBe(409);
+    expect(response.body.type).toBe(problem('identity-link-required'));
+    expect(response.body.detail).toMatch(/sign in to it .* and link acme/i);
+    const identities = await t.dataSource.query('SELECT 1 FROM identities WHERE user_id = $1', [
+      victim.id,
+    ]);
+    expect(identities).toHaveLength(0);
+  });
+
+  it('refuses to link when the provider did not verify the email', async () => {
+    const local = await signUp(t.http);
+    await t.dataSource.query('UPDATE users SET email_verified = true WHERE id = $1', [local.id]);
+    const response = await signInWithProvider(
+      account({ email: local.email, email_verified: false }),
+    );
+    expect(response.status).toBe(409);
+    expect(response.body.type).toBe(problem('identity-link-required'));
+  });
+
+  it('opens no account for an email the provider did not verify', async () => {
+    const who = account({ email_verified: false });
+    const response = await signInWithProvider(who);
+    expect(response.status).toBe(403);
+    expect(response.body.type).toBe(problem('provider-email-not-verified'));
+    expect(await userByEmail(who.email!)).toBeUndefined();
+  });
+
+  it('links a provider to a signed-in account, lists it, and unlinks it while a password remains', async () => {
+    const user = await signUpAndLogIn(t.http);
+    const bearer = { Authorization: `Bearer ${user.accessToken}` };
+    const started = await t.http
+      .post('/auth/oauth/acme/link')
+      .set(bearer)
+      .send({ redirect_uri: APP, state: 'linking' });
+    expect(started.status, JSON.stringify(started.body)).toBe(200);
+    const who = account({ email: `other.${tag()}@example.com` });
+    op.signInAs(who);
+    const back = await followToApp(t.http, SERVICE, APP, started.body.authorization_url as string);
+    expect(Object.fromEntries(back.searchParams)).toEqual({ linked: 'acme', state: 'linking' });
+
+    const listed = await t.http.get('/auth/identities').set(bearer);
+    expect(listed.status).toBe(200);
+    expect(listed.body).toEqual([
+      {
+        id: expect.any(String),
+        provider: 'acme',
+        email: who.email,
+        email_verified: true,
+        created_at: expect.any(String),
+        last_used_at: expect.any(String),
+      },
+    ]);
+    // The provider now signs in to this account.
+    const viaProvider = await signInWithProvider(who);
+    const me = await t.http
+      .get('/auth/me')
+      .set('Authorization', `Bearer ${viaProvider.body.access_token}`);
+    expect(me.body.id).toBe(user.id);
+
+    const removed = await t.http.delete(`/auth/identities/${listed.body[0].id}`).set(bearer);
+    expect(removed.status).toBe(204);
+    expect((await t.http.get('/auth/identities').set(bearer)).body).toEqual([]);
+    expect(await eventsOf(user.id)).toEqual(
+      expect.arrayContaining(['identity_linked:acme', 'identity_unlinked:acme']),
+    );
+    await logIn(t.http, user);
+  });
+
+  it('refuses to link a provider account that already signs in another account', async () => {
+    const who = account();
+    expect((await signInWithProvider(who)).status).toBe(200);
+    const other = await signUpAndLogIn(t.http);
+    const started = await t.http
+      .post('/auth/oauth/acme/link')
+      .set('Authorization', `Bearer ${other.accessToken}`)
+      .send({ redirect_uri: APP });
+    op.signInAs(who);
+    const back = await followToApp(t.http, SERVICE, APP, started.body.authorization_url as string);
+    expect(back.searchParams.get('error')).toBe('identity_in_use');
+    expect(back.searchParams.get('linked')).toBeNull();
+  });
+
+  it('refuses (409) to unlink the only way to sign in, and lets the reset flow add a password', async () => {
+    const who = account();
+    const tokens = await signInWithProvider(who);
+    const bearer = { Authorization: `Bearer ${tokens.body.access_token}` };
+    const [identity] = (await t.http.get('/auth/identities').set(bearer)).body as { id: string }[];
+    const refused = await t.http.delete(`/auth/identities/${identity!.id}`).set(bearer);
+    expect(refused.status).toBe(409);
+    expect(refused.body.type).toBe(problem('last-sign-in-method'));
+
+    const reset = await t.http.post('/auth/forgot-password').send({ email: who.email });
+    expect(reset.status).toBe(202);
+    await expect.poll(() => smtp.received.filter((mail) => mail.to === who.email).length).toBe(1);
+  });
+
+  it('answers 404 for another account’s identity and for an unknown provider', async () => {
+    const owner = await signInWithProvider(account());
+    const ownerIdentity = (
+      await t.http.get('/auth/identities').set('Authorization', `Bearer ${owner.body.access_token}`)
+    ).body[0].id as string;
+    const stranger = await signUpAndLogIn(t.http);
+    const bearer = { Authorization: `Bearer ${stranger.accessToken}` };
+    expect((await t.http.delete(`/auth/identities/${ownerIdentity}`).set(bearer)).status).toBe(404);
+    expect((await t.http.delete(`/auth/identities/${randomUUID()}`).set(bearer)).status).toBe(404);
+    const unknown = await t.http.get('/auth/oauth/nope/authorize').query({ redirect_uri: APP });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.type).toBe(problem('unknown-provider'));
+  });
+
+  it('needs a bearer token to start linking', async () => {
+    const response = await t.http.post('/auth/oauth/acme/link').send({ redirect_uri: APP });
+    expect(response.status).toBe(401);
+  });
+});
