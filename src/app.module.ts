@@ -11,7 +11,7 @@ import type { Configuration } from './config/configuration.js';
 import { DatabaseModule } from './database/database.module.js';
 import { DevicesRoutesModule } from './devices/devices-routes.module.js';
 import { HealthModule } from './health/health.module.js';
-import { OAuthModule } from './oauth/oauth.module.js';
+import { OAuthModule } from './federation/oauth.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { UsersModule } from './users/users.module.js';

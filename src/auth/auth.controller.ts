@@ -67,7 +67,12 @@ export class AuthController {
     @Body() dto: LoginDto,
     @RequestClient() client: ClientInfo,
   ): Promise<LoginResponseDto> {
-    const { deviceToken, ...pair } = await this.auth.login(user, client, deviceRequest(dto));
+    const { deviceToken, ...pair } = await this.auth.login(
+      user,
+      client,
+      { method: 'password' },
+      deviceRequest(dto),
+    );
     return { ...toResponse(pair), ...(deviceToken && { device_token: deviceToken }) };
   }
 

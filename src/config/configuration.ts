@@ -6,7 +6,7 @@ import { authConfig } from '../auth/auth.config.js';
 import { databaseConfig } from '../database/database.config.js';
 import { loginBackoffConfig } from '../login-backoff/login-backoff.config.js';
 import { mailConfig } from '../mail/mail.config.js';
-import { oauthConfig } from '../oauth/oauth.config.js';
+import { oauthConfig } from '../federation/oauth.config.js';
 import { passwordsConfig } from '../passwords/passwords.config.js';
 import { changeFeedConfig } from '../platform/change-feed/change-feed.config.js';
 import { redisConfig } from '../platform/redis/redis.config.js';

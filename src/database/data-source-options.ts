@@ -15,9 +15,9 @@ import { AddSecurityEventAdministrator1796200000011 } from '../../migrations/179
 import { AddUserBansAndListingIndexes1796200000012 } from '../../migrations/1796200000012-AddUserBansAndListingIndexes.js';
 import { AddImpersonatedSessions1796200000020 } from '../../migrations/1796200000020-AddImpersonatedSessions.js';
 import { AddKnownDevices1796400000000 } from '../../migrations/1796400000000-AddKnownDevices.js';
-import { Identity } from '../oauth/entities/identity.entity.js';
-import { OAuthLoginCode } from '../oauth/entities/oauth-login-code.entity.js';
-import { OAuthState } from '../oauth/entities/oauth-state.entity.js';
+import { Identity } from '../federation/entities/identity.entity.js';
+import { OAuthLoginCode } from '../federation/entities/oauth-login-code.entity.js';
+import { OAuthState } from '../federation/entities/oauth-state.entity.js';
 import { AddIdentities1796500000000 } from '../../migrations/1796500000000-AddIdentities.js';
 import { AccountToken } from '../account-tokens/entities/account-token.entity.js';
 import { AuditEntry } from '../audit/entities/audit-entry.entity.js';

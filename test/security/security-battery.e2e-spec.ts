@@ -1455,6 +1455,9 @@ describe('issue #20: known devices cannot be turned against the account (ASVS V2
       expect(response.text, path).not.toContain(hash);
     }
     for (const line of t.logs) expect(line).not.toContain(device_token);
+  });
+});
+
 // Social login (issue #21): the attacks of the issue's proof list, each refused. The imports
 // sit here so that this block only appends to the file.
 import { startForgingOidcServer, type ForgingOidcServer } from '../oauth/forging-oidc-server.js';
