@@ -1,3 +1,7 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -59,6 +63,24 @@ const BEARER_ROUTES = [
   'GET /auth/identities',
   'DELETE /auth/identities/{id}',
 ];
+
+function runRedocly(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      join('node_modules', '.bin', 'redocly'),
+      args,
+      {
+        env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
+        timeout: 50_000,
+      },
+      (error, stdout, stderr) => {
+        // A lint failure is an exit code; anything else (not found, timed out) is an error.
+        if (error && typeof error.code !== 'number') reject(new Error(error.message));
+        else resolve({ stdout, stderr, code: typeof error?.code === 'number' ? error.code : 0 });
+      },
+    );
+  });
+}
 
 describe('service endpoints, documentation and HTTP hygiene', () => {
   let t: TestApp;
@@ -245,6 +267,29 @@ describe('service endpoints, documentation and HTTP hygiene', () => {
         expect.arrayContaining(['200', '401']),
       );
     });
+
+    // Client generators and API portals read this document: it stays clean under the
+    // linter they run, with its recommended rules (security on every operation, servers,
+    // license, no unused components, ...). Telemetry off: tests reach no network.
+    it('passes `redocly lint` with the recommended rules, without a warning', async () => {
+      const folder = await mkdtemp(join(tmpdir(), 'whazz-openapi-'));
+      try {
+        const file = join(folder, 'openapi.json');
+        await writeFile(file, JSON.stringify(document));
+        const { stdout, stderr, code } = await runRedocly([
+          'lint',
+          file,
+          '--extends=recommended',
+          '--format=stylish',
+          '--max-problems=50',
+        ]);
+        const report = `${stdout}\n${stderr}`;
+        expect(code, report).toBe(0);
+        expect(report, report).not.toMatch(/warning/i);
+      } finally {
+        await rm(folder, { recursive: true, force: true });
+      }
+    }, 60_000);
   });
 
   it('never logs a password, a token or an Authorization header', async () => {

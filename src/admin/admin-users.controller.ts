@@ -106,6 +106,7 @@ export class AdminUsersController {
     return AdminUserResponseDto.from(user);
   }
 
+  /** Enables a disabled account again, lifting a ban before its end. */
   @Post(':id/enable')
   @HttpCode(200)
   @RequirePermissions('users:write')

@@ -8,6 +8,7 @@ const DEFAULT_DESCRIPTIONS: Record<number, string> = {
   401: 'Missing, invalid, expired or revoked credentials',
   403: 'The account is disabled',
   404: 'Not found',
+  408: 'The request took longer than `REQUEST_TIMEOUT_SECONDS` to arrive; the connection closes',
   409: 'Conflicts with an existing record',
   413: 'Body larger than 100 kB',
   422: 'The body failed validation; `errors` lists each field',
@@ -15,9 +16,13 @@ const DEFAULT_DESCRIPTIONS: Record<number, string> = {
   503: 'The database, or password hashing, is unavailable for now: retry after `Retry-After`',
 };
 
-/** Documents problem-details error responses; every route gets 400, 413, 422, 429 and 503 as well. */
+/**
+ * Documents problem-details error responses; every route gets 400, 408, 413, 422, 429 and 503
+ * as well (a route exempt from rate limits still lists 429: the list is the service's, not the
+ * route's).
+ */
 export function ApiProblemResponses(...statuses: number[]): MethodDecorator & ClassDecorator {
-  const all = [...new Set([...statuses, 400, 413, 422, 429, 503])].sort();
+  const all = [...new Set([...statuses, 400, 408, 413, 422, 429, 503])].sort();
   return applyDecorators(
     ...all.map((status) =>
       ApiResponse({

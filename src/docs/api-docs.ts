@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { HttpStatus, RequestMethod } from '@nestjs/common';
 import { HTTP_CODE_METADATA, METHOD_METADATA } from '@nestjs/common/constants.js';
-import { ApiResponse, DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { ApiResponse, DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { ProblemDetailsDto } from '../common/dto/problem-details.dto.js';
 import type { AppConfig } from '../config/app.config.js';
 import loadPluginMetadata from '../metadata.js';
@@ -63,6 +63,20 @@ async function mergePluginSuccessResponses(metadata: PluginMetadata): Promise<vo
 }
 
 /**
+ * `security: []` on every operation that states none: those are the @Public() routes (every
+ * bearer route carries ApiBearerAuth through BearerAuth(), and test/service.e2e-spec.ts
+ * pins both lists). Client generators and linters then read "no credentials", not "unstated".
+ */
+function sayPublicOperationsNeedNoCredentials(document: OpenAPIObject): void {
+  for (const pathItem of Object.values(document.paths)) {
+    for (const method of ['get', 'put', 'post', 'delete', 'patch', 'options', 'head'] as const) {
+      const operation = pathItem[method];
+      if (operation && !operation.security) operation.security = [];
+    }
+  }
+}
+
+/**
  * Swagger UI at /docs, the OpenAPI document at /docs-json, ReDoc at /redoc: all served from
  * installed packages, never a CDN. Schemas come from the DTOs through the Swagger plugin's
  * generated metadata (src/metadata.ts, written by `npm run openapi:metadata`).
@@ -79,9 +93,13 @@ export async function setupApiDocs(
       'Sign up, log in, stay logged in and log out. Errors are RFC 9457 problem details (`application/problem+json`).',
     )
     .setVersion(appConfig.version)
+    .setLicense('Proprietary: Whazz Audio', 'https://whazz.audio/')
+    // Relative: the document describes the server that serves it, wherever it is deployed.
+    .addServer('/', 'This service')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'access-token')
     .build();
   const document = SwaggerModule.createDocument(app, options, { extraModels: [ProblemDetailsDto] });
+  sayPublicOperationsNeedNoCredentials(document);
   // The documents only: the UI is ours, serving only what it loads (serveSwaggerUi).
   SwaggerModule.setup('docs', app, document, {
     ui: false,

@@ -36,6 +36,7 @@ export class HealthController {
 
   /** Liveness: 200 while the process can answer at all; checks nothing else. */
   @Get('live')
+  @ApiProblemResponses()
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
