@@ -14,11 +14,15 @@ import { CountRoleChanges1796200000010 } from '../../migrations/1796200000010-Co
 import { AddSecurityEventAdministrator1796200000011 } from '../../migrations/1796200000011-AddSecurityEventAdministrator.js';
 import { AddUserBansAndListingIndexes1796200000012 } from '../../migrations/1796200000012-AddUserBansAndListingIndexes.js';
 import { AddImpersonatedSessions1796200000020 } from '../../migrations/1796200000020-AddImpersonatedSessions.js';
+import { AddSecondFactor1796300000000 } from '../../migrations/1796300000000-AddSecondFactor.js';
 import { AccountToken } from '../account-tokens/entities/account-token.entity.js';
 import { AuditEntry } from '../audit/entities/audit-entry.entity.js';
 import { Role } from '../authorization/entities/role.entity.js';
 import { RolePermission } from '../authorization/entities/role-permission.entity.js';
 import { UserRole } from '../authorization/entities/user-role.entity.js';
+import { MfaChallenge } from '../mfa/entities/mfa-challenge.entity.js';
+import { MfaFactor } from '../mfa/entities/mfa-factor.entity.js';
+import { MfaRecoveryCode } from '../mfa/entities/mfa-recovery-code.entity.js';
 import { LoginFailure } from '../login-backoff/entities/login-failure.entity.js';
 import { SecurityEvent } from '../security-events/entities/security-event.entity.js';
 import { RefreshToken } from '../sessions/entities/refresh-token.entity.js';
@@ -37,6 +41,9 @@ export const ENTITIES = [
   RolePermission,
   UserRole,
   AuditEntry,
+  MfaFactor,
+  MfaRecoveryCode,
+  MfaChallenge,
 ];
 
 /**
@@ -59,6 +66,7 @@ export const MIGRATIONS = [
   AddSecurityEventAdministrator1796200000011,
   AddUserBansAndListingIndexes1796200000012,
   AddImpersonatedSessions1796200000020,
+  AddSecondFactor1796300000000,
 ];
 
 export interface ConnectionSettings {

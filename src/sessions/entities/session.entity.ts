@@ -23,6 +23,9 @@ export const SESSION_REVOCATION_REASONS = [
 ] as const;
 export type SessionRevocationReason = (typeof SESSION_REVOCATION_REASONS)[number];
 
+/** RFC 8176 authentication method references: `pwd`, and `otp` once a second factor passed. */
+export type AuthenticationMethod = 'pwd' | 'otp';
+
 /** One signed-in device: the family of refresh tokens that rotate from one login. */
 @Entity({ name: 'sessions' })
 @Index('IDX_sessions_user_id', ['userId'])
@@ -74,6 +77,20 @@ export class Session {
   @ManyToOne(() => User, { onDelete: 'SET NULL' })
   @JoinColumn({ name: 'impersonator_id', foreignKeyConstraintName: 'FK_sessions_impersonator' })
   impersonator?: User | null;
+
+  /** How the login that opened it authenticated (RFC 8176 `amr`); kept across refreshes. */
+  @Column({
+    name: 'auth_methods',
+    type: 'varchar',
+    length: 16,
+    array: true,
+    default: () => "'{pwd}'",
+  })
+  authMethods: AuthenticationMethod[];
+
+  /** When that login authenticated (OIDC `auth_time`); kept across refreshes. */
+  @Column({ name: 'authenticated_at', type: 'timestamptz', default: () => 'now()' })
+  authenticatedAt: Date;
 
   @Column({ name: 'revoked_reason', type: 'varchar', length: 32, nullable: true })
   revokedReason: SessionRevocationReason | null;
