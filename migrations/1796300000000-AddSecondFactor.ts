@@ -22,7 +22,7 @@ export class AddSecondFactor1796300000000 implements MigrationInterface {
       `CREATE INDEX "IDX_mfa_recovery_codes_user_id" ON "mfa_recovery_codes" ("user_id")`,
     );
     await queryRunner.query(
-      `CREATE TABLE "mfa_challenges" ("token_hash" character(64) NOT NULL, "user_id" uuid NOT NULL, "ip_address" character varying(45) NOT NULL, "user_agent" character varying(512), "request_id" character varying(128) NOT NULL, "attempts" smallint NOT NULL DEFAULT '0', "expires_at" TIMESTAMP WITH TIME ZONE NOT NULL, "used_at" TIMESTAMP WITH TIME ZONE, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_mfa_challenges" PRIMARY KEY ("token_hash"))`,
+      `CREATE TABLE "mfa_challenges" ("token_hash" character(64) NOT NULL, "user_id" uuid NOT NULL, "login_name" character varying(254) NOT NULL, "ip_address" character varying(45) NOT NULL, "user_agent" character varying(512), "request_id" character varying(128) NOT NULL, "attempts" smallint NOT NULL DEFAULT '0', "expires_at" TIMESTAMP WITH TIME ZONE NOT NULL, "used_at" TIMESTAMP WITH TIME ZONE, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_mfa_challenges" PRIMARY KEY ("token_hash"))`,
     );
     await queryRunner.query(
       `CREATE INDEX "IDX_mfa_challenges_user_id" ON "mfa_challenges" ("user_id")`,

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { MfaVerifyDto } from '../mfa/dto/mfa.dto.js';
 import { ApiProblemResponses, BearerAuth } from '../common/api-problem-responses.decorator.js';
 import { Public } from '../common/public.decorator.js';
 import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
@@ -55,11 +56,36 @@ export class AuthController {
   @UseGuards(LocalAuthGuard)
   @ApiBody({ type: LoginDto })
   @ApiProblemResponses(401, 403)
+  @ApiResponse({
+    status: 403,
+    description:
+      'The account is disabled, or (type `mfa-required`) has two-step verification: the body carries `mfa_token`, `methods` and `expires_in`; continue at POST /auth/mfa/verify',
+  })
   async login(
     @LoggedInUser() user: User,
+    @Body() dto: LoginDto,
     @RequestClient() client: ClientInfo,
   ): Promise<TokenPairResponseDto> {
-    return toResponse(await this.auth.login(user, client));
+    return toResponse(await this.auth.login(user, dto.username_or_email, client));
+  }
+
+  /**
+   * The second step of a login answered `403 mfa-required`: its `mfa_token` and a code from
+   * the authenticator app, or a recovery code (spent). The token works for 5 minutes and 5
+   * codes, from the client that logged in.
+   */
+  @Public()
+  @RateLimit('mfa-verify')
+  @Post('mfa/verify')
+  @HttpCode(200)
+  @ApiTags('mfa')
+  @ApiProblemResponses(401, 403)
+  async verifySecondFactor(
+    @Body() dto: MfaVerifyDto,
+    @RequestClient() client: ClientInfo,
+  ): Promise<TokenPairResponseDto> {
+    const proof = { code: dto.code, recoveryCode: dto.recovery_code };
+    return toResponse(await this.auth.verifySecondFactor(dto.mfa_token, proof, client));
   }
 
   /**

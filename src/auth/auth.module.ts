@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { AccountModule } from '../account/account.module.js';
 import { AuthorizationModule } from '../authorization/authorization.module.js';
+import { MfaModule } from '../mfa/mfa.module.js';
 import { LoginBackoffModule } from '../login-backoff/login-backoff.module.js';
 import { PasswordsModule } from '../passwords/passwords.module.js';
 import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
@@ -29,6 +30,7 @@ import { LocalStrategy } from './strategies/local.strategy.js';
     PassportModule,
     RateLimitModule,
     AuthorizationModule,
+    MfaModule,
   ],
   controllers: [AuthController],
   providers: [

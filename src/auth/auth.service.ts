@@ -30,6 +30,8 @@ import { TokenService, type Impersonation } from '../tokens/token.service.js';
 import { RateLimitedError } from '../rate-limit/rate-limit.errors.js';
 import { RateLimitService } from '../rate-limit/rate-limit.service.js';
 import { loginLookupKey } from '../users/login-lookup-key.js';
+import { SecondFactorService, type SecondFactorProof } from '../mfa/second-factor.service.js';
+import type { AuthenticationMethod, Session } from '../sessions/entities/session.entity.js';
 
 export interface NewAccount {
   email: string;
@@ -61,6 +63,7 @@ export class AuthService {
     private readonly account: AccountService,
     private readonly rateLimits: RateLimitService,
     private readonly authorization: AuthorizationService,
+    private readonly secondFactor: SecondFactorService,
     config: ConfigService<Configuration, true>,
   ) {
     this.requireVerifiedEmail = config.get('account', { infer: true }).requireVerifiedEmail;
@@ -128,7 +131,11 @@ export class AuthService {
       if (startsBackoff) await this.events.record({ type: 'login_backoff', userId, client });
       throw new InvalidCredentialsError();
     }
-    await this.backoff.succeeded(usernameOrEmail);
+    // With a second factor the attempt stays counted until the code passes (issue #20): a
+    // right password must not clear what wrong codes counted.
+    if (!(await this.secondFactor.isEnrolled(user.id))) {
+      await this.backoff.succeeded(usernameOrEmail);
+    }
     if (!user.isActive) {
       await this.events.record({
         type: 'login_failed',
@@ -150,10 +157,38 @@ export class AuthService {
     return user;
   }
 
-  async login(user: User, client: ClientInfo): Promise<TokenPair> {
-    const { session, refreshToken } = await this.sessions.start(user.id, client);
+  /**
+   * A right password: the token pair, or for an account with a second factor the 403
+   * `mfa-required` whose `mfa_token` POST /auth/mfa/verify takes with the code.
+   */
+  async login(user: User, loginName: string, client: ClientInfo): Promise<TokenPair> {
+    if (await this.secondFactor.isEnrolled(user.id)) {
+      // Issue #20, known devices: a login from a device its owner asked to remember skips the
+      // second step here (DevicesService.isRemembered(user.id, deviceToken)).
+      await this.secondFactor.challenge(user.id, loginName, client);
+    }
+    return this.startSession(user, ['pwd'], client);
+  }
+
+  /** The login's second step: a right code for its `mfa_token` opens the session. */
+  async verifySecondFactor(
+    mfaToken: string,
+    proof: SecondFactorProof,
+    client: ClientInfo,
+  ): Promise<TokenPair> {
+    const user = await this.secondFactor.completeLogin(mfaToken, proof, client);
+    if (!user.isActive) throw new AccountDisabledError();
+    return this.startSession(user, ['pwd', 'otp'], client);
+  }
+
+  private async startSession(
+    user: User,
+    methods: AuthenticationMethod[],
+    client: ClientInfo,
+  ): Promise<TokenPair> {
+    const { session, refreshToken } = await this.sessions.start(user.id, client, methods);
     await this.events.record({ type: 'login_succeeded', userId: user.id, client });
-    return this.tokenPair(user.id, session.id, refreshToken);
+    return this.tokenPair(user.id, session, refreshToken);
   }
 
   async refresh(refreshToken: string, client: ClientInfo): Promise<TokenPair> {
@@ -162,7 +197,7 @@ export class AuthService {
       case 'rotated': {
         const user = await this.users.findById(outcome.session.userId);
         if (!user?.isActive) throw new AccountDisabledError();
-        return this.tokenPair(user.id, outcome.session.id, outcome.refreshToken, {
+        return this.tokenPair(user.id, outcome.session, outcome.refreshToken, {
           impersonation: outcome.impersonation,
         });
       }
@@ -191,7 +226,7 @@ export class AuthService {
   async authenticate(
     claims: Partial<AccessTokenClaims> & { exp?: unknown; iat?: unknown },
   ): Promise<Principal> {
-    const { sub, sid, jti, act } = claims;
+    const { sub, sid, jti, act, amr, auth_time } = claims;
     if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string') {
       throw new InvalidAccessTokenError();
     }
@@ -199,11 +234,13 @@ export class AuthService {
     if (!hasValidLifetime(claims)) throw new InvalidAccessTokenError();
     // Only ours sign tokens, but an `act` of another shape must not read as "not impersonated".
     if (act !== undefined && !isActor(act)) throw new InvalidAccessTokenError();
+    if (amr !== undefined && !isStringList(amr)) throw new InvalidAccessTokenError();
+    if (auth_time !== undefined && !Number.isFinite(auth_time)) throw new InvalidAccessTokenError();
     const [active, user] = await Promise.all([
       this.sessions.isActiveInDatabase(sid, sub),
       this.users.findForRequest(sub),
     ]);
-    return principalOf({ sub, sid, jti, act }, active, user);
+    return principalOf({ sub, sid, jti, act, amr, auth_time }, active, user);
   }
 
   /**
@@ -244,15 +281,18 @@ export class AuthService {
    */
   private async tokenPair(
     userId: string,
-    sessionId: string,
+    session: Session,
     refreshToken: string,
     { impersonation }: { impersonation?: Impersonation } = {},
   ): Promise<TokenPair> {
     const roles = await this.authorization.rolesOf(userId);
+    // `amr` and `auth_time` are the login's, carried over on every refresh (issue #20).
+    const signIn = { methods: session.authMethods, at: session.authenticatedAt };
     const { accessToken, expiresIn } = this.tokens.issueAccessToken(
       userId,
-      sessionId,
+      session.id,
       roles,
+      signIn,
       impersonation,
     );
     return { accessToken, refreshToken, expiresIn };
@@ -268,8 +308,12 @@ function isActor(act: unknown): act is { sub: string } {
   );
 }
 
+function isStringList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
+
 function principalOf(
-  { sub, sid, jti, act }: AccessTokenClaims,
+  { sub, sid, jti, act, amr, auth_time }: AccessTokenClaims,
   sessionActive: boolean,
   user: User | null,
 ): Principal {
@@ -277,7 +321,14 @@ function principalOf(
     throw new InvalidAccessTokenError('The access token has been revoked: its session has ended.');
   }
   if (!user.isActive) throw new AccountDisabledError();
-  const principal: Principal = { userId: sub, sessionId: sid, tokenId: jti, user };
+  const principal: Principal = {
+    userId: sub,
+    sessionId: sid,
+    tokenId: jti,
+    user,
+    authMethods: amr ?? [],
+    authTime: auth_time,
+  };
   if (act) principal.actor = act.sub;
   return principal;
 }

@@ -28,7 +28,11 @@ import type { Configuration } from '../config/configuration.js';
 import { RefreshToken } from './entities/refresh-token.entity.js';
 import { ChangeFeedService, type Announce } from '../platform/change-feed/change-feed.service.js';
 import { RevokedSessions, type Revocation } from './revoked-sessions.js';
-import { Session, type SessionRevocationReason } from './entities/session.entity.js';
+import {
+  Session,
+  type AuthenticationMethod,
+  type SessionRevocationReason,
+} from './entities/session.entity.js';
 import { hashRefreshToken } from './refresh-token.js';
 import { claimRefreshToken, issueRefreshToken, lockSessionWithUser } from './rotation-steps.js';
 import { SessionNotFoundError } from './sessions.errors.js';
@@ -112,9 +116,17 @@ export class SessionsService
     });
   }
 
-  start(userId: string, client: SessionClient): Promise<IssuedSession> {
+  /** `authMethods`: how the login authenticated (RFC 8176 `amr`), kept for its refreshes. */
+  start(
+    userId: string,
+    client: SessionClient,
+    authMethods: AuthenticationMethod[] = ['pwd'],
+  ): Promise<IssuedSession> {
     return this.dataSource.transaction((manager) =>
-      this.insert(manager, userId, client, (now) => ({ expiresAt: this.expiryFrom(now) })),
+      this.insert(manager, userId, client, (now) => ({
+        expiresAt: this.expiryFrom(now),
+        authMethods,
+      })),
     );
   }
 
@@ -133,6 +145,8 @@ export class SessionsService
       expiresAt: new Date(now.getTime() + lifetimeSeconds * 1000),
       impersonated: true,
       impersonatorId,
+      // The user did not authenticate: their tokens carry no `amr` (issue #20).
+      authMethods: [],
     }));
   }
 
@@ -310,6 +324,8 @@ export class SessionsService
       revokedReason: null,
       impersonated: false,
       impersonatorId: null,
+      authMethods: ['pwd'],
+      authenticatedAt: now,
       ...fields(now),
     });
     await manager.insert(Session, session);

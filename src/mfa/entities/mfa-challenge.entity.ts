@@ -32,6 +32,13 @@ export class MfaChallenge {
   @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'FK_mfa_challenges_user' })
   user?: User;
 
+  /**
+   * The username or email the login typed: the login backoff counted that name, so a wrong
+   * code counts there too, and only the passed second step clears it.
+   */
+  @Column({ name: 'login_name', type: 'varchar', length: 254 })
+  loginName: string;
+
   @Column({ name: 'ip_address', type: 'varchar', length: 45 })
   ipAddress: string;
 

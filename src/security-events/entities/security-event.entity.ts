@@ -37,6 +37,12 @@ export const SECURITY_EVENT_TYPES = [
   'roles_changed',
   // An administrator opened a support session as the user; it is in their sessions list too.
   'impersonated_by_administrator',
+  // Second factors (issue #20).
+  'mfa_enabled',
+  'mfa_disabled',
+  'mfa_failed',
+  'recovery_code_used',
+  'recovery_codes_regenerated',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 

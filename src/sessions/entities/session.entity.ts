@@ -20,6 +20,8 @@ export const SESSION_REVOCATION_REASONS = [
   // Issue #19: an administrator ended them, or disabled the account.
   'revoked_by_administrator',
   'account_disabled',
+  // Issue #20: turning the second factor off signs every other device out.
+  'mfa_disabled',
 ] as const;
 export type SessionRevocationReason = (typeof SESSION_REVOCATION_REASONS)[number];
 
