@@ -18,6 +18,8 @@ const PUBLIC_ROUTES = [
   'POST /auth/verify-email/request',
   'POST /auth/forgot-password',
   'POST /auth/reset-password',
+  // Issue #20: the login's second step.
+  'POST /auth/mfa/verify',
 ];
 const BEARER_ROUTES = [
   'GET /auth/me',
@@ -48,6 +50,12 @@ const BEARER_ROUTES = [
   'POST /admin/users/{id}/sessions/revoke-all',
   'POST /admin/users/{id}/password-reset',
   'GET /admin/audit',
+  // Issue #20: second factors.
+  'GET /auth/mfa',
+  'POST /auth/mfa/totp/setup',
+  'POST /auth/mfa/totp/confirm',
+  'POST /auth/mfa/totp/disable',
+  'POST /auth/mfa/recovery-codes/regenerate',
 ];
 
 describe('service endpoints, documentation and HTTP hygiene', () => {
