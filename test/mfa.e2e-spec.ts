@@ -20,7 +20,7 @@ describe('two-step verification (issue #20) over real SMTP', () => {
     ]);
   });
   afterAll(async () => {
-    // Together: apps in one process share the hashing pool, which the first close ends.
+    // Together, at the end: closing one app mid-suite made the other's logins answer 500.
     await Promise.all([t.close(), unlimited.close()]);
     await smtp.close();
   });
