@@ -80,8 +80,8 @@ export const mfaConfig = defineFeatureConfig({
     const { currentKey, previousKeys } = resolveKeys(env, context);
     return {
       /** Null in production without MFA_ENCRYPTION_KEY: no one can enrol then. */
-      currentKey: currentKey as EncryptionKey | null,
-      previousKeys: previousKeys as EncryptionKey[],
+      currentKey,
+      previousKeys,
       totpIssuer: env.MFA_TOTP_ISSUER,
     };
   },

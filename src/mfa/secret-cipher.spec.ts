@@ -29,7 +29,7 @@ describe('SecretCipher (AES-256-GCM, issue #20)', () => {
     expect(() => cipher.open(sealed, OTHER_USER)).toThrow();
     const [iv, tag, data] = sealed.ciphertext.split('.');
     const flipped = Buffer.from(data!, 'base64url');
-    flipped[0] ^= 1;
+    flipped[0] = flipped[0]! ^ 1;
     const altered = [iv, tag, flipped.toString('base64url')].join('.');
     expect(() => cipher.open({ ...sealed, ciphertext: altered }, USER)).toThrow();
   });
