@@ -394,6 +394,15 @@ describe('two-step verification (issue #20) over real SMTP', () => {
     expect(await eventsOf(user.id, 'mfa_failed')).toBeLessThanOrEqual(5);
   });
 
+  it('asks for the second factor on another instance at once after enrolment on this one', async () => {
+    const user = await enrolled();
+    const elsewhere = await unlimited.http
+      .post('/auth/login')
+      .send({ username_or_email: user.username, password: user.password });
+    expect(elsewhere.status).toBe(403);
+    expect(elsewhere.body.type).toBe(`${PROBLEM}mfa-required`);
+  });
+
   it('binds the mfa_token to the client that logged in', async () => {
     const user = await enrolled();
     const mfaToken = await mfaTokenFor(user);
