@@ -14,13 +14,13 @@ describe('two-step verification (issue #20) over real SMTP', () => {
   let unlimited: TestApp;
   beforeAll(async () => {
     smtp = await startSmtpServer();
-    [t, unlimited] = await Promise.all([
-      createTestApp({ SMTP_URL: smtp.url }),
-      createTestApp({ SMTP_URL: smtp.url, LOGIN_BACKOFF_AFTER_FAILURES: '0' }),
-    ]);
+    // One after the other, `t` last: Passport keeps one strategy per name in the process, so
+    // POST /auth/login on either app runs the strategy (and backoff) of the app made last.
+    unlimited = await createTestApp({ SMTP_URL: smtp.url, LOGIN_BACKOFF_AFTER_FAILURES: '0' });
+    t = await createTestApp({ SMTP_URL: smtp.url });
   });
   afterAll(async () => {
-    // Together, at the end: closing one app mid-suite made the other's logins answer 500.
+    // Together, at the end: the other app's logins run the Passport strategy of the last one.
     await Promise.all([t.close(), unlimited.close()]);
     await smtp.close();
   });
