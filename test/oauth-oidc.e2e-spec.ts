@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from './create-test-app.js';
 import { logIn, signUp, signUpAndLogIn } from './factories/user.factory.js';
 import { followToApp } from './oauth/browser-hops.js';
+import { claimsOf } from './jwt-claims.js';
+import { totpStepsAway } from './totp-reference.js';
 import {
   startOidcProvider,
   type TestAccount,
@@ -315,5 +317,31 @@ describe('social login with OpenID Connect', () => {
   it('needs a bearer token to start linking', async () => {
     const response = await t.http.post('/auth/oauth/acme/link').send({ redirect_uri: APP });
     expect(response.status).toBe(401);
+  });
+
+  it('asks an account with a second factor for its code after the provider too (issue #20)', async () => {
+    const local = await signUp(t.http);
+    await t.dataSource.query('UPDATE users SET email_verified = true WHERE id = $1', [local.id]);
+    const { accessToken } = await logIn(t.http, local);
+    const bearer = { Authorization: `Bearer ${accessToken}` };
+    const setup = await t.http
+      .post('/auth/mfa/totp/setup')
+      .set(bearer)
+      .send({ password: local.password });
+    const secret = setup.body.secret as string;
+    await t.http
+      .post('/auth/mfa/totp/confirm')
+      .set(bearer)
+      .send({ code: totpStepsAway(secret, -1) });
+
+    const tokens = await signInWithProvider(account({ email: local.email }));
+    expect(tokens.status, JSON.stringify(tokens.body)).toBe(403);
+    expect(tokens.body.type).toBe(problem('mfa-required'));
+    const verified = await t.http
+      .post('/auth/mfa/verify')
+      .send({ mfa_token: tokens.body.mfa_token, code: totpStepsAway(secret, 0) });
+    expect(verified.status, JSON.stringify(verified.body)).toBe(200);
+    expect(claimsOf(verified.body.access_token as string).amr).toEqual(['fed', 'otp']);
+    expect(await eventsOf(local.id)).toEqual(expect.arrayContaining(['oauth_login:acme']));
   });
 });

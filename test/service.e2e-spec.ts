@@ -26,6 +26,8 @@ const PUBLIC_ROUTES = [
   'GET /auth/oauth/{provider}/authorize',
   'GET /auth/oauth/{provider}/callback',
   'POST /auth/oauth/token',
+  // Issue #20: the login's second step.
+  'POST /auth/mfa/verify',
 ];
 const BEARER_ROUTES = [
   'GET /auth/me',
@@ -62,6 +64,12 @@ const BEARER_ROUTES = [
   'POST /auth/oauth/{provider}/link',
   'GET /auth/identities',
   'DELETE /auth/identities/{id}',
+  // Issue #20: second factors.
+  'GET /auth/mfa',
+  'POST /auth/mfa/totp/setup',
+  'POST /auth/mfa/totp/confirm',
+  'POST /auth/mfa/totp/disable',
+  'POST /auth/mfa/recovery-codes/regenerate',
 ];
 
 function runRedocly(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {

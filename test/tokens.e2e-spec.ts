@@ -47,7 +47,9 @@ describe('access tokens, refresh tokens and sessions', () => {
       });
       const claims = jwt.decode<Record<string, unknown>>(user.accessToken);
       expect(Object.keys(claims).sort()).toEqual([
+        'amr',
         'aud',
+        'auth_time',
         'exp',
         'iat',
         'iss',
@@ -57,6 +59,10 @@ describe('access tokens, refresh tokens and sessions', () => {
         'sub',
       ]);
       expect(claims).toMatchObject({ sub: user.id, iss: 'whazz-audio-auth', aud: 'whazz-audio' });
+      // RFC 8176 / OIDC Core (issue #20): a password login, at its issue time.
+      expect(claims.amr).toEqual(['pwd']);
+      expect((claims.iat as number) - (claims.auth_time as number)).toBeGreaterThanOrEqual(0);
+      expect((claims.iat as number) - (claims.auth_time as number)).toBeLessThanOrEqual(1);
       expect((claims.exp as number) - (claims.iat as number)).toBe(900);
     });
 
@@ -339,6 +345,8 @@ describe('access tokens, refresh tokens and sessions', () => {
       expect(current).toMatchObject({ user_agent: 'Phone/1.0', current: true });
       expect(current.ip_address).toMatch(/127\.0\.0\.1/);
       expect(Object.keys(current).sort()).toEqual([
+        'amr',
+        'auth_time',
         'created_at',
         'current',
         'expires_at',
@@ -349,7 +357,7 @@ describe('access tokens, refresh tokens and sessions', () => {
         'last_used_at',
         'user_agent',
       ]);
-      expect(current).toMatchObject({ impersonated: false, impersonator: null });
+      expect(current).toMatchObject({ impersonated: false, impersonator: null, amr: ['pwd'] });
     });
 
     it('DELETE /auth/sessions/{id} ends one session; someone else’s id is 404', async () => {

@@ -6,6 +6,7 @@ import { ApiProblemResponses, BearerAuth } from '../common/api-problem-responses
 import { Public } from '../common/public.decorator.js';
 import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
 import type { Principal } from '../tokens/access-token.js';
+import { RequireRecentSecondFactor } from '../mfa/step-up.guard.js';
 import { AccountService } from './account.service.js';
 import {
   ChangeEmailDto,
@@ -97,6 +98,7 @@ export class AccountController {
   @HttpCode(200)
   @BearerAuth()
   @NotWhileImpersonating('change the password')
+  @RequireRecentSecondFactor()
   @ApiProblemResponses(403)
   async changePassword(
     @CurrentPrincipal() principal: Principal,
@@ -112,6 +114,7 @@ export class AccountController {
   @HttpCode(202)
   @BearerAuth()
   @NotWhileImpersonating('change the email address')
+  @RequireRecentSecondFactor()
   @ApiProblemResponses(403, 409)
   async changeEmail(
     @CurrentPrincipal() principal: Principal,
@@ -130,6 +133,7 @@ export class AccountController {
   @HttpCode(204)
   @BearerAuth()
   @NotWhileImpersonating('delete the account')
+  @RequireRecentSecondFactor()
   @ApiProblemResponses(403, 409)
   async deleteAccount(
     @CurrentPrincipal() principal: Principal,

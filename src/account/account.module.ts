@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AccountTokensModule } from '../account-tokens/account-tokens.module.js';
 import { AuthorizationModule } from '../authorization/authorization.module.js';
 import { LoginBackoffModule } from '../login-backoff/login-backoff.module.js';
+import { MfaModule } from '../mfa/mfa.module.js';
 import { MailModule } from '../mail/mail.module.js';
 import { PasswordsModule } from '../passwords/passwords.module.js';
 import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
@@ -23,6 +24,8 @@ import { AccountService } from './account.service.js';
     RateLimitModule,
     LoginBackoffModule,
     AuthorizationModule,
+    // For the step-up guard on the sensitive changes (issue #20).
+    MfaModule,
   ],
   controllers: [AccountController],
   providers: [AccountService],

@@ -74,7 +74,8 @@ export class AdminImpersonationService {
       },
     );
     const roles = await this.authorization.rolesOf(id);
-    const { accessToken, expiresIn } = this.tokens.issueAccessToken(id, session.id, roles, {
+    const signIn = { methods: session.authMethods, at: session.authenticatedAt };
+    const { accessToken, expiresIn } = this.tokens.issueAccessToken(id, session.id, roles, signIn, {
       actorId: administratorId,
       endsAt: session.expiresAt,
     });

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { MfaVerifyDto } from '../mfa/dto/mfa.dto.js';
 import { ApiProblemResponses, BearerAuth } from '../common/api-problem-responses.decorator.js';
 import { Public } from '../common/public.decorator.js';
 import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
@@ -11,6 +12,7 @@ import type { User } from '../users/entities/user.entity.js';
 import type { Principal } from '../tokens/access-token.js';
 import { AuthService, type DeviceRequest, type TokenPair } from './auth.service.js';
 import { LoginDto } from './dto/login.dto.js';
+import type { DeviceTokenFields } from '../devices/dto/device-token-fields.dto.js';
 import { LoginResponseDto } from './dto/login-response.dto.js';
 import { MessageResponseDto } from '../common/dto/message-response.dto.js';
 import { LogoutAllResponseDto } from './dto/logout-all-response.dto.js';
@@ -26,8 +28,13 @@ import {
 
 const toResponse = (pair: TokenPair): TokenPairResponseDto => TokenPairResponseDto.from(pair);
 
+const toLoginResponse = ({ deviceToken, ...pair }: TokenPair): LoginResponseDto => ({
+  ...toResponse(pair),
+  ...(deviceToken && { device_token: deviceToken }),
+});
+
 /** A device token for the login: the one presented, or a new one if asked (issue #20). */
-const deviceRequest = (dto: LoginDto): DeviceRequest | undefined =>
+const deviceRequest = (dto: DeviceTokenFields): DeviceRequest | undefined =>
   dto.device_token !== undefined
     ? { presented: dto.device_token }
     : dto.request_device_token
@@ -62,18 +69,41 @@ export class AuthController {
   @UseGuards(LocalAuthGuard)
   @ApiBody({ type: LoginDto })
   @ApiProblemResponses(401, 403)
+  @ApiResponse({
+    status: 403,
+    description:
+      'The account is disabled, or (type `mfa-required`) has two-step verification: the body carries `mfa_token`, `methods` and `expires_in`; continue at POST /auth/mfa/verify',
+  })
   async login(
     @LoggedInUser() user: User,
     @Body() dto: LoginDto,
     @RequestClient() client: ClientInfo,
   ): Promise<LoginResponseDto> {
-    const { deviceToken, ...pair } = await this.auth.login(
-      user,
-      client,
-      { method: 'password' },
-      deviceRequest(dto),
+    const via = { method: 'password' as const, loginName: dto.username_or_email };
+    return toLoginResponse(await this.auth.login(user, client, via, deviceRequest(dto)));
+  }
+
+  /**
+   * The second step of a login answered `403 mfa-required`: its `mfa_token` and a code from
+   * the authenticator app, or a recovery code (spent). The token works for 5 minutes and 5
+   * codes, from the client that logged in. `remember_device` spares this device the second
+   * step for the next logins (it answers the `device_token` to present then).
+   */
+  @Public()
+  @RateLimit('mfa-verify')
+  @Post('mfa/verify')
+  @HttpCode(200)
+  @ApiTags('mfa')
+  @ApiProblemResponses(401, 403)
+  async verifySecondFactor(
+    @Body() dto: MfaVerifyDto,
+    @RequestClient() client: ClientInfo,
+  ): Promise<LoginResponseDto> {
+    const proof = { code: dto.code, recoveryCode: dto.recovery_code };
+    const options = { deviceRequest: deviceRequest(dto), remember: dto.remember_device };
+    return toLoginResponse(
+      await this.auth.verifySecondFactor(dto.mfa_token, proof, client, options),
     );
-    return { ...toResponse(pair), ...(deviceToken && { device_token: deviceToken }) };
   }
 
   /**

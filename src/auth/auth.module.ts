@@ -4,6 +4,7 @@ import { PassportModule } from '@nestjs/passport';
 import { AccountModule } from '../account/account.module.js';
 import { AuthorizationModule } from '../authorization/authorization.module.js';
 import { DevicesModule } from '../devices/devices.module.js';
+import { MfaModule } from '../mfa/mfa.module.js';
 import { LoginBackoffModule } from '../login-backoff/login-backoff.module.js';
 import { PasswordsModule } from '../passwords/passwords.module.js';
 import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
@@ -31,6 +32,7 @@ import { LocalStrategy } from './strategies/local.strategy.js';
     RateLimitModule,
     AuthorizationModule,
     DevicesModule,
+    MfaModule,
   ],
   controllers: [AuthController],
   providers: [

@@ -34,6 +34,8 @@ import { TokenService, type Impersonation } from '../tokens/token.service.js';
 import { RateLimitedError } from '../rate-limit/rate-limit.errors.js';
 import { RateLimitService } from '../rate-limit/rate-limit.service.js';
 import { loginLookupKey } from '../users/login-lookup-key.js';
+import { SecondFactorService, type SecondFactorProof } from '../mfa/second-factor.service.js';
+import type { AuthenticationMethod, Session } from '../sessions/entities/session.entity.js';
 
 export interface NewAccount {
   email: string;
@@ -42,7 +44,9 @@ export interface NewAccount {
 }
 
 /** How the user proved who they are before `login`. */
-export type LoginMethod = { method: 'password' } | { method: 'provider'; provider: string };
+/** How the first factor was proven: the name a password login typed, or the provider. */
+export type LoginMethod =
+  { method: 'password'; loginName: string } | { method: 'provider'; provider: string };
 
 export interface TokenPair {
   accessToken: string;
@@ -64,6 +68,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export class AuthService {
   private readonly logger = new Logger(AuthService.name);
   private readonly requireVerifiedEmail: boolean;
+  private readonly rememberDeviceDays: number;
 
   constructor(
     private readonly users: UsersService,
@@ -76,9 +81,11 @@ export class AuthService {
     private readonly rateLimits: RateLimitService,
     private readonly authorization: AuthorizationService,
     private readonly devices: DevicesService,
+    private readonly secondFactor: SecondFactorService,
     config: ConfigService<Configuration, true>,
   ) {
     this.requireVerifiedEmail = config.get('account', { infer: true }).requireVerifiedEmail;
+    this.rememberDeviceDays = config.get('mfa', { infer: true }).rememberDeviceDays;
   }
 
   async signup({ email, username, password }: NewAccount, client: ClientInfo): Promise<User> {
@@ -157,8 +164,12 @@ export class AuthService {
       throw new InvalidCredentialsError();
     }
     // A known device's success clears its own count only: forgetting the account's would hand
-    // whoever is spending it a fresh budget each time the owner signs in.
-    await this.backoff.succeeded(counted);
+    // whoever is spending it a fresh budget each time the owner signs in. With a second factor
+    // the account's count stays until the code passes (issue #20): a right password must not
+    // clear what wrong codes counted. Wrong codes never count on a device, so its count goes.
+    if (typeof counted !== 'string' || !(await this.secondFactor.isEnrolled(user.id))) {
+      await this.backoff.succeeded(counted);
+    }
     if (!user.isActive) {
       await this.events.record({
         type: 'login_failed',
@@ -182,8 +193,9 @@ export class AuthService {
 
   /**
    * Every sign-in ends here once the user proved who they are: a password (LocalAuthGuard) or
-   * a provider (issue #21). Two-factor login (issue #20) plugs in at this one place: an
-   * account with a second factor answers `mfa-required` here instead of a session.
+   * a provider (issue #21). An account with a second factor answers the 403 `mfa-required`
+   * instead, whose `mfa_token` POST /auth/mfa/verify takes with the code (issue #20), unless
+   * the client presents a device its owner asked to remember.
    *
    * A client that asks for a device (issue #20) gets its session on the device it presented,
    * if known for this user, else on a new one, whose token the pair carries. One that does not
@@ -192,21 +204,73 @@ export class AuthService {
   async login(
     user: User,
     client: ClientInfo,
-    via: LoginMethod = { method: 'password' },
+    via: LoginMethod = { method: 'password', loginName: user.username },
     deviceRequest?: DeviceRequest,
   ): Promise<TokenPair> {
     // The password path refused a disabled account already; a provider's path did not.
     if (!user.isActive) throw new AccountDisabledError();
+    const firstFactor: AuthenticationMethod = via.method === 'password' ? 'pwd' : 'fed';
+    if (
+      (await this.secondFactor.isEnrolled(user.id)) &&
+      !(await this.isRememberedDevice(user.id, deviceRequest))
+    ) {
+      const [loginName, provider] =
+        via.method === 'password' ? [via.loginName, null] : [user.email, via.provider];
+      await this.secondFactor.challenge(user.id, loginName, provider, client);
+    }
+    return this.startSession(user, [firstFactor], client, via, deviceRequest);
+  }
+
+  /**
+   * The login's second step: a right code for its `mfa_token` opens the session. With
+   * `remember`, the device it finishes on skips the second step for MFA_REMEMBER_DEVICE_DAYS.
+   */
+  async verifySecondFactor(
+    mfaToken: string,
+    proof: SecondFactorProof,
+    client: ClientInfo,
+    { deviceRequest, remember }: { deviceRequest?: DeviceRequest; remember?: boolean } = {},
+  ): Promise<TokenPair> {
+    const { user, provider } = await this.secondFactor.completeLogin(mfaToken, proof, client);
+    if (!user.isActive) throw new AccountDisabledError();
+    const via: LoginMethod = provider
+      ? { method: 'provider', provider }
+      : { method: 'password', loginName: user.username };
+    const firstFactor: AuthenticationMethod = provider ? 'fed' : 'pwd';
+    const wish = remember ? (deviceRequest ?? { presented: undefined }) : deviceRequest;
+    const pair = await this.startSession(user, [firstFactor, 'otp'], client, via, wish);
+    if (remember && pair.deviceToken) {
+      await this.devices.remember(user.id, pair.deviceToken, this.rememberDeviceDays, client);
+    }
+    return pair;
+  }
+
+  private async isRememberedDevice(userId: string, request?: DeviceRequest): Promise<boolean> {
+    return request?.presented !== undefined && this.devices.isRemembered(userId, request.presented);
+  }
+
+  private async startSession(
+    user: User,
+    methods: AuthenticationMethod[],
+    client: ClientInfo,
+    via: LoginMethod,
+    deviceRequest?: DeviceRequest,
+  ): Promise<TokenPair> {
     const device = deviceRequest
       ? await this.devices.keepOrIssue(user.id, deviceRequest.presented, client)
       : undefined;
-    const { session, refreshToken } = await this.sessions.start(user.id, client, device?.id);
+    const { session, refreshToken } = await this.sessions.start(
+      user.id,
+      client,
+      methods,
+      device?.id,
+    );
     await this.events.record(
       via.method === 'password'
         ? { type: 'login_succeeded', userId: user.id, client }
         : { type: 'oauth_login', userId: user.id, reason: via.provider, client },
     );
-    const pair = await this.tokenPair(user.id, session.id, refreshToken);
+    const pair = await this.tokenPair(user.id, session, refreshToken);
     return device ? { ...pair, deviceToken: device.token } : pair;
   }
 
@@ -216,7 +280,7 @@ export class AuthService {
       case 'rotated': {
         const user = await this.users.findById(outcome.session.userId);
         if (!user?.isActive) throw new AccountDisabledError();
-        return this.tokenPair(user.id, outcome.session.id, outcome.refreshToken, {
+        return this.tokenPair(user.id, outcome.session, outcome.refreshToken, {
           impersonation: outcome.impersonation,
         });
       }
@@ -245,7 +309,7 @@ export class AuthService {
   async authenticate(
     claims: Partial<AccessTokenClaims> & { exp?: unknown; iat?: unknown },
   ): Promise<Principal> {
-    const { sub, sid, jti, act } = claims;
+    const { sub, sid, jti, act, amr, auth_time } = claims;
     if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string') {
       throw new InvalidAccessTokenError();
     }
@@ -253,11 +317,13 @@ export class AuthService {
     if (!hasValidLifetime(claims)) throw new InvalidAccessTokenError();
     // Only ours sign tokens, but an `act` of another shape must not read as "not impersonated".
     if (act !== undefined && !isActor(act)) throw new InvalidAccessTokenError();
+    if (amr !== undefined && !isStringList(amr)) throw new InvalidAccessTokenError();
+    if (auth_time !== undefined && !Number.isFinite(auth_time)) throw new InvalidAccessTokenError();
     const [active, user] = await Promise.all([
       this.sessions.isActiveInDatabase(sid, sub),
       this.users.findForRequest(sub),
     ]);
-    return principalOf({ sub, sid, jti, act }, active, user);
+    return principalOf({ sub, sid, jti, act, amr, auth_time }, active, user);
   }
 
   /**
@@ -298,15 +364,18 @@ export class AuthService {
    */
   private async tokenPair(
     userId: string,
-    sessionId: string,
+    session: Session,
     refreshToken: string,
     { impersonation }: { impersonation?: Impersonation } = {},
   ): Promise<TokenPair> {
     const roles = await this.authorization.rolesOf(userId);
+    // `amr` and `auth_time` are the login's, carried over on every refresh (issue #20).
+    const signIn = { methods: session.authMethods, at: session.authenticatedAt };
     const { accessToken, expiresIn } = this.tokens.issueAccessToken(
       userId,
-      sessionId,
+      session.id,
       roles,
+      signIn,
       impersonation,
     );
     return { accessToken, refreshToken, expiresIn };
@@ -322,8 +391,12 @@ function isActor(act: unknown): act is { sub: string } {
   );
 }
 
+function isStringList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
+
 function principalOf(
-  { sub, sid, jti, act }: AccessTokenClaims,
+  { sub, sid, jti, act, amr, auth_time }: AccessTokenClaims,
   sessionActive: boolean,
   user: User | null,
 ): Principal {
@@ -331,7 +404,14 @@ function principalOf(
     throw new InvalidAccessTokenError('The access token has been revoked: its session has ended.');
   }
   if (!user.isActive) throw new AccountDisabledError();
-  const principal: Principal = { userId: sub, sessionId: sid, tokenId: jti, user };
+  const principal: Principal = {
+    userId: sub,
+    sessionId: sid,
+    tokenId: jti,
+    user,
+    authMethods: amr ?? [],
+    authTime: auth_time,
+  };
   if (act) principal.actor = act.sub;
   return principal;
 }

@@ -84,8 +84,14 @@ function fastifyClientError(error: unknown): { status: number; message: string }
 
 function renderCore(error: unknown): RenderedProblem {
   if (error instanceof ProblemException) {
-    const { status, code, title, detail, errors, headers } = error.problem;
-    const body: ProblemDetails = { type: PROBLEM_TYPE_BASE + code, title, status, detail };
+    const { status, code, title, detail, errors, headers, extensions } = error.problem;
+    const body: ProblemDetails = {
+      ...extensions,
+      type: PROBLEM_TYPE_BASE + code,
+      title,
+      status,
+      detail,
+    };
     if (errors) body.errors = errors;
     return { body, headers: headers ?? {} };
   }

@@ -13,6 +13,8 @@ export interface Problem {
   detail: string;
   errors?: FieldError[];
   headers?: Record<string, string>;
+  /** RFC 9457 §3.2 extension members, e.g. the `mfa_token` of `mfa-required` (issue #20). */
+  extensions?: Record<string, unknown>;
 }
 
 export const PROBLEM_TYPE_BASE = 'https://whazz.audio/problems/';

@@ -5,6 +5,7 @@ import { auditConfig } from '../audit/audit.config.js';
 import { authConfig } from '../auth/auth.config.js';
 import { databaseConfig } from '../database/database.config.js';
 import { loginBackoffConfig } from '../login-backoff/login-backoff.config.js';
+import { mfaConfig } from '../mfa/mfa.config.js';
 import { mailConfig } from '../mail/mail.config.js';
 import { oauthConfig } from '../federation/oauth.config.js';
 import { passwordsConfig } from '../passwords/passwords.config.js';
@@ -50,6 +51,7 @@ export const FEATURE_CONFIGS = [
   auditConfig,
   impersonationConfig,
   oauthConfig,
+  mfaConfig,
 ] as const;
 
 type Feature = (typeof FEATURE_CONFIGS)[number];

@@ -14,6 +14,7 @@ import { CountRoleChanges1796200000010 } from '../../migrations/1796200000010-Co
 import { AddSecurityEventAdministrator1796200000011 } from '../../migrations/1796200000011-AddSecurityEventAdministrator.js';
 import { AddUserBansAndListingIndexes1796200000012 } from '../../migrations/1796200000012-AddUserBansAndListingIndexes.js';
 import { AddImpersonatedSessions1796200000020 } from '../../migrations/1796200000020-AddImpersonatedSessions.js';
+import { AddSecondFactor1796300000000 } from '../../migrations/1796300000000-AddSecondFactor.js';
 import { AddKnownDevices1796400000000 } from '../../migrations/1796400000000-AddKnownDevices.js';
 import { Identity } from '../federation/entities/identity.entity.js';
 import { OAuthLoginCode } from '../federation/entities/oauth-login-code.entity.js';
@@ -24,6 +25,9 @@ import { AuditEntry } from '../audit/entities/audit-entry.entity.js';
 import { Role } from '../authorization/entities/role.entity.js';
 import { RolePermission } from '../authorization/entities/role-permission.entity.js';
 import { UserRole } from '../authorization/entities/user-role.entity.js';
+import { MfaChallenge } from '../mfa/entities/mfa-challenge.entity.js';
+import { MfaFactor } from '../mfa/entities/mfa-factor.entity.js';
+import { MfaRecoveryCode } from '../mfa/entities/mfa-recovery-code.entity.js';
 import { KnownDevice } from '../devices/entities/known-device.entity.js';
 import { LoginFailure } from '../login-backoff/entities/login-failure.entity.js';
 import { SecurityEvent } from '../security-events/entities/security-event.entity.js';
@@ -43,6 +47,9 @@ export const ENTITIES = [
   RolePermission,
   UserRole,
   AuditEntry,
+  MfaFactor,
+  MfaRecoveryCode,
+  MfaChallenge,
   KnownDevice,
   Identity,
   OAuthState,
@@ -69,6 +76,7 @@ export const MIGRATIONS = [
   AddSecurityEventAdministrator1796200000011,
   AddUserBansAndListingIndexes1796200000012,
   AddImpersonatedSessions1796200000020,
+  AddSecondFactor1796300000000,
   AddKnownDevices1796400000000,
   AddIdentities1796500000000,
 ];

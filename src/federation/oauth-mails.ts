@@ -1,4 +1,4 @@
-import { compose } from '../account/account-mails.js';
+import { compose } from '../mail/mail-composition.js';
 
 /** The provider's configured name, which the mail shows: the letters an operator chose. */
 const shown = (provider: string) => provider.replace(/[^a-z0-9]/g, '');

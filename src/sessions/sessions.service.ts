@@ -32,7 +32,11 @@ import type { Configuration } from '../config/configuration.js';
 import { RefreshToken } from './entities/refresh-token.entity.js';
 import { ChangeFeedService, type Announce } from '../platform/change-feed/change-feed.service.js';
 import { RevokedSessions, type Revocation } from './revoked-sessions.js';
-import { Session, type SessionRevocationReason } from './entities/session.entity.js';
+import {
+  Session,
+  type AuthenticationMethod,
+  type SessionRevocationReason,
+} from './entities/session.entity.js';
 import { hashRefreshToken } from './refresh-token.js';
 import { claimRefreshToken, issueRefreshToken, lockSessionWithUser } from './rotation-steps.js';
 import { SessionNotFoundError } from './sessions.errors.js';
@@ -122,15 +126,20 @@ export class SessionsService
     });
   }
 
-  /** `deviceId`: the known device the login finished on (issue #20). */
+  /**
+   * `authMethods`: how the login authenticated (RFC 8176 `amr`), kept for its refreshes;
+   * `deviceId`: the known device the login finished on (issue #20).
+   */
   start(
     userId: string,
     client: SessionClient,
+    authMethods: AuthenticationMethod[] = ['pwd'],
     deviceId: string | null = null,
   ): Promise<IssuedSession> {
     return this.dataSource.transaction((manager) =>
       this.insert(manager, userId, client, (now) => ({
         expiresAt: this.expiryFrom(now),
+        authMethods,
         deviceId,
       })),
     );
@@ -151,6 +160,8 @@ export class SessionsService
       expiresAt: new Date(now.getTime() + lifetimeSeconds * 1000),
       impersonated: true,
       impersonatorId,
+      // The user did not authenticate: their tokens carry no `amr` (issue #20).
+      authMethods: [],
     }));
   }
 
@@ -361,6 +372,8 @@ export class SessionsService
       impersonated: false,
       impersonatorId: null,
       deviceId: null,
+      authMethods: ['pwd'],
+      authenticatedAt: now,
       ...fields(now),
     });
     await manager.insert(Session, session);

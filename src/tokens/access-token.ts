@@ -23,6 +23,14 @@ export interface AccessTokenClaims {
    * (issue #19), `sub` names that administrator. Nothing else is put there.
    */
   act?: { sub: string };
+  /**
+   * RFC 8176 authentication method references of the session's login: `["pwd"]`, or
+   * `["pwd","otp"]` after a second factor (a recovery code counts as `otp`, issue #20).
+   * Absent from tokens issued before second factors, and from impersonated sessions' tokens.
+   */
+  amr?: string[];
+  /** OIDC Core §2: when that login authenticated, in seconds; kept across refreshes. */
+  auth_time?: number;
 }
 
 /** The claims of a token whose signature, issuer, audience and dates have been checked. */
@@ -63,6 +71,10 @@ export interface Principal {
   user: User;
   /** The administrator acting as the user (the token's `act.sub`); absent for the user's own. */
   actor?: string;
+  /** The token's `amr` (empty when absent): what step-up reads, with no database read. */
+  authMethods: readonly string[];
+  /** The token's `auth_time`, in seconds. */
+  authTime?: number;
 }
 
 /**

@@ -13,6 +13,12 @@ export interface Impersonation {
   endsAt: Date;
 }
 
+/** How the session's login authenticated: the `amr` and `auth_time` claims (issue #20). */
+export interface SignIn {
+  methods: readonly string[];
+  at: Date;
+}
+
 export interface IssuedAccessToken {
   accessToken: string;
   /** Seconds until it expires. */
@@ -35,6 +41,7 @@ export class TokenService {
     userId: string,
     sessionId: string,
     roles: readonly string[],
+    signIn: SignIn,
     impersonation?: Impersonation,
   ): IssuedAccessToken {
     const claims: AccessTokenClaims = {
@@ -42,7 +49,9 @@ export class TokenService {
       sid: sessionId,
       jti: randomUUID(),
       roles: [...roles],
+      auth_time: Math.floor(signIn.at.getTime() / 1000),
     };
+    if (signIn.methods.length > 0) claims.amr = [...signIn.methods];
     if (!impersonation) return { accessToken: this.jwt.sign(claims), expiresIn: this.ttlSeconds };
     claims.act = { sub: impersonation.actorId };
     // Whole seconds down, so `exp` does not pass the session's end (but for a session in its

@@ -19,6 +19,7 @@ import { spawn } from 'node:child_process';
 import { ensureBuilt } from '../faults/service-process.js';
 import { rawClient, trickle } from '../raw-http-client.js';
 import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { totpStepsAway } from '../totp-reference.js';
 
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -1648,5 +1649,173 @@ describe('security battery: social login (issue #21)', () => {
     const response = await t.http.delete(`/auth/identities/${identity!.id}`).set(bearer);
     expect(response.status).toBe(409);
     expect(response.body.type).toBe('https://whazz.audio/problems/last-sign-in-method');
+  });
+});
+
+describe('issue #20: second factors', () => {
+  let t: TestApp;
+  let agent: Awaited<ReturnType<typeof signUpAndLogIn>>;
+  beforeAll(async () => {
+    t = await createTestApp();
+    const signedUp = await signUp(t.http);
+    await t.dataSource.query(
+      `WITH role AS (INSERT INTO roles (name) VALUES ($1) RETURNING id),
+            granted AS (INSERT INTO role_permissions (role_id, permission)
+                        SELECT id, 'users:impersonate' FROM role)
+       INSERT INTO user_roles (user_id, role_id) SELECT $2, id FROM role`,
+      [`battery-mfa-${randomUUID().slice(0, 8)}`, signedUp.id],
+    );
+    agent = { ...signedUp, ...(await logIn(t.http, signedUp)) };
+  });
+  afterAll(() => t.close());
+
+  const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+  const problem = (code: string) => `https://whazz.audio/problems/${code}`;
+
+  /** An account with TOTP on, and its password-only session. */
+  async function enrolled() {
+    const user = await signUpAndLogIn(t.http);
+    const setup = await t.http
+      .post('/auth/mfa/totp/setup')
+      .set(bearer(user.accessToken))
+      .send({ password: user.password });
+    const secret = setup.body.secret as string;
+    const confirmed = await t.http
+      .post('/auth/mfa/totp/confirm')
+      .set(bearer(user.accessToken))
+      .send({ code: totpStepsAway(secret, -1) });
+    expect(confirmed.status).toBe(200);
+    return { ...user, secret, recoveryCodes: confirmed.body.recovery_codes as string[] };
+  }
+  const mfaTokenFor = async (user: { username: string; password: string }) => {
+    const response = await t.http
+      .post('/auth/login')
+      .set('User-Agent', 'vitest')
+      .send({ username_or_email: user.username, password: user.password });
+    expect(response.body.type).toBe(problem('mfa-required'));
+    return response.body.mfa_token as string;
+  };
+  const verify = (body: Record<string, string>) =>
+    t.http.post('/auth/mfa/verify').set('User-Agent', 'vitest').send(body);
+
+  it('a right password alone gives no token, and a made-up, expired or used mfa_token opens nothing', async () => {
+    const user = await enrolled();
+    const step = await t.http
+      .post('/auth/login')
+      .send({ username_or_email: user.username, password: user.password });
+    expect(step.status).toBe(403);
+    expect(JSON.stringify(step.body)).not.toMatch(/access_token|refresh_token/);
+
+    const code = totpStepsAway(user.secret, 0);
+    expect((await verify({ mfa_token: randomUUID(), code })).body.type).toBe(
+      problem('invalid-mfa-token'),
+    );
+    const expired = await mfaTokenFor(user);
+    await t.dataSource.query(
+      `UPDATE mfa_challenges SET expires_at = now() - interval '1 second' WHERE user_id = $1`,
+      [user.id],
+    );
+    expect((await verify({ mfa_token: expired, code })).body.type).toBe(
+      problem('invalid-mfa-token'),
+    );
+    const used = await mfaTokenFor(user);
+    expect((await verify({ mfa_token: used, code })).status).toBe(200);
+    const again = await verify({ mfa_token: used, code: totpStepsAway(user.secret, 1) });
+    expect(again.status).toBe(401);
+    expect(again.body.type).toBe(problem('invalid-mfa-token'));
+  });
+
+  it('one account’s mfa_token does not take another account’s code, and a code is never taken twice', async () => {
+    const [alice, bob] = [await enrolled(), await enrolled()];
+    const bobsCode = totpStepsAway(bob.secret, 0);
+    const crossed = await verify({ mfa_token: await mfaTokenFor(alice), code: bobsCode });
+    expect(crossed.status).toBe(401);
+    // Two logins racing with one code: exactly one session.
+    const tokens = await Promise.all([mfaTokenFor(bob), mfaTokenFor(bob)]);
+    const raced = await Promise.all(
+      tokens.map((mfaToken) => verify({ mfa_token: mfaToken, code: bobsCode })),
+    );
+    expect(raced.map((r) => r.status).sort()).toEqual([200, 401]);
+  });
+
+  it('a parallel burst of 20 wrong codes on one mfa_token gets at most 5 checks', async () => {
+    const user = await enrolled();
+    const mfaToken = await mfaTokenFor(user);
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        verify({ mfa_token: mfaToken, code: String(200000 + i) }),
+      ),
+    );
+    const [row] = await t.dataSource.query<{ attempts: number }[]>(
+      'SELECT attempts FROM mfa_challenges WHERE user_id = $1',
+      [user.id],
+    );
+    expect(row!.attempts).toBeLessThanOrEqual(5);
+    const [failed] = await t.dataSource.query<{ count: string }[]>(
+      `SELECT count(*) FROM security_events WHERE user_id = $1 AND type = 'mfa_failed'`,
+      [user.id],
+    );
+    expect(Number(failed!.count)).toBeLessThanOrEqual(5);
+  });
+
+  it('a stolen password-only session cannot turn the second factor off, or change the password, without a code', async () => {
+    const user = await enrolled();
+    const disable = await t.http
+      .post('/auth/mfa/totp/disable')
+      .set(bearer(user.accessToken))
+      .send({ password: user.password, code: '000000' });
+    expect(disable.status).toBe(403);
+    expect(disable.body.type).toBe(problem('wrong-mfa-code'));
+    const change = await t.http
+      .post('/auth/change-password')
+      .set(bearer(user.accessToken))
+      .send({ current_password: user.password, new_password: 'a brand new pass phrase 20' });
+    expect(change.body.type).toBe(problem('step-up-required'));
+    const deleted = await t.http
+      .delete('/auth/me')
+      .set(bearer(user.accessToken))
+      .send({ password: user.password });
+    expect(deleted.body.type).toBe(problem('step-up-required'));
+    const [factor] = await t.dataSource.query('SELECT 1 FROM mfa_factors WHERE user_id = $1', [
+      user.id,
+    ]);
+    expect(factor).toBeDefined();
+  });
+
+  it('an impersonated session cannot set up, regenerate or disable a second factor', async () => {
+    const user = await enrolled();
+    const opened = await t.http
+      .post(`/admin/users/${user.id}/impersonate`)
+      .set(bearer(agent.accessToken))
+      .send({ reason: 'battery' });
+    expect(opened.status).toBe(200);
+    const token = opened.body.access_token as string;
+    expect(claimsOf(token).amr).toBeUndefined();
+    const body = { password: user.password, recovery_code: user.recoveryCodes[0] };
+    for (const [path, sent] of [
+      ['/auth/mfa/totp/setup', { password: user.password }],
+      ['/auth/mfa/totp/confirm', { code: '123456' }],
+      ['/auth/mfa/recovery-codes/regenerate', body],
+      ['/auth/mfa/totp/disable', body],
+    ] as const) {
+      const response = await t.http.post(path).set(bearer(token)).send(sent);
+      expect(response.status, path).toBe(403);
+      expect(response.body.type).toBe(problem('impersonation-forbidden'));
+    }
+    // The recovery code was never spent.
+    const spent = await verify({
+      mfa_token: await mfaTokenFor(user),
+      recovery_code: user.recoveryCodes[0]!,
+    });
+    expect(spent.status).toBe(200);
+  });
+
+  it('no response, event or log line carries the secret of an enrolled account', async () => {
+    const user = await enrolled();
+    const status = await t.http.get('/auth/mfa').set(bearer(user.accessToken));
+    const events = await t.http.get('/auth/events').set(bearer(user.accessToken));
+    for (const text of [JSON.stringify(status.body), JSON.stringify(events.body), t.logs.join()]) {
+      expect(text).not.toContain(user.secret);
+    }
   });
 });

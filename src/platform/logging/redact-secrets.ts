@@ -16,6 +16,14 @@ const SECRET_KEYS = new Set([
   'client_secret',
   'id_token',
   'code_verifier',
+  // Second factors (issue #20). Not `code`: error codes (ECONNREFUSED) sit under that name.
+  'mfa_token',
+  'mfa_code',
+  'recovery_code',
+  'recovery_codes',
+  'secret',
+  'otpauth_uri',
+  'qr_code_svg',
 ]);
 export const REDACTED = '[redacted]';
 /** Deeper than anything we log on purpose; what lies below is dropped rather than walked. */

@@ -44,6 +44,12 @@ export const SECURITY_EVENT_TYPES = [
   'oauth_login',
   'identity_linked',
   'identity_unlinked',
+  // Second factors (issue #20).
+  'mfa_enabled',
+  'mfa_disabled',
+  'mfa_failed',
+  'recovery_code_used',
+  'recovery_codes_regenerated',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 

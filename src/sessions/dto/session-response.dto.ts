@@ -37,6 +37,17 @@ export class SessionResponseDto {
    */
   impersonator: string | null;
 
+  /**
+   * How its login authenticated (RFC 8176): `pwd`, plus `otp` with a second factor. Empty
+   * for a session an administrator opened.
+   * @example ["pwd","otp"]
+   */
+  amr: string[];
+
+  /** When that login authenticated; refreshes keep it. */
+  @ApiTimestamp()
+  auth_time: string;
+
   static from(session: Session, currentSessionId: string): SessionResponseDto {
     return {
       id: session.id,
@@ -48,6 +59,8 @@ export class SessionResponseDto {
       current: session.id === currentSessionId,
       impersonated: session.impersonated,
       impersonator: session.impersonator?.username ?? null,
+      amr: session.authMethods,
+      auth_time: isoTimestamp(session.authenticatedAt),
     };
   }
 }

@@ -21,8 +21,17 @@ export const SESSION_REVOCATION_REASONS = [
   // Issue #19: an administrator ended them, or disabled the account.
   'revoked_by_administrator',
   'account_disabled',
+  // Issue #20: turning the second factor off signs every other device out.
+  'mfa_disabled',
 ] as const;
 export type SessionRevocationReason = (typeof SESSION_REVOCATION_REASONS)[number];
+
+/**
+ * RFC 8176 authentication method references: `pwd`, and `otp` once a second factor passed;
+ * and `fed` for a sign-in a provider vouched for (issue #21; the value
+ * Microsoft's identity platform uses, RFC 8176 registering none for it).
+ */
+export type AuthenticationMethod = 'pwd' | 'otp' | 'fed';
 
 /** One signed-in device: the family of refresh tokens that rotate from one login. */
 @Entity({ name: 'sessions' })
@@ -87,6 +96,19 @@ export class Session {
   @ManyToOne(() => KnownDevice, { onDelete: 'SET NULL' })
   @JoinColumn({ name: 'device_id', foreignKeyConstraintName: 'FK_sessions_device' })
   device?: KnownDevice | null;
+  /** How the login that opened it authenticated (RFC 8176 `amr`); kept across refreshes. */
+  @Column({
+    name: 'auth_methods',
+    type: 'varchar',
+    length: 16,
+    array: true,
+    default: () => "'{pwd}'",
+  })
+  authMethods: AuthenticationMethod[];
+
+  /** When that login authenticated (OIDC `auth_time`); kept across refreshes. */
+  @Column({ name: 'authenticated_at', type: 'timestamptz', default: () => 'now()' })
+  authenticatedAt: Date;
 
   @Column({ name: 'revoked_reason', type: 'varchar', length: 32, nullable: true })
   revokedReason: SessionRevocationReason | null;
