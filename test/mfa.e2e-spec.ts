@@ -439,14 +439,11 @@ describe('two-step verification (issue #20) over real SMTP', () => {
     expect(deviceToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(await eventsOf(user.id, 'device_remembered')).toBe(1);
 
-    const fromDevice = await t.http
-      .post('/auth/login')
-      .set('User-Agent', 'vitest')
-      .send({
-        username_or_email: user.username,
-        password: user.password,
-        device_token: deviceToken,
-      });
+    const fromDevice = await t.http.post('/auth/login').set('User-Agent', 'vitest').send({
+      username_or_email: user.username,
+      password: user.password,
+      device_token: deviceToken,
+    });
     expect(fromDevice.status, JSON.stringify(fromDevice.body)).toBe(200);
     expect(fromDevice.body.device_token).toBe(deviceToken);
     // Signed in with the password alone: sensitive actions still ask for a code (step-up).
@@ -464,13 +461,11 @@ describe('two-step verification (issue #20) over real SMTP', () => {
 
     // Another account's remembered device is no way past this account's second step.
     const other = await enrolled();
-    const foreign = await t.http
-      .post('/auth/login')
-      .send({
-        username_or_email: other.username,
-        password: other.password,
-        device_token: deviceToken,
-      });
+    const foreign = await t.http.post('/auth/login').send({
+      username_or_email: other.username,
+      password: other.password,
+      device_token: deviceToken,
+    });
     expect(foreign.status).toBe(403);
     expect(foreign.body.type).toBe(`${PROBLEM}mfa-required`);
 
@@ -481,13 +476,11 @@ describe('two-step verification (issue #20) over real SMTP', () => {
     expect((await t.http.delete(`/auth/devices/${device!.id}`).set(bearer(access))).status).toBe(
       204,
     );
-    const afterForget = await t.http
-      .post('/auth/login')
-      .send({
-        username_or_email: user.username,
-        password: user.password,
-        device_token: deviceToken,
-      });
+    const afterForget = await t.http.post('/auth/login').send({
+      username_or_email: user.username,
+      password: user.password,
+      device_token: deviceToken,
+    });
     expect(afterForget.status).toBe(403);
   });
 });
