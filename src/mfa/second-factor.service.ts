@@ -39,6 +39,7 @@ export class SecondFactorService implements OnModuleInit {
   private readonly logger = new Logger(SecondFactorService.name);
   private readonly production: boolean;
   private readonly hasKey: boolean;
+  private readonly requiredRoles: ReadonlySet<string>;
 
   constructor(
     private readonly totp: TotpFactorsService,
@@ -52,6 +53,7 @@ export class SecondFactorService implements OnModuleInit {
   ) {
     this.production = config.get('app', { infer: true }).environment === 'production';
     this.hasKey = config.get('mfa', { infer: true }).currentKey !== null;
+    this.requiredRoles = new Set(config.get('mfa', { infer: true }).requiredRoles);
   }
 
   /**
@@ -77,6 +79,11 @@ export class SecondFactorService implements OnModuleInit {
 
   isEnrolled(userId: string): Promise<boolean> {
     return this.totp.isEnrolled(userId);
+  }
+
+  /** MFA_REQUIRED_ROLES: whether holding `roles` obliges a second factor (issue #20). */
+  requiresEnrolment(roles: readonly string[]): boolean {
+    return roles.some((role) => this.requiredRoles.has(role));
   }
 
   /**
