@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { ClientInfo } from '../common/http/client-address.js';
 import type { Configuration } from '../config/configuration.js';
+import { StartupRefusalError } from '../config/startup-refusal.js';
 import { LoginBackoffService } from '../login-backoff/login-backoff.service.js';
 import { MailService } from '../mail/mail.service.js';
 import { SecurityEventsService } from '../security-events/security-events.service.js';
@@ -64,15 +65,15 @@ export class SecondFactorService implements OnModuleInit {
    */
   async onModuleInit(): Promise<void> {
     if (this.production && !this.hasKey && (await this.totp.anyConfirmed())) {
-      throw new Error(
-        'MFA_ENCRYPTION_KEY must be set: users have two-step verification, and their TOTP secrets cannot be read without it (docs/configuration.md).',
-      );
+      throw new StartupRefusalError([
+        'MFA_ENCRYPTION_KEY: must be set: users have two-step verification, and their TOTP secrets cannot be read without it',
+      ]);
     }
     const unreadable = await this.totp.countUnreadable();
     if (unreadable > 0) {
-      throw new Error(
-        `${unreadable} TOTP secret(s) were encrypted with a key that is neither MFA_ENCRYPTION_KEY nor in MFA_PREVIOUS_ENCRYPTION_KEYS; add it back (docs/security.md, key rotation).`,
-      );
+      throw new StartupRefusalError([
+        `MFA_ENCRYPTION_KEY: ${unreadable} TOTP secret(s) were encrypted with a key that is neither MFA_ENCRYPTION_KEY nor in MFA_PREVIOUS_ENCRYPTION_KEYS; add it back (docs/security.md, key rotation)`,
+      ]);
     }
     await this.totp.resealWithCurrentKey();
   }
