@@ -51,10 +51,9 @@ export class MfaController {
   }
 
   /**
-   * Turns TOTP on with a code from the app; answers the recovery codes, shown once. This
-   * session has then proven both factors: the next POST /auth/refresh answers tokens with
-   * `amr` `["pwd","otp"]` and, on a session limited to enrolment (`mfa-enrolment-required`),
-   * tokens that reach every route.
+   * Turns TOTP on with a code from the app; answers the recovery codes, shown once. On a
+   * session limited to enrolment (`mfa-enrolment-required`), the next POST /auth/refresh
+   * answers tokens that reach every route, with `amr` `["pwd","otp"]`.
    */
   @Post('totp/confirm')
   @HttpCode(200)

@@ -98,7 +98,7 @@ export class MfaService {
       await this.events.record({ type: 'mfa_failed', userId: user.id, reason: 'setup', client });
       throw new WrongMfaCodeError('code');
     }
-    await this.sessions.recordSecondFactor(principal.sessionId, user.id);
+    await this.sessions.liftEnrolmentLimit(principal.sessionId, user.id);
     await this.events.record({ type: 'mfa_enabled', userId: user.id, client });
     this.mail.send(mfaMails.enabled(user.email));
     return codes;

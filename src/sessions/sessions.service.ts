@@ -154,11 +154,12 @@ export class SessionsService
   }
 
   /**
-   * The user just confirmed a second factor on this session (issue #20): it has proven both
-   * factors now, so its next tokens say `otp` with this `auth_time`, and a session limited to
-   * enrolment is limited no more. Tokens issued before keep their claims until they expire.
+   * The user just confirmed a second factor on this session (issue #20). A session limited to
+   * enrolment is limited no more: its next tokens say `otp`, with this `auth_time`, as a login
+   * with both factors would. Other sessions keep how they signed in. Tokens issued before keep
+   * their claims until they expire.
    */
-  async recordSecondFactor(sessionId: string, userId: string): Promise<void> {
+  async liftEnrolmentLimit(sessionId: string, userId: string): Promise<void> {
     await this.sessions
       .createQueryBuilder()
       .update(Session)
@@ -167,7 +168,7 @@ export class SessionsService
         authenticatedAt: () => 'now()',
         authMethods: () => `array_append(array_remove("auth_methods", 'otp'), 'otp')`,
       })
-      .where('id = :sessionId AND user_id = :userId AND impersonated = false', {
+      .where('id = :sessionId AND user_id = :userId AND mfa_enrolment_required', {
         sessionId,
         userId,
       })
