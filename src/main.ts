@@ -14,15 +14,27 @@ import {
   loadConfiguration,
   type Configuration,
 } from './config/configuration.js';
+import { StartupRefusalError } from './config/startup-refusal.js';
 import { ReadinessService } from './health/readiness.service.js';
+
+/**
+ * Configuration's problems, and a module's refusal at start-up (StartupRefusalError), end the
+ * process the same way: one line a problem on stderr, exit 1, no stack trace. Anything else
+ * is a bug, and keeps its stack.
+ */
+function exitIfRefused(error: unknown): never {
+  if (!(error instanceof InvalidEnvironmentError || error instanceof StartupRefusalError)) {
+    throw error;
+  }
+  process.stderr.write(`${error.message}\nSee docs/configuration.md.\n`);
+  process.exit(1);
+}
 
 function configurationOrExit(): Configuration {
   try {
     return loadConfiguration();
   } catch (error) {
-    if (!(error instanceof InvalidEnvironmentError)) throw error;
-    process.stderr.write(`${error.message}\nSee docs/configuration.md.\n`);
-    process.exit(1);
+    exitIfRefused(error);
   }
 }
 
@@ -154,5 +166,5 @@ if (configuration.app.webConcurrency > 1 && cluster.isPrimary) {
     shutdownTimeoutMs: configuration.app.shutdownTimeoutMs,
   });
 } else {
-  await serve(configuration, rootLogger);
+  await serve(configuration, rootLogger).catch(exitIfRefused);
 }

@@ -90,7 +90,18 @@ describe('the admin roles API (issue #19)', () => {
       'post /admin/users/{id}/sessions/revoke-all': () => undefined,
       'post /admin/users/{id}/password-reset': () => undefined,
       'post /admin/users/{id}/impersonate': () => ({ reason: 'permission matrix' }),
+      'post /admin/users/{id}/mfa/reset': () => ({ reason: 'permission matrix' }),
       'get /admin/audit': () => undefined,
+    };
+
+    /** What the target needs before the operation can succeed on it. */
+    const PREPARE: Record<string, (target: { id: string }) => Promise<unknown>> = {
+      // A second factor to reset: one recovery code is enough (issue #20).
+      'post /admin/users/{id}/mfa/reset': ({ id }) =>
+        t.dataSource.query(`INSERT INTO mfa_recovery_codes (code_hash, user_id) VALUES ($1, $2)`, [
+          randomBytes(32).toString('hex'),
+          id,
+        ]),
     };
 
     const succeed = async (operation: Operation, headers: Record<string, string>) => {
@@ -98,6 +109,7 @@ describe('the admin roles API (issue #19)', () => {
       // No permissions: the holder of exactly `roles:write` may give only roles within what it
       // holds (403 target-outranks-actor otherwise, proven in the security battery).
       await t.app.get(RolesService).create(target.role, []);
+      await PREPARE[`${operation.method} ${operation.path}`]?.(target);
       const body = SUCCESS[`${operation.method} ${operation.path}`]!(target);
       return t.http[operation.method](
         operation.path.replace('{name}', target.role).replace('{id}', target.id),

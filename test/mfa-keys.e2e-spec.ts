@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp } from './create-test-app.js';
+import { ensureBuilt } from './faults/service-process.js';
 import {
   privateDatabase,
   onPrivateDatabase,
@@ -55,8 +57,39 @@ describe('MFA_ENCRYPTION_KEY at start-up', () => {
         APP_PUBLIC_URL: 'https://app.example.com',
         BCRYPT_COST: '10',
       }),
-    ).rejects.toThrow(/MFA_ENCRYPTION_KEY must be set/);
+    ).rejects.toThrow(/MFA_ENCRYPTION_KEY: must be set/);
   });
+
+  it('the built service prints that refusal as configuration problems are printed: one line, exit 1, no stack', async () => {
+    ensureBuilt();
+    const child = spawn(process.execPath, ['dist/src/main.js'], {
+      cwd: new URL('../', import.meta.url).pathname,
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: 'production',
+        JWT_SECRET: 'k'.repeat(40),
+        SMTP_URL: 'smtp://127.0.0.1:9',
+        APP_PUBLIC_URL: 'https://app.example.com',
+        HOST: '127.0.0.1',
+        PORT: '0',
+        LOG_LEVEL: 'warn',
+        ...onPrivateDatabase(database),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    let stdout = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code, stderr + stdout).toBe(1);
+    expect(stderr).toBe(
+      'Refusing to start:\n' +
+        '  - MFA_ENCRYPTION_KEY: must be set: users have two-step verification, and their TOTP secrets cannot be read without it\n' +
+        'See docs/configuration.md.\n',
+    );
+    expect(stdout).not.toMatch(/\bat \S+ \(|Error:/);
+  }, 240_000);
 
   it('refuses to start when the key that sealed a secret is gone', async () => {
     await expect(

@@ -57,6 +57,7 @@ const BEARER_ROUTES = [
   'POST /admin/users/{id}/disable',
   'POST /admin/users/{id}/enable',
   'POST /admin/users/{id}/impersonate',
+  'POST /admin/users/{id}/mfa/reset',
   'POST /admin/users/{id}/sessions/revoke-all',
   'POST /admin/users/{id}/password-reset',
   'GET /admin/audit',

@@ -4,6 +4,7 @@ import { ApiProblemResponses } from '../common/api-problem-responses.decorator.j
 import type { ClientInfo } from '../common/http/client-address.js';
 import { CurrentPrincipal, RequestClient } from '../common/request-context.decorators.js';
 import { RequirePermissions } from '../authorization/require-permissions.decorator.js';
+import { RequireRecentSecondFactor } from '../mfa/step-up.guard.js';
 import type { Principal } from '../tokens/access-token.js';
 import { AdminUserSearchService } from './admin-user-search.service.js';
 import { AdminUsersService } from './admin-users.service.js';
@@ -13,6 +14,7 @@ import {
   CreateAdminUserDto,
   DisableAdminUserDto,
   ImpersonateUserDto,
+  ResetUserMfaDto,
   UpdateAdminUserDto,
 } from './dto/admin-user.dto.js';
 import { TokenPairResponseDto } from '../auth/dto/token-pair-response.dto.js';
@@ -21,6 +23,7 @@ import {
   AdminUserDetailResponseDto,
   AdminUserPageResponseDto,
   AdminUserResponseDto,
+  MfaResetResponseDto,
   SessionsRevokedResponseDto,
 } from './dto/admin-user-response.dto.js';
 import { ListAdminUsersQueryDto } from './dto/list-admin-users-query.dto.js';
@@ -162,6 +165,28 @@ export class AdminUsersController {
     @RequestClient() client: ClientInfo,
   ): Promise<void> {
     await this.users.sendPasswordReset({ principal, client }, id, body.reason);
+  }
+
+  /**
+   * Removes the account's second factors and recovery codes, for an owner who lost their
+   * authenticator app and proved who they are another way. Every session ends (its devices
+   * are forgotten), the owner is mailed and sees `mfa_reset_by_admin` in their events; the
+   * audit entry records which methods went and `reason`. 409 `mfa-not-enabled` when it has
+   * none. Needs your own second factor within 5 minutes, if you have one.
+   */
+  @Post(':id/mfa/reset')
+  @HttpCode(200)
+  @RequirePermissions('users:reset-mfa')
+  @RequireRecentSecondFactor()
+  @ApiProblemResponses(404, 409)
+  async resetSecondFactor(
+    @UserIdParam() id: string,
+    @Body() body: ResetUserMfaDto,
+    @CurrentPrincipal() principal: Principal,
+    @RequestClient() client: ClientInfo,
+  ): Promise<MfaResetResponseDto> {
+    const reset = await this.users.resetSecondFactor({ principal, client }, id, body.reason);
+    return { removed_methods: [...reset.removedMethods], sessions_revoked: reset.sessionsRevoked };
   }
 
   /**

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AccountModule } from '../account/account.module.js';
 import { AccountTokensModule } from '../account-tokens/account-tokens.module.js';
 import { AuditModule } from '../audit/audit.module.js';
+import { MfaModule } from '../mfa/mfa.module.js';
 import { AuthorizationModule } from '../authorization/authorization.module.js';
 import { PasswordsModule } from '../passwords/passwords.module.js';
 import { SecurityEventsModule } from '../security-events/security-events.module.js';
@@ -30,6 +31,7 @@ import { AdminUsersService } from './admin-users.service.js';
     AuthorizationModule,
     AuditModule,
     TokensModule,
+    MfaModule,
   ],
   controllers: [AdminUsersController],
   providers: [

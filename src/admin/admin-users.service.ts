@@ -13,6 +13,8 @@ import { UsersService, type UserChanges } from '../users/users.service.js';
 import { AdminUserChangesService, type AdminRequest } from './admin-user-changes.service.js';
 import { UserNotFoundError } from '../users/users.errors.js';
 import { UserDisabledError } from './admin-users.errors.js';
+import { MfaNotEnabledError, type SecondFactorMethod } from '../mfa/mfa.errors.js';
+import { MfaService } from '../mfa/mfa.service.js';
 import { AdminUserDetailResponseDto, type AdminUserView } from './dto/admin-user-response.dto.js';
 
 export interface NewAdminUser {
@@ -20,6 +22,11 @@ export interface NewAdminUser {
   username: string;
   password?: string;
   sendSetPasswordLink?: boolean;
+}
+
+export interface MfaReset {
+  removedMethods: readonly SecondFactorMethod[];
+  sessionsRevoked: number;
 }
 
 export interface AdminUserUpdate {
@@ -46,6 +53,7 @@ export class AdminUsersService {
     private readonly mailLinks: AccountTokensService,
     private readonly passwords: PasswordHasherService,
     private readonly events: SecurityEventsService,
+    private readonly mfa: MfaService,
   ) {}
 
   async detail(id: string): Promise<AdminUserDetailResponseDto> {
@@ -184,6 +192,38 @@ export class AdminUsersService {
       return sendMail;
     });
     send();
+  }
+
+  /**
+   * Removes the account's second factors and recovery codes (issue #20), ends every session
+   * (forgetting its devices, as any administrator's revocation does), audits which methods
+   * went, and mails the owner. 409 when it has none; an account outranking the actor, 403.
+   */
+  async resetSecondFactor(request: AdminRequest, id: string, reason: string): Promise<MfaReset> {
+    const { email, ...reset } = await this.changes.within(
+      request,
+      async ({ manager, announce }, record) => {
+        const user = await this.changes.lock(manager, id, request);
+        const removed = await this.mfa.reset(id, manager);
+        if (removed.methods.length === 0) throw new MfaNotEnabledError();
+        const reasonCode = 'revoked_by_administrator';
+        const sessionsRevoked = await this.sessions.revokeAllWithin(
+          manager,
+          announce,
+          id,
+          reasonCode,
+        );
+        await record('user.mfa_reset', id, {
+          before: { mfa_methods: removed.methods, recovery_codes: removed.recoveryCodesRemaining },
+          after: { mfa_methods: [], recovery_codes: 0, sessions_revoked: sessionsRevoked },
+          reason,
+          userEvent: 'mfa_reset_by_admin',
+        });
+        return { email: user.email, removedMethods: removed.methods, sessionsRevoked };
+      },
+    );
+    this.mfa.sendResetNotice(email);
+    return reset;
   }
 
   private async view(id: string): Promise<AdminUserView> {

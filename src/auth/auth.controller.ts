@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { MfaVerifyDto } from '../mfa/dto/mfa.dto.js';
+import { OpenBeforeMfaEnrolment } from '../mfa/open-before-mfa-enrolment.decorator.js';
 import { ApiProblemResponses, BearerAuth } from '../common/api-problem-responses.decorator.js';
 import { Public } from '../common/public.decorator.js';
 import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
@@ -125,6 +126,7 @@ export class AuthController {
   /** The signed-in user, with the roles they hold and the permissions those grant now. */
   @Get('me')
   @BearerAuth()
+  @OpenBeforeMfaEnrolment()
   @ApiOkResponse({ type: MeResponseDto })
   @ApiProblemResponses(403)
   me(@CurrentPrincipal() principal: Principal): MaybePromise<MeResponseDto> {
@@ -137,6 +139,7 @@ export class AuthController {
   @Post('logout')
   @HttpCode(200)
   @BearerAuth()
+  @OpenBeforeMfaEnrolment()
   async logout(
     @CurrentPrincipal() principal: Principal,
     @RequestClient() client: ClientInfo,

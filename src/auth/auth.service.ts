@@ -210,15 +210,16 @@ export class AuthService {
     // The password path refused a disabled account already; a provider's path did not.
     if (!user.isActive) throw new AccountDisabledError();
     const firstFactor: AuthenticationMethod = via.method === 'password' ? 'pwd' : 'fed';
-    if (
-      (await this.secondFactor.isEnrolled(user.id)) &&
-      !(await this.isRememberedDevice(user.id, deviceRequest))
-    ) {
+    const enrolled = await this.secondFactor.isEnrolled(user.id);
+    if (enrolled && !(await this.isRememberedDevice(user.id, deviceRequest))) {
       const [loginName, provider] =
         via.method === 'password' ? [via.loginName, null] : [user.email, via.provider];
       await this.secondFactor.challenge(user.id, loginName, provider, client);
     }
-    return this.startSession(user, [firstFactor], client, via, deviceRequest);
+    // MFA_REQUIRED_ROLES (issue #20): read here, at each login, so a role granted since counts.
+    const mfaEnrolmentRequired =
+      !enrolled && this.secondFactor.requiresEnrolment(await this.authorization.rolesOf(user.id));
+    return this.startSession(user, [firstFactor], client, via, deviceRequest, mfaEnrolmentRequired);
   }
 
   /**
@@ -255,16 +256,16 @@ export class AuthService {
     client: ClientInfo,
     via: LoginMethod,
     deviceRequest?: DeviceRequest,
+    mfaEnrolmentRequired = false,
   ): Promise<TokenPair> {
     const device = deviceRequest
       ? await this.devices.keepOrIssue(user.id, deviceRequest.presented, client)
       : undefined;
-    const { session, refreshToken } = await this.sessions.start(
-      user.id,
-      client,
-      methods,
-      device?.id,
-    );
+    const { session, refreshToken } = await this.sessions.start(user.id, client, {
+      authMethods: methods,
+      deviceId: device?.id,
+      mfaEnrolmentRequired,
+    });
     await this.events.record(
       via.method === 'password'
         ? { type: 'login_succeeded', userId: user.id, client }
@@ -309,7 +310,7 @@ export class AuthService {
   async authenticate(
     claims: Partial<AccessTokenClaims> & { exp?: unknown; iat?: unknown },
   ): Promise<Principal> {
-    const { sub, sid, jti, act, amr, auth_time } = claims;
+    const { sub, sid, jti, act, amr, auth_time, mfa_enrolment_required } = claims;
     if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string') {
       throw new InvalidAccessTokenError();
     }
@@ -319,11 +320,16 @@ export class AuthService {
     if (act !== undefined && !isActor(act)) throw new InvalidAccessTokenError();
     if (amr !== undefined && !isStringList(amr)) throw new InvalidAccessTokenError();
     if (auth_time !== undefined && !Number.isFinite(auth_time)) throw new InvalidAccessTokenError();
+    // Any other value than ours must not read as "not limited to enrolment".
+    if (mfa_enrolment_required !== undefined && mfa_enrolment_required !== true) {
+      throw new InvalidAccessTokenError();
+    }
     const [active, user] = await Promise.all([
       this.sessions.isActiveInDatabase(sid, sub),
       this.users.findForRequest(sub),
     ]);
-    return principalOf({ sub, sid, jti, act, amr, auth_time }, active, user);
+    const verified = { sub, sid, jti, act, amr, auth_time, mfa_enrolment_required };
+    return principalOf(verified, active, user);
   }
 
   /**
@@ -370,7 +376,11 @@ export class AuthService {
   ): Promise<TokenPair> {
     const roles = await this.authorization.rolesOf(userId);
     // `amr` and `auth_time` are the login's, carried over on every refresh (issue #20).
-    const signIn = { methods: session.authMethods, at: session.authenticatedAt };
+    const signIn = {
+      methods: session.authMethods,
+      at: session.authenticatedAt,
+      mfaEnrolmentRequired: session.mfaEnrolmentRequired,
+    };
     const { accessToken, expiresIn } = this.tokens.issueAccessToken(
       userId,
       session.id,
@@ -396,7 +406,7 @@ function isStringList(value: unknown): value is string[] {
 }
 
 function principalOf(
-  { sub, sid, jti, act, amr, auth_time }: AccessTokenClaims,
+  { sub, sid, jti, act, amr, auth_time, mfa_enrolment_required }: AccessTokenClaims,
   sessionActive: boolean,
   user: User | null,
 ): Principal {
@@ -413,5 +423,6 @@ function principalOf(
     authTime: auth_time,
   };
   if (act) principal.actor = act.sub;
+  if (mfa_enrolment_required) principal.mfaEnrolmentRequired = true;
   return principal;
 }

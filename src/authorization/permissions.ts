@@ -7,6 +7,7 @@ export const PERMISSIONS = [
   'users:write',
   'users:delete',
   'users:reset-password',
+  'users:reset-mfa',
   'users:impersonate',
   'sessions:revoke',
   'roles:read',
@@ -20,6 +21,12 @@ export function isPermission(value: string): value is Permission {
 }
 
 export const ADMIN_ROLE = 'admin';
+
+/**
+ * Lower-case letter first, then 1 to 39 of `a-z 0-9 _ -`: safe in URLs, logs and claims.
+ * Here, not with the DTOs: the settings naming roles (MFA_REQUIRED_ROLES) check it too.
+ */
+export const ROLE_NAME_PATTERN = /^[a-z][a-z0-9_-]{1,39}$/;
 export const SUPPORT_ROLE = 'support';
 
 /** The built-in roles' permissions; `admin`'s is every permission and cannot be changed. */

@@ -141,6 +141,17 @@ describe('buildConfiguration', () => {
     ]);
   });
 
+  it('reads MFA_REQUIRED_ROLES as role names, and names each one that is not', () => {
+    expect(buildConfiguration({}).mfa.requiredRoles).toEqual([]);
+    expect(
+      buildConfiguration({ MFA_REQUIRED_ROLES: ' admin, support ,admin,' }).mfa.requiredRoles,
+    ).toEqual(['admin', 'support']);
+    expect(problemsOf({ MFA_REQUIRED_ROLES: 'admin, Ops Team, x' })).toEqual([
+      expect.stringContaining('MFA_REQUIRED_ROLES: "Ops Team" is not a role name'),
+      expect.stringContaining('MFA_REQUIRED_ROLES: "x" is not a role name'),
+    ]);
+  });
+
   it('reads WEB_CONCURRENCY as a count or auto, and splits the hashing threads among workers', () => {
     const server = { DATABASE_URL: 'postgres://x@y/z' };
     expect(buildConfiguration(server).app.webConcurrency).toBe(1);

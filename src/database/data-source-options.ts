@@ -15,6 +15,7 @@ import { AddSecurityEventAdministrator1796200000011 } from '../../migrations/179
 import { AddUserBansAndListingIndexes1796200000012 } from '../../migrations/1796200000012-AddUserBansAndListingIndexes.js';
 import { AddImpersonatedSessions1796200000020 } from '../../migrations/1796200000020-AddImpersonatedSessions.js';
 import { AddSecondFactor1796300000000 } from '../../migrations/1796300000000-AddSecondFactor.js';
+import { AddSessionMfaEnrolmentRequired1796300000050 } from '../../migrations/1796300000050-AddSessionMfaEnrolmentRequired.js';
 import { AddKnownDevices1796400000000 } from '../../migrations/1796400000000-AddKnownDevices.js';
 import { Identity } from '../federation/entities/identity.entity.js';
 import { OAuthLoginCode } from '../federation/entities/oauth-login-code.entity.js';
@@ -77,6 +78,7 @@ export const MIGRATIONS = [
   AddUserBansAndListingIndexes1796200000012,
   AddImpersonatedSessions1796200000020,
   AddSecondFactor1796300000000,
+  AddSessionMfaEnrolmentRequired1796300000050,
   AddKnownDevices1796400000000,
   AddIdentities1796500000000,
 ];

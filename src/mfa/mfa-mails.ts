@@ -15,6 +15,12 @@ export const mfaMails = {
       NOT_YOU,
     ]),
 
+  resetByAdministrator: (to: string) =>
+    compose(to, 'Two-step verification was reset', [
+      'An administrator removed two-step verification from your Whazz Audio account, with its recovery codes, and signed out every device. Your password alone now signs in; set up your authenticator app again from your account.',
+      NOT_YOU,
+    ]),
+
   recoveryCodeUsed: (to: string, remaining: number) =>
     compose(to, 'A recovery code was used', [
       `One of the recovery codes of your Whazz Audio account was just used to sign in or confirm a change; ${remaining} remain unused.`,

@@ -6,6 +6,7 @@ import {
   OptionalText,
   type SettingsContext,
 } from '../config/feature-config.js';
+import { ROLE_NAME_PATTERN } from '../authorization/permissions.js';
 
 export class MfaVariables {
   /** base64 of 32 random bytes (`openssl rand -base64 32`): encrypts TOTP secrets. */
@@ -24,6 +25,10 @@ export class MfaVariables {
   /** How long "remember this device" (at POST /auth/mfa/verify) spares it the second step. */
   @IntegerSetting(1, 365)
   MFA_REMEMBER_DEVICE_DAYS = 30;
+
+  /** Comma-separated roles whose holders must enrol a second factor before anything else. */
+  @OptionalText()
+  MFA_REQUIRED_ROLES?: string;
 }
 
 /** One AES-256 key and the id its ciphertexts record. */
@@ -68,6 +73,23 @@ function resolveKeys(env: MfaVariables, { environment, problems }: SettingsConte
   return { currentKey: { id: keyIdOf(DEVELOPMENT_KEY), key: DEVELOPMENT_KEY }, previousKeys: [] };
 }
 
+/**
+ * The role names of MFA_REQUIRED_ROLES, each in the form roles take. Whether such a role
+ * exists is not known before the database is: a name no role has simply matches nobody.
+ */
+function parseRequiredRoles(text: string | undefined, problems: string[]): string[] {
+  const names = (text ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  for (const name of names.filter((name) => !ROLE_NAME_PATTERN.test(name))) {
+    problems.push(
+      `MFA_REQUIRED_ROLES: "${name}" is not a role name (2 to 40 of a-z, 0-9, _ and -, a letter first)`,
+    );
+  }
+  return [...new Set(names)];
+}
+
 /** Second factors (issue #20): the key that encrypts TOTP secrets, and the verify limits. */
 export const mfaConfig = defineFeatureConfig({
   namespace: 'mfa',
@@ -89,6 +111,8 @@ export const mfaConfig = defineFeatureConfig({
       previousKeys,
       totpIssuer: env.MFA_TOTP_ISSUER,
       rememberDeviceDays: env.MFA_REMEMBER_DEVICE_DAYS,
+      /** Holders of these must enrol: until then a login opens a session limited to enrolment. */
+      requiredRoles: parseRequiredRoles(env.MFA_REQUIRED_ROLES, context.problems),
     };
   },
 });

@@ -13,6 +13,7 @@ import {
   TotpSetupResponseDto,
 } from './dto/mfa-response.dto.js';
 import { MfaService } from './mfa.service.js';
+import { OpenBeforeMfaEnrolment } from './open-before-mfa-enrolment.decorator.js';
 
 const proofOf = (dto: SecondFactorCheckDto) => ({
   code: dto.code,
@@ -28,6 +29,7 @@ export class MfaController {
 
   /** What second factors the account has, and how many recovery codes remain. */
   @Get()
+  @OpenBeforeMfaEnrolment()
   async status(@CurrentPrincipal() principal: Principal): Promise<MfaStatusResponseDto> {
     return MfaStatusResponseDto.from(await this.mfa.status(principal.userId));
   }
@@ -38,6 +40,7 @@ export class MfaController {
    */
   @Post('totp/setup')
   @HttpCode(200)
+  @OpenBeforeMfaEnrolment()
   @NotWhileImpersonating('set up two-step verification')
   @ApiProblemResponses(403, 409)
   async setup(
@@ -47,9 +50,14 @@ export class MfaController {
     return TotpSetupResponseDto.from(await this.mfa.setup(principal, dto.password));
   }
 
-  /** Turns TOTP on with a code from the app; answers the recovery codes, shown once. */
+  /**
+   * Turns TOTP on with a code from the app; answers the recovery codes, shown once. On a
+   * session limited to enrolment (`mfa-enrolment-required`), the next POST /auth/refresh
+   * answers tokens that reach every route, with `amr` `["pwd","otp"]`.
+   */
   @Post('totp/confirm')
   @HttpCode(200)
+  @OpenBeforeMfaEnrolment()
   @NotWhileImpersonating('set up two-step verification')
   @ApiProblemResponses(403, 409)
   async confirm(

@@ -57,6 +57,22 @@ export class WrongMfaCodeError extends ProblemException {
   }
 }
 
+/**
+ * A session of someone whose role requires a second factor they have not enrolled
+ * (MFA_REQUIRED_ROLES): it reaches the enrolment routes only, and says how to get out.
+ */
+export class MfaEnrolmentRequiredError extends ProblemException {
+  constructor() {
+    super({
+      status: 403,
+      code: 'mfa-enrolment-required',
+      title: 'Forbidden',
+      detail:
+        'Your role requires two-step verification. Set it up first: POST /auth/mfa/totp/setup, then POST /auth/mfa/totp/confirm with a code from your authenticator app, then POST /auth/refresh for tokens that reach everything.',
+    });
+  }
+}
+
 export class StepUpRequiredError extends ProblemException {
   constructor() {
     super({

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { toString as qrCodeSvg } from 'qrcode';
 import { WrongPasswordError } from '../account/account.errors.js';
 import type { ClientInfo } from '../common/http/client-address.js';
@@ -15,7 +15,12 @@ import { InvalidAccessTokenError } from '../tokens/tokens.errors.js';
 import type { User } from '../users/entities/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { mfaMails } from './mfa-mails.js';
-import { MfaAlreadyEnabledError, MfaNotEnabledError, WrongMfaCodeError } from './mfa.errors.js';
+import {
+  MfaAlreadyEnabledError,
+  MfaNotEnabledError,
+  WrongMfaCodeError,
+  type SecondFactorMethod,
+} from './mfa.errors.js';
 import { RecoveryCodesService } from './recovery-codes.service.js';
 import { SecondFactorService, type SecondFactorProof } from './second-factor.service.js';
 import { TotpFactorsService } from './totp-factors.service.js';
@@ -25,6 +30,12 @@ export interface TotpSetup {
   secret: string;
   otpauthUri: string;
   qrCodeSvg: string;
+}
+
+/** What a reset removed, for the audit entry: never a secret or a code. */
+export interface RemovedSecondFactors {
+  methods: SecondFactorMethod[];
+  recoveryCodesRemaining: number;
 }
 
 export interface MfaStatus {
@@ -87,6 +98,7 @@ export class MfaService {
       await this.events.record({ type: 'mfa_failed', userId: user.id, reason: 'setup', client });
       throw new WrongMfaCodeError('code');
     }
+    await this.sessions.liftEnrolmentLimit(principal.sessionId, user.id);
     await this.events.record({ type: 'mfa_enabled', userId: user.id, client });
     this.mail.send(mfaMails.enabled(user.email));
     return codes;
@@ -122,14 +134,28 @@ export class MfaService {
   }
 
   /**
-   * Removes every second factor and recovery code of the user, nothing else: the seam for an
+   * Removes every second factor and recovery code of the user (a pending setup too), nothing
+   * else; in `manager`'s transaction when given. Answers what the user had: the seam for an
    * administrator's reset (issue #20), whose caller audits, notifies and ends the sessions.
    */
-  async reset(userId: string): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      await this.totp.remove(userId, manager);
-      await this.recoveryCodes.remove(userId, manager);
-    });
+  async reset(userId: string, manager?: EntityManager): Promise<RemovedSecondFactors> {
+    const remove = async (tx: EntityManager): Promise<RemovedSecondFactors> => {
+      // One after the other: a transaction's queries share its one connection.
+      const totp = await this.totp.isEnrolled(userId, tx);
+      const recoveryCodesRemaining = await this.recoveryCodes.remaining(userId, tx);
+      await this.totp.remove(userId, tx);
+      await this.recoveryCodes.remove(userId, tx);
+      const methods: SecondFactorMethod[] = [];
+      if (totp) methods.push('totp');
+      if (recoveryCodesRemaining > 0) methods.push('recovery_code');
+      return { methods, recoveryCodesRemaining };
+    };
+    return manager ? remove(manager) : this.dataSource.transaction(remove);
+  }
+
+  /** The owner's notice of an administrator's reset; the caller mails it once that commits. */
+  sendResetNotice(email: string): void {
+    this.mail.send(mfaMails.resetByAdministrator(email));
   }
 
   private async checkEnrolledOwner(

@@ -31,8 +31,8 @@ export class RecoveryCodesService {
     return result.affected === 1;
   }
 
-  remaining(userId: string): Promise<number> {
-    return this.codes.countBy({ userId, usedAt: IsNull() });
+  remaining(userId: string, manager: EntityManager = this.codes.manager): Promise<number> {
+    return manager.countBy(MfaRecoveryCode, { userId, usedAt: IsNull() });
   }
 
   async remove(userId: string, manager: EntityManager = this.codes.manager): Promise<void> {

@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { ClientInfo } from '../common/http/client-address.js';
 import type { Configuration } from '../config/configuration.js';
+import { StartupRefusalError } from '../config/startup-refusal.js';
 import { LoginBackoffService } from '../login-backoff/login-backoff.service.js';
 import { MailService } from '../mail/mail.service.js';
 import { SecurityEventsService } from '../security-events/security-events.service.js';
@@ -39,6 +40,7 @@ export class SecondFactorService implements OnModuleInit {
   private readonly logger = new Logger(SecondFactorService.name);
   private readonly production: boolean;
   private readonly hasKey: boolean;
+  private readonly requiredRoles: ReadonlySet<string>;
 
   constructor(
     private readonly totp: TotpFactorsService,
@@ -52,6 +54,7 @@ export class SecondFactorService implements OnModuleInit {
   ) {
     this.production = config.get('app', { infer: true }).environment === 'production';
     this.hasKey = config.get('mfa', { infer: true }).currentKey !== null;
+    this.requiredRoles = new Set(config.get('mfa', { infer: true }).requiredRoles);
   }
 
   /**
@@ -62,21 +65,26 @@ export class SecondFactorService implements OnModuleInit {
    */
   async onModuleInit(): Promise<void> {
     if (this.production && !this.hasKey && (await this.totp.anyConfirmed())) {
-      throw new Error(
-        'MFA_ENCRYPTION_KEY must be set: users have two-step verification, and their TOTP secrets cannot be read without it (docs/configuration.md).',
-      );
+      throw new StartupRefusalError([
+        'MFA_ENCRYPTION_KEY: must be set: users have two-step verification, and their TOTP secrets cannot be read without it',
+      ]);
     }
     const unreadable = await this.totp.countUnreadable();
     if (unreadable > 0) {
-      throw new Error(
-        `${unreadable} TOTP secret(s) were encrypted with a key that is neither MFA_ENCRYPTION_KEY nor in MFA_PREVIOUS_ENCRYPTION_KEYS; add it back (docs/security.md, key rotation).`,
-      );
+      throw new StartupRefusalError([
+        `MFA_ENCRYPTION_KEY: ${unreadable} TOTP secret(s) were encrypted with a key that is neither MFA_ENCRYPTION_KEY nor in MFA_PREVIOUS_ENCRYPTION_KEYS; add it back (docs/security.md, key rotation)`,
+      ]);
     }
     await this.totp.resealWithCurrentKey();
   }
 
   isEnrolled(userId: string): Promise<boolean> {
     return this.totp.isEnrolled(userId);
+  }
+
+  /** MFA_REQUIRED_ROLES: whether holding `roles` obliges a second factor (issue #20). */
+  requiresEnrolment(roles: readonly string[]): boolean {
+    return roles.some((role) => this.requiredRoles.has(role));
   }
 
   /**

@@ -18,8 +18,8 @@ export class TotpFactorsService {
   ) {}
 
   /** A confirmed TOTP factor: what makes login ask for a second step. */
-  isEnrolled(userId: string): Promise<boolean> {
-    return this.factors.existsBy({ userId, method: 'totp', confirmedAt: Not(IsNull()) });
+  isEnrolled(userId: string, manager: EntityManager = this.factors.manager): Promise<boolean> {
+    return manager.existsBy(MfaFactor, { userId, method: 'totp', confirmedAt: Not(IsNull()) });
   }
 
   findConfirmed(userId: string): Promise<MfaFactor | null> {

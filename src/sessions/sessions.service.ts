@@ -52,6 +52,13 @@ export interface DeviceWithSessions {
   sessionIds: string[];
 }
 
+/** How a login's session starts (issue #20); a password-only session without a device by default. */
+export interface NewSession {
+  authMethods?: AuthenticationMethod[];
+  deviceId?: string | null;
+  mfaEnrolmentRequired?: boolean;
+}
+
 export interface IssuedSession {
   session: Session;
   refreshToken: string;
@@ -128,21 +135,44 @@ export class SessionsService
 
   /**
    * `authMethods`: how the login authenticated (RFC 8176 `amr`), kept for its refreshes;
-   * `deviceId`: the known device the login finished on (issue #20).
+   * `deviceId`: the known device the login finished on; `mfaEnrolmentRequired`: the session
+   * reaches only the second-factor enrolment routes until TOTP is confirmed on it (issue #20).
    */
   start(
     userId: string,
     client: SessionClient,
-    authMethods: AuthenticationMethod[] = ['pwd'],
-    deviceId: string | null = null,
+    { authMethods = ['pwd'], deviceId = null, mfaEnrolmentRequired = false }: NewSession = {},
   ): Promise<IssuedSession> {
     return this.dataSource.transaction((manager) =>
       this.insert(manager, userId, client, (now) => ({
         expiresAt: this.expiryFrom(now),
         authMethods,
         deviceId,
+        mfaEnrolmentRequired,
       })),
     );
+  }
+
+  /**
+   * The user just confirmed a second factor on this session (issue #20). A session limited to
+   * enrolment is limited no more: its next tokens say `otp`, with this `auth_time`, as a login
+   * with both factors would. Other sessions keep how they signed in. Tokens issued before keep
+   * their claims until they expire.
+   */
+  async liftEnrolmentLimit(sessionId: string, userId: string): Promise<void> {
+    await this.sessions
+      .createQueryBuilder()
+      .update(Session)
+      .set({
+        mfaEnrolmentRequired: false,
+        authenticatedAt: () => 'now()',
+        authMethods: () => `array_append(array_remove("auth_methods", 'otp'), 'otp')`,
+      })
+      .where('id = :sessionId AND user_id = :userId AND mfa_enrolment_required', {
+        sessionId,
+        userId,
+      })
+      .execute();
   }
 
   /**
@@ -374,6 +404,7 @@ export class SessionsService
       deviceId: null,
       authMethods: ['pwd'],
       authenticatedAt: now,
+      mfaEnrolmentRequired: false,
       ...fields(now),
     });
     await manager.insert(Session, session);

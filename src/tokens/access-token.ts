@@ -31,6 +31,12 @@ export interface AccessTokenClaims {
   amr?: string[];
   /** OIDC Core §2: when that login authenticated, in seconds; kept across refreshes. */
   auth_time?: number;
+  /**
+   * Present (true) only on tokens of a session that must enrol a second factor first
+   * (MFA_REQUIRED_ROLES, issue #20): they reach the enrolment routes and nothing else. A
+   * claim, so the bearer guard enforces it from the token, with no database read.
+   */
+  mfa_enrolment_required?: true;
 }
 
 /** The claims of a token whose signature, issuer, audience and dates have been checked. */
@@ -75,6 +81,8 @@ export interface Principal {
   authMethods: readonly string[];
   /** The token's `auth_time`, in seconds. */
   authTime?: number;
+  /** The token's `mfa_enrolment_required`: only the enrolment routes are open to it. */
+  mfaEnrolmentRequired?: true;
 }
 
 /**

@@ -17,6 +17,8 @@ export interface Impersonation {
 export interface SignIn {
   methods: readonly string[];
   at: Date;
+  /** The session must enrol a second factor before anything else (MFA_REQUIRED_ROLES). */
+  mfaEnrolmentRequired?: boolean;
 }
 
 export interface IssuedAccessToken {
@@ -52,6 +54,7 @@ export class TokenService {
       auth_time: Math.floor(signIn.at.getTime() / 1000),
     };
     if (signIn.methods.length > 0) claims.amr = [...signIn.methods];
+    if (signIn.mfaEnrolmentRequired) claims.mfa_enrolment_required = true;
     if (!impersonation) return { accessToken: this.jwt.sign(claims), expiresIn: this.ttlSeconds };
     claims.act = { sub: impersonation.actorId };
     // Whole seconds down, so `exp` does not pass the session's end (but for a session in its

@@ -1819,3 +1819,96 @@ describe('issue #20: second factors', () => {
     }
   });
 });
+
+describe('security battery: issue #20 (second factor required for roles, administrator reset)', () => {
+  const required = `battery-mfa-${randomBytes(4).toString('hex')}`;
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ MFA_REQUIRED_ROLES: required });
+    const { RolesService } = await import('../../src/authorization/roles.service.js');
+    const { PERMISSIONS } = await import('../../src/authorization/permissions.js');
+    await t.app.get(RolesService).create(required, PERMISSIONS);
+  });
+  afterAll(() => t.close());
+
+  const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+  const problem = (code: string) => `https://whazz.audio/problems/${code}`;
+  const setRoles = async (userId: string, roles: string[]) => {
+    const { AuthorizationService } =
+      await import('../../src/authorization/authorization.service.js');
+    await t.app.get(AuthorizationService).setUserRoles(userId, roles);
+  };
+
+  it('a session limited to enrolment reaches no admin, account or session route, and a re-signed claim is refused', async () => {
+    const user = await signUp(t.http);
+    await setRoles(user.id, [required]);
+    const { accessToken } = await logIn(t.http, user);
+    const claims = claimsOf(accessToken);
+    expect(claims.mfa_enrolment_required).toBe(true);
+    for (const [method, path] of [
+      ['get', '/admin/users'],
+      ['get', '/admin/audit'],
+      ['post', `/admin/users/${randomUUID()}/mfa/reset`],
+      ['get', '/auth/sessions'],
+      ['get', '/auth/devices'],
+      ['post', '/auth/change-password'],
+      ['post', '/auth/mfa/totp/disable'],
+    ] as const) {
+      const response = await t.http[method](path).set(bearer(accessToken)).send({});
+      expect(response.status, path).toBe(403);
+      expect(response.body.type, path).toBe(problem('mfa-enrolment-required'));
+    }
+    // A claim of another value (false, "no") must not read as "not limited": refused outright.
+    for (const value of [false, 'no', 0]) {
+      const forged = hs256(
+        { alg: 'HS256', typ: 'JWT' },
+        { ...claims, jti: randomUUID(), mfa_enrolment_required: value },
+      );
+      const response = await t.http.get('/auth/sessions').set(bearer(forged));
+      expect(response.status, String(value)).toBe(401);
+    }
+  });
+
+  it('an impersonated session cannot reset a second factor, even its user holding users:reset-mfa', async () => {
+    const { signUpOperator } = await import('../factories/admin.factory.js');
+    const [operator, holder, victim] = await Promise.all([
+      signUpOperator(t.http, t.dataSource, ['users:impersonate', 'users:reset-mfa', 'users:read']),
+      signUpOperator(t.http, t.dataSource, ['users:reset-mfa']),
+      signUpAndLogIn(t.http),
+    ]);
+    await t.dataSource.query(
+      `INSERT INTO mfa_recovery_codes (code_hash, user_id) VALUES ($1, $2)`,
+      [randomBytes(32).toString('hex'), victim.id],
+    );
+    const opened = await t.http
+      .post(`/admin/users/${holder.id}/impersonate`)
+      .set(bearer(operator.accessToken))
+      .send({ reason: 'battery' });
+    expect(opened.status, JSON.stringify(opened.body)).toBe(200);
+    const response = await t.http
+      .post(`/admin/users/${victim.id}/mfa/reset`)
+      .set(bearer(opened.body.access_token as string))
+      .send({ reason: 'battery' });
+    expect(response.status).toBe(403);
+    expect(response.body.type).toBe(problem('impersonation-forbidden'));
+    const [{ count }] = await t.dataSource.query<[{ count: string }]>(
+      'SELECT count(*) FROM mfa_recovery_codes WHERE user_id = $1',
+      [victim.id],
+    );
+    expect(count).toBe('1');
+  });
+
+  it('support does not hold users:reset-mfa', async () => {
+    const { BUILT_IN_ROLE_PERMISSIONS } = await import('../../src/authorization/permissions.js');
+    expect(BUILT_IN_ROLE_PERMISSIONS.support).not.toContain('users:reset-mfa');
+    const supporter = await signUp(t.http);
+    await setRoles(supporter.id, ['support']);
+    const { accessToken } = await logIn(t.http, supporter);
+    const response = await t.http
+      .post(`/admin/users/${randomUUID()}/mfa/reset`)
+      .set(bearer(accessToken))
+      .send({ reason: 'battery' });
+    expect(response.status).toBe(403);
+    expect(response.body.detail).toContain('`users:reset-mfa`');
+  });
+});

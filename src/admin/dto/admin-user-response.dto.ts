@@ -95,3 +95,14 @@ export class SessionsRevokedResponseDto {
   /** How many sessions were live and are now ended. */
   sessions_revoked: number;
 }
+
+export class MfaResetResponseDto {
+  /**
+   * The second-factor methods the account had, now removed.
+   * @example ["totp", "recovery_code"]
+   */
+  removed_methods: string[];
+
+  /** How many sessions were live and are now ended. */
+  sessions_revoked: number;
+}

@@ -85,3 +85,15 @@ export class ImpersonateUserDto {
   @IsString()
   reason: string;
 }
+
+export class ResetUserMfaDto {
+  /**
+   * Why, for the audit log (never shown to the user): how the owner proved who they are.
+   * @example "Lost phone; identity checked by video call, ticket 4711"
+   */
+  @NoNulCharacter()
+  @MaxLength(500, { message: 'must be at most 500 characters' })
+  @MinLength(1, { message: 'must not be empty' })
+  @IsString()
+  reason: string;
+}

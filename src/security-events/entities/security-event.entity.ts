@@ -50,6 +50,8 @@ export const SECURITY_EVENT_TYPES = [
   'mfa_failed',
   'recovery_code_used',
   'recovery_codes_regenerated',
+  // An administrator removed the account's second factors (issue #20).
+  'mfa_reset_by_admin',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 

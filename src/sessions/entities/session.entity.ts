@@ -96,6 +96,7 @@ export class Session {
   @ManyToOne(() => KnownDevice, { onDelete: 'SET NULL' })
   @JoinColumn({ name: 'device_id', foreignKeyConstraintName: 'FK_sessions_device' })
   device?: KnownDevice | null;
+
   /** How the login that opened it authenticated (RFC 8176 `amr`); kept across refreshes. */
   @Column({
     name: 'auth_methods',
@@ -109,6 +110,14 @@ export class Session {
   /** When that login authenticated (OIDC `auth_time`); kept across refreshes. */
   @Column({ name: 'authenticated_at', type: 'timestamptz', default: () => 'now()' })
   authenticatedAt: Date;
+
+  /**
+   * Opened by a login whose role requires a second factor the user had not enrolled
+   * (MFA_REQUIRED_ROLES, issue #20): its tokens reach only the enrolment routes. Confirming
+   * TOTP on it clears this; nothing else does.
+   */
+  @Column({ name: 'mfa_enrolment_required', type: 'boolean', default: false })
+  mfaEnrolmentRequired: boolean;
 
   @Column({ name: 'revoked_reason', type: 'varchar', length: 32, nullable: true })
   revokedReason: SessionRevocationReason | null;
