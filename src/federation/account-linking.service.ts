@@ -51,7 +51,8 @@ export class AccountLinkingService {
       try {
         return await this.findOrOpenAccount(profile, client);
       } catch (error) {
-        const lostRace = error instanceof IdentityInUseError || error instanceof AccountFieldTakenError;
+        const lostRace =
+          error instanceof IdentityInUseError || error instanceof AccountFieldTakenError;
         if (!lostRace || attempt >= SIGN_IN_TRIES) throw error;
       }
     }

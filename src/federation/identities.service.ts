@@ -91,5 +91,7 @@ export class IdentitiesService {
 function isIdentityTaken(error: unknown): boolean {
   if (!(error instanceof QueryFailedError)) return false;
   const driverError = error.driverError as { code?: string; constraint?: string };
-  return driverError.code === '23505' && driverError.constraint === IDENTITY_PROVIDER_SUBJECT_UNIQUE;
+  return (
+    driverError.code === '23505' && driverError.constraint === IDENTITY_PROVIDER_SUBJECT_UNIQUE
+  );
 }
