@@ -256,7 +256,7 @@ export class AccountService {
 
   /**
    * What confirms a change a stolen access token alone must not make (issue #21 review): the
-   * password of an account with one (`field` names it: 400 when missing), or a sign-in in the
+   * password of an account with one (`field` names it: 422 when missing), or a sign-in in the
    * last 5 minutes for an account without (403 `recent-sign-in-required`).
    */
   async confirmSignedInUser(
