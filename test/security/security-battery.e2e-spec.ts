@@ -1961,37 +1961,35 @@ describe('security battery: social login review (issue #21)', () => {
     expect(answers.map((answer) => answer.status).sort()).toEqual([200, 400, 400, 400]);
   });
 
-  it('two exchanges at once for the same new identity both sign in to one account', async () => {
+  it('four exchanges at once for the same new identity all sign in to one account', async () => {
     const sub = `race-${randomBytes(6).toString('hex')}`;
-    const codes = [
-      await codeFor((nonce) => forger.honestClaims(nonce, sub)),
-      await codeFor((nonce) => forger.honestClaims(nonce, sub)),
-    ];
+    const codes: string[] = [];
+    for (let i = 0; i < 4; i += 1) codes.push(await codeFor((n) => forger.honestClaims(n, sub)));
     const answers = await Promise.all(codes.map((code) => exchange(code)));
     expect(
       answers.map((answer) => answer.status),
       JSON.stringify(answers.map((a) => a.body)),
-    ).toEqual([200, 200]);
+    ).toEqual([200, 200, 200, 200]);
     const users = await t.dataSource.query<{ user_id: string }[]>(
       'SELECT user_id FROM identities WHERE subject = $1',
       [sub],
     );
     expect(users).toHaveLength(1);
     const ids = answers.map((answer) => claimsOf(answer.body.access_token as string).sub);
-    expect(ids).toEqual([users[0]!.user_id, users[0]!.user_id]);
+    expect(new Set(ids)).toEqual(new Set([users[0]!.user_id]));
   });
 
-  it('two new people with the same provider username at once both get an account', async () => {
+  it('four new people with the same provider username at once all get an account', async () => {
     const name = `racer_${randomBytes(3).toString('hex')}`;
-    const codes = [
-      await codeFor((nonce) => ({ ...forger.honestClaims(nonce), preferred_username: name })),
-      await codeFor((nonce) => ({ ...forger.honestClaims(nonce), preferred_username: name })),
-    ];
+    const codes: string[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      codes.push(await codeFor((n) => ({ ...forger.honestClaims(n), preferred_username: name })));
+    }
     const answers = await Promise.all(codes.map((code) => exchange(code)));
     expect(
       answers.map((answer) => answer.status),
       JSON.stringify(answers.map((a) => a.body)),
-    ).toEqual([200, 200]);
+    ).toEqual([200, 200, 200, 200]);
   });
 
   it('reads the whole callback query, even a value holding a second "?"', async () => {
