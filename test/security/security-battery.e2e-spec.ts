@@ -1968,7 +1968,7 @@ describe('security battery: social login review (issue #21)', () => {
     const answers = await Promise.all(codes.map((code) => exchange(code)));
     expect(
       answers.map((answer) => answer.status),
-      JSON.stringify(answers.map((a) => a.body)),
+      JSON.stringify(answers.map((a) => a.body as unknown)),
     ).toEqual([200, 200, 200, 200]);
     const users = await t.dataSource.query<{ user_id: string }[]>(
       'SELECT user_id FROM identities WHERE subject = $1',
@@ -1988,7 +1988,7 @@ describe('security battery: social login review (issue #21)', () => {
     const answers = await Promise.all(codes.map((code) => exchange(code)));
     expect(
       answers.map((answer) => answer.status),
-      JSON.stringify(answers.map((a) => a.body)),
+      JSON.stringify(answers.map((a) => a.body as unknown)),
     ).toEqual([200, 200, 200, 200]);
   });
 
@@ -2016,9 +2016,10 @@ describe('security battery: social login review (issue #21)', () => {
 
   it('an impersonated session cannot link, complete a link or unlink a provider', async () => {
     const tokens = await exchange(await codeFor((nonce) => forger.honestClaims(nonce)));
-    const userId = claimsOf(tokens.body.access_token as string).sub;
-    const [identity] = (await t.http.get('/auth/identities').set(bearer(tokens.body.access_token)))
-      .body as { id: string }[];
+    const userId = String(claimsOf(tokens.body.access_token as string).sub);
+    const [identity] = (
+      await t.http.get('/auth/identities').set(bearer(tokens.body.access_token as string))
+    ).body as { id: string }[];
     const opened = await t.http
       .post(`/admin/users/${userId}/impersonate`)
       .set(bearer(operator.accessToken))
