@@ -3,7 +3,7 @@
  * (`oidc-provider`) on loopback: only its issuer URL and the client's credentials differ from
  * production. Linking rules, the identities routes and their events.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from './create-test-app.js';
 import { logIn, signUp, signUpAndLogIn } from './factories/user.factory.js';
@@ -58,10 +58,25 @@ describe('social login with OpenID Connect', () => {
     };
   };
 
+  /** An app's PKCE pair (RFC 7636 S256). */
+  const pkce = () => {
+    const verifier = randomBytes(32).toString('base64url');
+    return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+  };
+
   /** The browser's trip: the app's authorize link, the provider, back to the app. */
-  async function signInAtProvider(who: TestAccount, appUri = APP, appState = 'app-state-1') {
+  async function signInAtProvider(
+    who: TestAccount,
+    appUri = APP,
+    appState = 'app-state-1',
+    codeChallenge?: string,
+  ) {
     op.signInAs(who);
     const query = new URLSearchParams({ redirect_uri: appUri, state: appState });
+    if (codeChallenge) {
+      query.set('code_challenge', codeChallenge);
+      query.set('code_challenge_method', 'S256');
+    }
     return followToApp(
       t.http,
       SERVICE,
@@ -157,15 +172,16 @@ describe('social login with OpenID Connect', () => {
     expect(login.body.type).toBe(problem('invalid-credentials'));
   });
 
-  it('signs a known identity in to the same account, and returns to a mobile app URL', async () => {
+  it('signs a known identity in to the same account, and returns to a mobile app URL with PKCE', async () => {
     const who = account();
     const first = await signInWithProvider(who);
     expect(first.status).toBe(200);
-    const back = await signInAtProvider(who, MOBILE_APP);
+    const { verifier, challenge } = pkce();
+    const back = await signInAtProvider(who, MOBILE_APP, 'app-state-1', challenge);
     expect(back.protocol).toBe('com.whazz.app:');
     const again = await t.http
       .post('/auth/oauth/token')
-      .send({ code: back.searchParams.get('code') });
+      .send({ code: back.searchParams.get('code'), code_verifier: verifier });
     expect(again.status).toBe(200);
     const users = await t.dataSource.query('SELECT id FROM users WHERE email = $1', [who.email]);
     expect(users).toHaveLength(1);
@@ -231,24 +247,49 @@ describe('social login with OpenID Connect', () => {
     expect(await userByEmail(who.email!)).toBeUndefined();
   });
 
+  /** Starts linking as `user` and follows the browser to the app: the app's query. */
+  async function linkAtProvider(
+    bearerToken: string,
+    who: TestAccount,
+    body: Record<string, string> = {},
+  ) {
+    const started = await t.http
+      .post('/auth/oauth/acme/link')
+      .set('Authorization', `Bearer ${bearerToken}`)
+      .send({ redirect_uri: APP, ...body });
+    expect(started.status, JSON.stringify(started.body)).toBe(200);
+    op.signInAs(who);
+    const back = await followToApp(t.http, SERVICE, APP, started.body.authorization_url as string);
+    return Object.fromEntries(back.searchParams);
+  }
+
+  const completeLink = (bearerToken: string, code: string | undefined) =>
+    t.http
+      .post('/auth/oauth/link/complete')
+      .set('Authorization', `Bearer ${bearerToken}`)
+      .send({ code });
+
   it('links a provider to a signed-in account, lists it, and unlinks it while a password remains', async () => {
     const user = await signUpAndLogIn(t.http);
     const bearer = { Authorization: `Bearer ${user.accessToken}` };
-    const started = await t.http
-      .post('/auth/oauth/acme/link')
-      .set(bearer)
-      .send({ redirect_uri: APP, state: 'linking' });
-    expect(started.status, JSON.stringify(started.body)).toBe(200);
     const who = account({ email: `other.${tag()}@example.com` });
-    op.signInAs(who);
-    const back = await followToApp(t.http, SERVICE, APP, started.body.authorization_url as string);
-    expect(Object.fromEntries(back.searchParams)).toEqual({ linked: 'acme', state: 'linking' });
+    const back = await linkAtProvider(user.accessToken, who, {
+      state: 'linking',
+      current_password: user.password,
+    });
+    expect(Object.keys(back).sort()).toEqual(['link_code', 'state']);
+    expect(back.state).toBe('linking');
+    // Nothing is linked until the app completes with the account's own token.
+    expect((await t.http.get('/auth/identities').set(bearer)).body).toEqual([]);
+    const completed = await completeLink(user.accessToken, back.link_code);
+    expect(completed.status, JSON.stringify(completed.body)).toBe(200);
+    expect(completed.body).toMatchObject({ provider: 'acme', email: who.email });
 
     const listed = await t.http.get('/auth/identities').set(bearer);
     expect(listed.status).toBe(200);
     expect(listed.body).toEqual([
       {
-        id: expect.any(String),
+        id: completed.body.id,
         provider: 'acme',
         email: who.email,
         email_verified: true,
@@ -272,18 +313,72 @@ describe('social login with OpenID Connect', () => {
     await logIn(t.http, user);
   });
 
-  it('refuses to link a provider account that already signs in another account', async () => {
-    const who = account();
-    expect((await signInWithProvider(who)).status).toBe(200);
-    const other = await signUpAndLogIn(t.http);
-    const started = await t.http
+  it('needs the account’s password to start linking: missing (422) or wrong (403)', async () => {
+    const user = await signUpAndLogIn(t.http);
+    const start = (body: object) =>
+      t.http
+        .post('/auth/oauth/acme/link')
+        .set('Authorization', `Bearer ${user.accessToken}`)
+        .send({ redirect_uri: APP, ...body });
+    const missing = await start({});
+    expect(missing.status).toBe(422);
+    expect(missing.body.errors).toEqual([
+      { field: 'current_password', message: 'is required for an account with a password' },
+    ]);
+    const wrong = await start({ current_password: 'not the password at all' });
+    expect(wrong.status).toBe(403);
+    expect(wrong.body.type).toBe(problem('wrong-password'));
+  });
+
+  it('lets an account without a password link with a recent sign-in only', async () => {
+    const tokens = await signInWithProvider(account());
+    const other = account({ email: `other.${tag()}@example.com` });
+    const back = await linkAtProvider(tokens.body.access_token as string, other);
+    expect((await completeLink(tokens.body.access_token as string, back.link_code)).status).toBe(
+      200,
+    );
+
+    // The same session, refreshed after its sign-in is over 5 minutes old: refused.
+    await t.dataSource.query(
+      `UPDATE sessions SET authenticated_at = now() - interval '6 minutes'
+       WHERE user_id = (SELECT user_id FROM identities WHERE subject = $1)`,
+      [other.sub],
+    );
+    const refreshed = await t.http
+      .post('/auth/refresh')
+      .send({ refresh_token: tokens.body.refresh_token });
+    expect(refreshed.status).toBe(200);
+    const stale = await t.http
       .post('/auth/oauth/acme/link')
-      .set('Authorization', `Bearer ${other.accessToken}`)
+      .set('Authorization', `Bearer ${refreshed.body.access_token}`)
       .send({ redirect_uri: APP });
-    op.signInAs(who);
-    const back = await followToApp(t.http, SERVICE, APP, started.body.authorization_url as string);
-    expect(back.searchParams.get('error')).toBe('identity_in_use');
-    expect(back.searchParams.get('linked')).toBeNull();
+    expect(stale.status).toBe(403);
+    expect(stale.body.type).toBe(problem('recent-sign-in-required'));
+  });
+
+  it('a link code completes only with the token of the account that started linking (login CSRF)', async () => {
+    // The attacker starts linking and sends the authorization URL to the victim, who signs in
+    // at the provider as themselves: the victim's provider account must not join the
+    // attacker's account.
+    const attacker = await signUpAndLogIn(t.http);
+    const victim = await signUpAndLogIn(t.http);
+    const victimAtProvider = account({ email: `victim.${tag()}@example.com` });
+    const back = await linkAtProvider(attacker.accessToken, victimAtProvider, {
+      current_password: attacker.password,
+    });
+    const identitiesOf = (userId: string) =>
+      t.dataSource.query('SELECT 1 FROM identities WHERE user_id = $1', [userId]);
+    expect(await identitiesOf(attacker.id)).toHaveLength(0);
+    // The victim's app, holding the victim's session, completes: refused, and the code is spent.
+    const refused = await completeLink(victim.accessToken, back.link_code);
+    expect(refused.status).toBe(400);
+    expect(refused.body.type).toBe(problem('invalid-link-code'));
+    expect((await completeLink(attacker.accessToken, back.link_code)).status).toBe(400);
+    expect(await identitiesOf(attacker.id)).toHaveLength(0);
+    expect(await identitiesOf(victim.id)).toHaveLength(0);
+    // And a link code is no login code.
+    const asLogin = await t.http.post('/auth/oauth/token').send({ code: back.link_code });
+    expect(asLogin.body.type).toBe(problem('invalid-login-code'));
   });
 
   it('refuses (409) to unlink the only way to sign in, and lets the reset flow add a password', async () => {
@@ -294,6 +389,30 @@ describe('social login with OpenID Connect', () => {
     const refused = await t.http.delete(`/auth/identities/${identity!.id}`).set(bearer);
     expect(refused.status).toBe(409);
     expect(refused.body.type).toBe(problem('last-sign-in-method'));
+
+    // No password to check: told so (409), not `wrong-password`, and not counted as a guess.
+    for (const [method, path, body] of [
+      [
+        'post',
+        '/auth/change-password',
+        { current_password: 'x', new_password: 'a new pass phrase 21' },
+      ],
+      ['post', '/auth/change-email', { new_email: `new.${tag()}@example.com`, password: 'x' }],
+      ['delete', '/auth/me', { password: 'x' }],
+    ] as const) {
+      const answer = await t.http[method](path).set(bearer).send(body);
+      expect(answer.status, path).toBe(409);
+      expect(answer.body.type).toBe(problem('password-not-set'));
+    }
+    const failed = await t.dataSource.query(
+      `SELECT 1 FROM security_events e JOIN users u ON u.id = e.user_id
+       WHERE u.email = $1 AND e.type = 'login_failed'`,
+      [who.email],
+    );
+    expect(failed).toHaveLength(0);
+    // Two-step verification: a fresh sign-in stands in for the password it does not have.
+    const setup = await t.http.post('/auth/mfa/totp/setup').set(bearer).send({});
+    expect(setup.status, JSON.stringify(setup.body)).toBe(200);
 
     const reset = await t.http.post('/auth/forgot-password').send({ email: who.email });
     expect(reset.status).toBe(202);
@@ -314,9 +433,24 @@ describe('social login with OpenID Connect', () => {
     expect(unknown.body.type).toBe(problem('unknown-provider'));
   });
 
-  it('needs a bearer token to start linking', async () => {
+  it('needs a bearer token to start and complete linking', async () => {
     const response = await t.http.post('/auth/oauth/acme/link').send({ redirect_uri: APP });
     expect(response.status).toBe(401);
+    const completing = await t.http
+      .post('/auth/oauth/link/complete')
+      .send({ code: randomBytes(32).toString('base64url') });
+    expect(completing.status).toBe(401);
+  });
+
+  it('tells an account opened through a provider to sign in its own way, not with a password', async () => {
+    const who = account();
+    expect((await signInWithProvider(who)).status).toBe(200);
+    const unverified = await signInWithProvider(
+      account({ email: who.email, email_verified: false }),
+    );
+    expect(unverified.status).toBe(409);
+    expect(unverified.body.type).toBe(problem('identity-link-required'));
+    expect(unverified.body.detail).not.toMatch(/password and link/);
   });
 
   it('asks an account with a second factor for its code after the provider too (issue #20)', async () => {

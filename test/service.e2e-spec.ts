@@ -63,6 +63,7 @@ const BEARER_ROUTES = [
   'GET /admin/audit',
   // Issue #21: linking providers to the signed-in account.
   'POST /auth/oauth/{provider}/link',
+  'POST /auth/oauth/link/complete',
   'GET /auth/identities',
   'DELETE /auth/identities/{id}',
   // Issue #20: second factors.

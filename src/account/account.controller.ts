@@ -93,13 +93,17 @@ export class AccountController {
     return { message: 'Password changed; sign in with the new one' };
   }
 
-  /** Changes the password; every other session is signed out, this one stays. */
+  /**
+   * Changes the password; every other session is signed out, this one stays. An account with
+   * no password (opened through a provider) gets 409 `password-not-set`: forgot password sets
+   * one. So do the email change and the deletion.
+   */
   @Post('change-password')
   @HttpCode(200)
   @BearerAuth()
   @NotWhileImpersonating('change the password')
   @RequireRecentSecondFactor()
-  @ApiProblemResponses(403)
+  @ApiProblemResponses(403, 409)
   async changePassword(
     @CurrentPrincipal() principal: Principal,
     @Body() dto: ChangePasswordDto,

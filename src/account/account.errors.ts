@@ -53,3 +53,35 @@ export class EmailNotVerifiedError extends ProblemException {
     });
   }
 }
+
+/**
+ * An account opened through a sign-in provider has no password (issue #21 review): asking for
+ * one is not a wrong guess, so it answers before the login backoff counts anything.
+ */
+export class PasswordNotSetError extends ProblemException {
+  constructor() {
+    super({
+      status: 409,
+      code: 'password-not-set',
+      title: 'Conflict',
+      detail:
+        'This account has no password: it signs in through a provider. Set one through forgot password (POST /auth/forgot-password) first.',
+    });
+  }
+}
+
+/**
+ * A change that an account with a password confirms with it: an account without one confirms
+ * it with a sign-in of the last 5 minutes instead (issue #21 review).
+ */
+export class RecentSignInRequiredError extends ProblemException {
+  constructor() {
+    super({
+      status: 403,
+      code: 'recent-sign-in-required',
+      title: 'Forbidden',
+      detail:
+        'This account has no password to confirm this change with: sign in again (within the last 5 minutes) and retry.',
+    });
+  }
+}

@@ -24,8 +24,11 @@ import { accountMails } from './account-mails.js';
 import {
   InvalidAccountTokenError,
   NewEmailTakenError,
+  PasswordNotSetError,
+  RecentSignInRequiredError,
   WrongPasswordError,
 } from './account.errors.js';
+import { hasRecentSignIn } from '../mfa/step-up.guard.js';
 import { InvalidAccessTokenError } from '../tokens/tokens.errors.js';
 import { PasswordHasherService } from '../passwords/password-hasher.service.js';
 import { assertPasswordPolicy } from '../passwords/password-policy.js';
@@ -252,8 +255,33 @@ export class AccountService {
   }
 
   /**
+   * What confirms a change a stolen access token alone must not make (issue #21 review): the
+   * password of an account with one (`field` names it: 422 when missing), or a sign-in in the
+   * last 5 minutes for an account without (403 `recent-sign-in-required`).
+   */
+  async confirmSignedInUser(
+    principal: Principal,
+    password: string | undefined,
+    field: string,
+  ): Promise<void> {
+    const user = await this.users.findByIdWithPasswordHash(principal.userId);
+    if (!user) throw new InvalidAccessTokenError('The account no longer exists.');
+    if (user.passwordHash === null) {
+      if (!hasRecentSignIn(principal)) throw new RecentSignInRequiredError();
+      return;
+    }
+    if (password === undefined) {
+      throw new RequestValidationError([
+        { field, message: 'is required for an account with a password' },
+      ]);
+    }
+    await this.checkPassword(principal, password, field);
+  }
+
+  /**
    * The signed-in user's password, for changes that a stolen access token alone must not
-   * make. Guesses count towards the login backoff of the account's username.
+   * make. Guesses count towards the login backoff of the account's username; an account with
+   * no password (opened through a provider) is told so first, and nothing is counted.
    */
   private async checkPassword(
     principal: Principal,
@@ -262,6 +290,7 @@ export class AccountService {
   ): Promise<User> {
     const user = await this.users.findByIdWithPasswordHash(principal.userId);
     if (!user) throw new InvalidAccessTokenError('The account no longer exists.');
+    if (user.passwordHash === null) throw new PasswordNotSetError();
     await this.backoff.serialise(user.username, async () => {
       await this.backoff.beginAttempt(user.username);
       if (!(await this.passwords.verify(password, user.passwordHash))) {

@@ -1,22 +1,32 @@
 import { Injectable } from '@nestjs/common';
+import { AccountDisabledError } from '../auth/auth.errors.js';
 import { BootstrapAdministratorService } from '../authorization/bootstrap-administrator.service.js';
 import type { ClientInfo } from '../common/http/client-address.js';
 import { MailService } from '../mail/mail.service.js';
 import { SecurityEventsService } from '../security-events/security-events.service.js';
 import type { User } from '../users/entities/user.entity.js';
-import { emailAddressProblem, normalizeEmail } from '../users/email-address.js';
 import { usernameFromHint, usernameWithSuffix } from '../users/username-rules.js';
+import { AccountFieldTakenError } from '../users/users.errors.js';
 import { UsersService } from '../users/users.service.js';
+import type { Identity } from './entities/identity.entity.js';
 import { IdentitiesService } from './identities.service.js';
 import { oauthMails } from './oauth-mails.js';
-import { IdentityLinkRequiredError, ProviderEmailRequiredError } from './oauth.errors.js';
+import {
+  IdentityInUseError,
+  IdentityLinkRequiredError,
+  ProviderEmailRequiredError,
+} from './oauth.errors.js';
 import type { ProviderProfile } from './provider-clients.service.js';
+import { accountAddress, mayLinkAutomatically } from './provider-email.js';
 
 /** Tries of a suffixed name before giving up; each is 1 in 65536 to collide. */
 const USERNAME_TRIES = 5;
 
-export type LinkOutcome =
-  'linked' | 'already-linked' | 'linked-to-another-account' | 'account-unavailable';
+/**
+ * Tries of a sign-in that lost a race to a concurrent one (the same new identity, or the same
+ * free username): each looks again at what the winner wrote (issue #21 review).
+ */
+const SIGN_IN_TRIES = 5;
 
 /** Which account a provider's sign-in belongs to (issue #21): the linking rules, written once. */
 @Injectable()
@@ -34,44 +44,41 @@ export class AccountLinkingService {
    * linked only when both the provider and the account verified that address; otherwise the
    * user must sign in and link (so that registering someone's address at a provider first
    * takes nothing). A new one matching no account opens one, with the provider's verified
-   * address and no password.
+   * address and no password. A concurrent sign-in that wrote first is looked at again.
    */
   async userFor(profile: ProviderProfile, client: ClientInfo): Promise<User> {
-    const known = await this.identities.findBySubject(profile.provider, profile.subject);
-    if (known) {
-      await this.identities.recordUse(known, profile);
-      const user = await this.users.findById(known.userId);
-      // The foreign key cascades: an identity without its user cannot be read here.
-      if (user) return user;
-    }
-    const email = accountAddress(profile.email);
-    if (!email) throw new ProviderEmailRequiredError(profile.provider);
-    const existing = await this.users.findByEmail(email);
-    if (existing) {
-      if (!profile.emailVerified || !existing.emailVerified) {
-        throw new IdentityLinkRequiredError(profile.provider);
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.findOrOpenAccount(profile, client);
+      } catch (error) {
+        const lostRace =
+          error instanceof IdentityInUseError || error instanceof AccountFieldTakenError;
+        if (!lostRace || attempt >= SIGN_IN_TRIES) throw error;
       }
-      await this.identities.add(existing.id, profile);
-      await this.linked(existing, profile, client);
-      return existing;
     }
-    if (!profile.emailVerified) throw new ProviderEmailRequiredError(profile.provider);
-    return this.openAccount(email, profile, client);
   }
 
-  /** Links the provider account to the signed-in user who started the flow. */
-  async linkTo(userId: string, profile: ProviderProfile, client: ClientInfo): Promise<LinkOutcome> {
+  /**
+   * Links the provider account to `user`, who started linking and completed it with their
+   * own token. Answers the identity (already linked to `user`: as it is).
+   */
+  async linkTo(user: User, profile: ProviderProfile, client: ClientInfo): Promise<Identity> {
     const known = await this.identities.findBySubject(profile.provider, profile.subject);
     if (known) {
-      if (known.userId !== userId) return 'linked-to-another-account';
+      if (known.userId !== user.id) throw new IdentityInUseError();
       await this.identities.recordUse(known, profile);
-      return 'already-linked';
+      return known;
     }
-    const user = await this.users.findById(userId);
-    if (!user?.isActive) return 'account-unavailable';
-    await this.identities.add(user.id, profile);
-    await this.linked(user, profile, client);
-    return 'linked';
+    try {
+      const identity = await this.identities.add(user.id, profile);
+      await this.linked(user, profile, client);
+      return identity;
+    } catch (error) {
+      // The same link completed twice at once: the second finds the first's.
+      const winner = await this.identities.findBySubject(profile.provider, profile.subject);
+      if (error instanceof IdentityInUseError && winner?.userId === user.id) return winner;
+      throw error;
+    }
   }
 
   /** Refused (409) when it would leave the account no way to sign in. */
@@ -83,6 +90,46 @@ export class AccountLinkingService {
       reason: removed.provider,
       client,
     });
+  }
+
+  private async findOrOpenAccount(profile: ProviderProfile, client: ClientInfo): Promise<User> {
+    const known = await this.identities.findBySubject(profile.provider, profile.subject);
+    if (known) {
+      await this.identities.recordUse(known, profile);
+      const user = await this.users.findById(known.userId);
+      // The foreign key cascades: an identity without its user cannot be read here.
+      if (user) return user;
+    }
+    const email = accountAddress(profile.email);
+    if (!email || !profile.email) throw new ProviderEmailRequiredError(profile.provider);
+    const existing = await this.users.findByEmail(email);
+    if (existing) return this.linkByEmail(existing, profile, profile.email, client);
+    if (!profile.emailVerified) throw new ProviderEmailRequiredError(profile.provider);
+    return this.openAccount(email, profile, client);
+  }
+
+  /**
+   * Only when both sides verified the address, the provider's is the account's apart from
+   * ASCII case, and the account is active: a disabled one gets no identity and no mail.
+   */
+  private async linkByEmail(
+    existing: User,
+    profile: ProviderProfile,
+    providerEmail: string,
+    client: ClientInfo,
+  ): Promise<User> {
+    if (
+      !profile.emailVerified ||
+      !existing.emailVerified ||
+      !mayLinkAutomatically(providerEmail, existing.email)
+    ) {
+      const withHash = await this.users.findByIdWithPasswordHash(existing.id);
+      throw new IdentityLinkRequiredError(profile.provider, Boolean(withHash?.passwordHash));
+    }
+    if (!existing.isActive) throw new AccountDisabledError();
+    await this.identities.add(existing.id, profile);
+    await this.linked(existing, profile, client);
+    return existing;
   }
 
   private async openAccount(
@@ -109,7 +156,7 @@ export class AccountLinkingService {
 
   /**
    * The provider's login or name when free (ignoring case and look-alikes), else with a short
-   * suffix. Checked before the insert: a name taken in between is a 409 the user can retry.
+   * suffix. Checked before the insert: a name taken in between makes userFor try again.
    */
   private async freeUsername(hint: string | null): Promise<string> {
     const base = usernameFromHint(hint);
@@ -130,14 +177,4 @@ export class AccountLinkingService {
     });
     this.mail.send(oauthMails.providerLinked(user.email, profile.provider));
   }
-}
-
-/** The provider's address as accounts store it, or null when no account could hold it. */
-function accountAddress(email: string | null): string | null {
-  if (!email) return null;
-  const normalized = normalizeEmail(email);
-  if (normalized.length > 254 || emailAddressProblem(normalized) || !normalized.includes('@')) {
-    return null;
-  }
-  return normalized;
 }

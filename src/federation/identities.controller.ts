@@ -1,5 +1,7 @@
 import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { NotWhileImpersonating } from '../authorization/not-while-impersonating.decorator.js';
+import { RequireRecentSecondFactor } from '../mfa/step-up.guard.js';
 import { ApiProblemResponses, BearerAuth } from '../common/api-problem-responses.decorator.js';
 import type { ClientInfo } from '../common/http/client-address.js';
 import { RequestValidationError } from '../common/problem.exception.js';
@@ -30,7 +32,9 @@ export class IdentitiesController {
   @Delete(':id')
   @HttpCode(204)
   @BearerAuth()
-  @ApiProblemResponses(404, 409)
+  @NotWhileImpersonating('unlink a sign-in provider')
+  @RequireRecentSecondFactor()
+  @ApiProblemResponses(403, 404, 409)
   async unlink(
     @CurrentPrincipal() principal: Principal,
     @Param(

@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { EntityManager, Repository } from 'typeorm';
+import { QueryFailedError, type EntityManager, type Repository } from 'typeorm';
 import type { User } from '../users/entities/user.entity.js';
 import { UsersService, type NewUser } from '../users/users.service.js';
-import { Identity } from './entities/identity.entity.js';
-import { IdentityNotFoundError, LastSignInMethodError } from './oauth.errors.js';
+import { IDENTITY_PROVIDER_SUBJECT_UNIQUE, Identity } from './entities/identity.entity.js';
+import {
+  IdentityInUseError,
+  IdentityNotFoundError,
+  LastSignInMethodError,
+} from './oauth.errors.js';
 import type { ProviderProfile } from './provider-clients.service.js';
 
 /** The provider accounts that sign users in (issue #21); the only writer of `identities`. */
@@ -32,7 +36,10 @@ export class IdentitiesService {
     );
   }
 
-  /** A unique index holds "one user per provider account": a second link is a 409. */
+  /**
+   * A unique index holds "one user per provider account": a second link, even one racing
+   * this one, is IdentityInUseError (409), which callers may answer by looking again.
+   */
   async add(
     userId: string,
     profile: ProviderProfile,
@@ -46,7 +53,12 @@ export class IdentitiesService {
       emailVerified: profile.emailVerified,
       userId,
     });
-    await manager.insert(Identity, identity);
+    try {
+      await manager.insert(Identity, identity);
+    } catch (error) {
+      if (isIdentityTaken(error)) throw new IdentityInUseError();
+      throw error;
+    }
     return identity;
   }
 
@@ -74,4 +86,12 @@ export class IdentitiesService {
       return identity;
     });
   }
+}
+
+function isIdentityTaken(error: unknown): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const driverError = error.driverError as { code?: string; constraint?: string };
+  return (
+    driverError.code === '23505' && driverError.constraint === IDENTITY_PROVIDER_SUBJECT_UNIQUE
+  );
 }

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
-import { LessThan, type Repository } from 'typeorm';
+import { Raw, type Repository } from 'typeorm';
 import type { Configuration } from '../config/configuration.js';
 import { runPeriodically } from '../platform/periodic-task.js';
 import { OAuthLoginCode } from './entities/oauth-login-code.entity.js';
@@ -17,8 +17,26 @@ import type { ProviderProfile } from './provider-clients.service.js';
 
 export type NewSignInState = Pick<
   OAuthState,
-  'provider' | 'redirectUri' | 'appState' | 'codeVerifier' | 'nonce' | 'linkUserId'
+  | 'provider'
+  | 'redirectUri'
+  | 'appState'
+  | 'codeVerifier'
+  | 'appCodeChallenge'
+  | 'nonce'
+  | 'linkUserId'
 > & { state: string };
+
+/** What a login or link code carries to its exchange. */
+export interface RedeemedCode {
+  profile: ProviderProfile;
+  /** The app's PKCE S256 challenge, when it sent one at authorize. */
+  codeChallenge: string | null;
+  /** Set for a link code: who started linking. */
+  linkUserId: string | null;
+}
+
+/** Expiries are written, as they are checked, with the database's clock: one clock only. */
+const inSeconds = (seconds: number) => () => `now() + make_interval(secs => ${Number(seconds)})`;
 
 const PRUNE_EVERY_MS = 5 * 60 * 1000;
 
@@ -50,7 +68,7 @@ export class OAuthHandoffsService implements OnApplicationBootstrap, OnApplicati
     await this.states.insert({
       id: randomUUID(),
       stateHash: sha256(state),
-      expiresAt: new Date(Date.now() + this.settings.stateTtlSeconds * 1000),
+      expiresAt: inSeconds(this.settings.stateTtlSeconds),
       ...request,
     });
   }
@@ -60,7 +78,7 @@ export class OAuthHandoffsService implements OnApplicationBootstrap, OnApplicati
     const [rows] = await this.states.query<Deleted<Record<string, unknown>>>(
       `DELETE FROM oauth_states
        WHERE state_hash = $1 AND provider = $2 AND expires_at > now()
-       RETURNING redirect_uri, app_state, code_verifier, nonce, link_user_id`,
+       RETURNING redirect_uri, app_state, code_verifier, app_code_challenge, nonce, link_user_id`,
       [sha256(state), provider],
     );
     const [row] = rows;
@@ -70,13 +88,20 @@ export class OAuthHandoffsService implements OnApplicationBootstrap, OnApplicati
       redirectUri: row.redirect_uri as string,
       appState: row.app_state as string | null,
       codeVerifier: row.code_verifier as string,
+      appCodeChallenge: row.app_code_challenge as string | null,
       nonce: row.nonce as string | null,
       linkUserId: row.link_user_id as string | null,
     });
   }
 
-  /** A one-time code for what the provider proved: 256 random bits, URL-safe. */
-  async issueLoginCode(profile: ProviderProfile): Promise<string> {
+  /**
+   * A one-time code for what the provider proved: 256 random bits, URL-safe. With
+   * `linkUserId`, a link code, which only that user can complete.
+   */
+  async issueCode(
+    profile: ProviderProfile,
+    started: Pick<OAuthState, 'appCodeChallenge' | 'linkUserId'>,
+  ): Promise<string> {
     const code = randomBytes(32).toString('base64url');
     await this.codes.insert({
       id: randomUUID(),
@@ -86,31 +111,44 @@ export class OAuthHandoffsService implements OnApplicationBootstrap, OnApplicati
       email: profile.email,
       emailVerified: profile.emailVerified,
       nameHint: profile.nameHint?.slice(0, 255) ?? null,
-      expiresAt: new Date(Date.now() + this.settings.loginCodeTtlSeconds * 1000),
+      codeChallenge: started.appCodeChallenge,
+      linkUserId: started.linkUserId,
+      expiresAt: inSeconds(this.settings.loginCodeTtlSeconds),
     });
     return code;
   }
 
-  async redeemLoginCode(code: string): Promise<ProviderProfile | undefined> {
+  /**
+   * The code, used up whatever follows: a login code only at the login's exchange, a link
+   * code only at the link's (one kind is never accepted for the other).
+   */
+  async redeemCode(code: string, kind: 'login' | 'link'): Promise<RedeemedCode | undefined> {
+    const linkCondition = kind === 'login' ? 'link_user_id IS NULL' : 'link_user_id IS NOT NULL';
     const [rows] = await this.codes.query<Deleted<Record<string, unknown>>>(
-      `DELETE FROM oauth_login_codes WHERE code_hash = $1 AND expires_at > now()
-       RETURNING provider, subject, email, email_verified, name_hint`,
+      `DELETE FROM oauth_login_codes
+       WHERE code_hash = $1 AND expires_at > now() AND ${linkCondition}
+       RETURNING provider, subject, email, email_verified, name_hint, code_challenge, link_user_id`,
       [sha256(code)],
     );
     const [row] = rows;
     if (!row) return undefined;
     return {
-      provider: row.provider as string,
-      subject: row.subject as string,
-      email: row.email as string | null,
-      emailVerified: row.email_verified as boolean,
-      nameHint: row.name_hint as string | null,
+      profile: {
+        provider: row.provider as string,
+        subject: row.subject as string,
+        email: row.email as string | null,
+        emailVerified: row.email_verified as boolean,
+        nameHint: row.name_hint as string | null,
+      },
+      codeChallenge: row.code_challenge as string | null,
+      linkUserId: row.link_user_id as string | null,
     };
   }
 
-  async pruneExpired(now = new Date()): Promise<void> {
-    await this.states.delete({ expiresAt: LessThan(now) });
-    await this.codes.delete({ expiresAt: LessThan(now) });
+  async pruneExpired(): Promise<void> {
+    const expired = { expiresAt: Raw((column) => `${column} <= now()`) };
+    await this.states.delete(expired);
+    await this.codes.delete(expired);
   }
 
   onApplicationBootstrap(): void {

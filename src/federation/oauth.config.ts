@@ -142,17 +142,50 @@ const list = (value: string) =>
     .map((item) => item.trim())
     .filter(Boolean);
 
-/** Each app URL as written: compared character for character, so no normalising here. */
-function redirectUris(value: string, problems: string[]): string[] {
+/**
+ * Each app URL as written: compared character for character, so no normalising here. In
+ * production plain http only to this machine (RFC 8252 §7.3 loopback): elsewhere anyone on
+ * the path reads the code. Custom schemes (RFC 8252 §7.1) are for native apps, with PKCE.
+ */
+function redirectUris(value: string, context: SettingsContext): string[] {
   const uris = list(value);
   for (const uri of uris) {
     if (!URL.canParse(uri) || uri.includes('#')) {
-      problems.push(
+      context.problems.push(
         `OAUTH_REDIRECT_URIS: ${JSON.stringify(uri)} is not an absolute URL without a fragment`,
+      );
+      continue;
+    }
+    const url = new URL(uri);
+    if (
+      context.environment === 'production' &&
+      url.protocol === 'http:' &&
+      !isLocalHost(url.hostname)
+    ) {
+      context.problems.push(
+        `OAUTH_REDIRECT_URIS: ${JSON.stringify(uri)} must be https in production (plain http only to this machine)`,
       );
     }
   }
   return uris;
+}
+
+/** The base the providers redirect browsers to: https in production, where codes pass. */
+function callbackBaseUrl(
+  value: string | undefined,
+  hasProviders: boolean,
+  context: SettingsContext,
+) {
+  const base = value?.replace(/\/+$/, '');
+  if (!hasProviders) return base ?? '';
+  if (!base || !URL.canParse(base)) {
+    context.problems.push(
+      'OAUTH_CALLBACK_BASE_URL: must be the absolute URL of this service when OAUTH_PROVIDERS is set',
+    );
+  } else if (context.environment === 'production' && new URL(base).protocol !== 'https:') {
+    context.problems.push('OAUTH_CALLBACK_BASE_URL: must be an https URL in production');
+  }
+  return base ?? '';
 }
 
 /** Sign-in with Google, GitHub and any OpenID Connect provider (issue #21). */
@@ -175,17 +208,17 @@ export const oauthConfig = defineFeatureConfig({
   settings: (env, context) => {
     const names = [...new Set(list(env.OAUTH_PROVIDERS))];
     const providers = names.map((name) => providerSettings(name, env, context));
-    const base = env.OAUTH_CALLBACK_BASE_URL?.replace(/\/+$/, '');
-    if (providers.length > 0 && (!base || !URL.canParse(base))) {
+    const uris = redirectUris(env.OAUTH_REDIRECT_URIS, context);
+    if (providers.length > 0 && uris.length === 0 && context.environment === 'production') {
       context.problems.push(
-        'OAUTH_CALLBACK_BASE_URL: must be the absolute URL of this service when OAUTH_PROVIDERS is set',
+        'OAUTH_REDIRECT_URIS: must list the app URLs a sign-in returns to when OAUTH_PROVIDERS is set',
       );
     }
     return {
       providers: new Map(providers.map((provider) => [provider.name, provider])),
-      redirectUris: new Set(redirectUris(env.OAUTH_REDIRECT_URIS, context.problems)),
+      redirectUris: new Set(uris),
       /** `<base>/auth/oauth/<name>/callback` is what each provider has registered. */
-      callbackBaseUrl: base ?? '',
+      callbackBaseUrl: callbackBaseUrl(env.OAUTH_CALLBACK_BASE_URL, providers.length > 0, context),
       /** How long a started sign-in may take at the provider. */
       stateTtlSeconds: 10 * 60,
       /** How long the app has to exchange the one-time login code. */

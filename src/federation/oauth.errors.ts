@@ -52,12 +52,16 @@ export class InvalidLoginCodeError extends ProblemException {
  * it: linking would let whoever registered the address at a provider take the account.
  */
 export class IdentityLinkRequiredError extends ProblemException {
-  constructor(provider: string) {
+  /** `hasPassword`: an account opened through another provider has none to sign in with. */
+  constructor(provider: string, hasPassword: boolean) {
+    const signIn = hasPassword
+      ? 'Sign in to it with its password'
+      : 'Sign in to it the way it was opened (another provider), or set a password with forgot password,';
     super({
       status: 409,
       code: 'identity-link-required',
       title: 'Conflict',
-      detail: `An account with this email address already exists. Sign in to it with its password and link ${provider} from the account.`,
+      detail: `An account with this email address already exists. ${signIn} and link ${provider} from the account.`,
     });
   }
 }
@@ -104,6 +108,45 @@ export class LastSignInMethodError extends ProblemException {
       title: 'Conflict',
       detail:
         'This is the only way to sign in to the account. Set a password (forgot password) or link another provider first.',
+    });
+  }
+}
+
+/** Issue #21 review: a redirect to a custom scheme or loopback http can be caught by another app. */
+export class CodeChallengeRequiredError extends ProblemException {
+  constructor() {
+    super({
+      status: 400,
+      code: 'code-challenge-required',
+      title: 'Bad Request',
+      detail:
+        'This redirect_uri is not https: send a PKCE code_challenge (code_challenge_method=S256), and its code_verifier with the code (RFC 8252 §8.1).',
+      errors: [{ field: 'code_challenge', message: 'is required for this redirect_uri' }],
+    });
+  }
+}
+
+/** Unknown, expired, used, or started by another account: one answer for all. */
+export class InvalidLinkCodeError extends ProblemException {
+  constructor() {
+    super({
+      status: 400,
+      code: 'invalid-link-code',
+      title: 'Bad Request',
+      detail:
+        'The link code is invalid, expired, already used or was not started by this account. Start linking again.',
+    });
+  }
+}
+
+/** The provider account already signs in another account here. */
+export class IdentityInUseError extends ProblemException {
+  constructor() {
+    super({
+      status: 409,
+      code: 'identity-in-use',
+      title: 'Conflict',
+      detail: 'This provider account already signs in to another account.',
     });
   }
 }

@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccountModule } from '../account/account.module.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { AuthorizationModule } from '../authorization/authorization.module.js';
 import { MailModule } from '../mail/mail.module.js';
+import { MfaModule } from '../mfa/mfa.module.js';
 import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { SecurityEventsModule } from '../security-events/security-events.module.js';
 import { UsersModule } from '../users/users.module.js';
@@ -22,6 +24,10 @@ import { ProviderClientsService } from './provider-clients.service.js';
   imports: [
     TypeOrmModule.forFeature([Identity, OAuthState, OAuthLoginCode]),
     AuthModule,
+    // The current-password rule for linking (issue #21 review).
+    AccountModule,
+    // The step-up guard on linking and unlinking.
+    MfaModule,
     UsersModule,
     SecurityEventsModule,
     MailModule,

@@ -1,19 +1,25 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { AccountService } from '../account/account.service.js';
 import { AuthService, type TokenPair } from '../auth/auth.service.js';
 import type { ClientInfo } from '../common/http/client-address.js';
 import type { Configuration } from '../config/configuration.js';
 import type { Principal } from '../tokens/access-token.js';
-import { AccountLinkingService, type LinkOutcome } from './account-linking.service.js';
+import { AccountLinkingService } from './account-linking.service.js';
+import type { Identity } from './entities/identity.entity.js';
 import type { OAuthState } from './entities/oauth-state.entity.js';
 import type { OAuthConfig, ProviderSettings } from './oauth.config.js';
 import {
+  CodeChallengeRequiredError,
+  InvalidLinkCodeError,
   InvalidLoginCodeError,
   InvalidOAuthStateError,
+  ProviderUnavailableError,
   RedirectUriNotAllowedError,
   UnknownProviderError,
 } from './oauth.errors.js';
-import { OAuthHandoffsService } from './oauth-handoffs.service.js';
+import { OAuthHandoffsService, type RedeemedCode } from './oauth-handoffs.service.js';
 import { ProviderClientsService, ProviderResponseError } from './provider-clients.service.js';
 
 export interface AppReturn {
@@ -21,25 +27,21 @@ export interface AppReturn {
   redirectUri: string;
   /** The app's own `state`, handed back unchanged. */
   appState?: string;
+  /** The app's PKCE S256 challenge (RFC 8252 §8.1); required for a redirect URI not https. */
+  codeChallenge?: string;
 }
 
 /** What the app is told in its redirect's query: never a token (issue #21). */
 type AppAnswer =
   | { code: string }
-  | { linked: string }
+  | { link_code: string }
   | {
       error:
         | 'access_denied'
         | 'provider_error'
         | 'invalid_provider_response'
-        | 'identity_in_use'
-        | 'account_unavailable';
+        | 'temporarily_unavailable';
     };
-
-const LINK_ERRORS: Record<Exclude<LinkOutcome, 'linked' | 'already-linked'>, AppAnswer> = {
-  'linked-to-another-account': { error: 'identity_in_use' },
-  'account-unavailable': { error: 'account_unavailable' },
-};
 
 /** Social sign-in and linking (issue #21): the flow from the app to the provider and back. */
 @Injectable()
@@ -52,6 +54,7 @@ export class OAuthService {
     private readonly handoffs: OAuthHandoffsService,
     private readonly linking: AccountLinkingService,
     private readonly auth: AuthService,
+    private readonly account: AccountService,
     config: ConfigService<Configuration, true>,
   ) {
     this.settings = config.get('oauth', { infer: true });
@@ -62,8 +65,19 @@ export class OAuthService {
     return this.start(providerName, app, null);
   }
 
-  /** As startSignIn, for a signed-in user adding the provider to their account. */
-  startLink(principal: Principal, providerName: string, app: AppReturn): Promise<URL> {
+  /**
+   * As startSignIn, for a signed-in user adding the provider to their account: confirmed by
+   * the account's password, or a recent sign-in for an account without one (issue #21 review:
+   * a stolen access token alone must not add a permanent way in).
+   */
+  async startLink(
+    principal: Principal,
+    providerName: string,
+    app: AppReturn,
+    currentPassword: string | undefined,
+  ): Promise<URL> {
+    this.provider(providerName);
+    await this.account.confirmSignedInUser(principal, currentPassword, 'current_password');
     return this.start(providerName, app, principal.userId);
   }
 
@@ -83,13 +97,42 @@ export class OAuthService {
 
   /**
    * The one-time code the app got, for a token pair: through AuthService.login, the one end
-   * of every sign-in (where two-factor login, issue #20, will answer `mfa-required`).
+   * of every sign-in (where an account with a second factor answers `mfa-required`).
    */
-  async exchangeLoginCode(code: string, client: ClientInfo): Promise<TokenPair> {
-    const profile = await this.handoffs.redeemLoginCode(code);
-    if (!profile) throw new InvalidLoginCodeError();
+  async exchangeLoginCode(
+    code: string,
+    codeVerifier: string | undefined,
+    client: ClientInfo,
+  ): Promise<TokenPair> {
+    const redeemed = await this.handoffs.redeemCode(code, 'login');
+    if (!redeemed || !verifierMatches(redeemed, codeVerifier)) throw new InvalidLoginCodeError();
+    const { profile } = redeemed;
     const user = await this.linking.userFor(profile, client);
     return this.auth.login(user, client, { method: 'provider', provider: profile.provider });
+  }
+
+  /**
+   * Completes linking with the link code and the bearer token of the account that started it
+   * (issue #21 review). Finishing in the callback, bound only to the user who started, let an
+   * attacker send their own authorization URL to a victim and get the victim's provider
+   * account linked to the attacker's account (login CSRF): the code proves the provider's
+   * sign-in, the token proves that the same person holds the account.
+   */
+  async completeLink(
+    principal: Principal,
+    code: string,
+    codeVerifier: string | undefined,
+    client: ClientInfo,
+  ): Promise<Identity> {
+    const redeemed = await this.handoffs.redeemCode(code, 'link');
+    if (
+      !redeemed ||
+      redeemed.linkUserId !== principal.userId ||
+      !verifierMatches(redeemed, codeVerifier)
+    ) {
+      throw new InvalidLinkCodeError();
+    }
+    return this.linking.linkTo(principal.user, redeemed.profile, client);
   }
 
   private async start(
@@ -100,6 +143,10 @@ export class OAuthService {
     const provider = this.provider(providerName);
     // Exact: a trailing slash or another case is another URL (issue #21).
     if (!this.settings.redirectUris.has(app.redirectUri)) throw new RedirectUriNotAllowedError();
+    // RFC 8252 §8.1: another app can claim a custom scheme or listen on loopback.
+    if (!app.codeChallenge && new URL(app.redirectUri).protocol !== 'https:') {
+      throw new CodeChallengeRequiredError();
+    }
     const request = await this.providers.authorizationRequest(provider);
     await this.handoffs.saveState({
       state: request.state,
@@ -107,6 +154,7 @@ export class OAuthService {
       redirectUri: app.redirectUri,
       appState: app.appState ?? null,
       codeVerifier: request.codeVerifier,
+      appCodeChallenge: app.codeChallenge ?? null,
       nonce: request.nonce,
       linkUserId,
     });
@@ -131,6 +179,8 @@ export class OAuthService {
         nonce: started.nonce,
       });
     } catch (failure) {
+      // The state is spent: the app is told, as for any other failure (RFC 6749 §4.1.2.1).
+      if (failure instanceof ProviderUnavailableError) return { error: 'temporarily_unavailable' };
       if (!(failure instanceof ProviderResponseError)) throw failure;
       this.logger.warn({
         msg: 'sign-in provider answer refused',
@@ -140,11 +190,8 @@ export class OAuthService {
       });
       return { error: 'invalid_provider_response' };
     }
-    if (!started.linkUserId) return { code: await this.handoffs.issueLoginCode(profile) };
-    const outcome = await this.linking.linkTo(started.linkUserId, profile, client);
-    return outcome === 'linked' || outcome === 'already-linked'
-      ? { linked: provider.name }
-      : LINK_ERRORS[outcome];
+    const code = await this.handoffs.issueCode(profile, started);
+    return started.linkUserId ? { link_code: code } : { code };
   }
 
   private provider(name: string): ProviderSettings {
@@ -152,6 +199,18 @@ export class OAuthService {
     if (!provider) throw new UnknownProviderError();
     return provider;
   }
+}
+
+/**
+ * PKCE S256 (RFC 7636 §4.6): BASE64URL(SHA-256(verifier)) equals the challenge. A code that
+ * came with no challenge takes no verifier.
+ */
+function verifierMatches({ codeChallenge }: RedeemedCode, verifier: string | undefined): boolean {
+  if (codeChallenge === null) return verifier === undefined;
+  if (verifier === undefined) return false;
+  const computed = Buffer.from(createHash('sha256').update(verifier).digest('base64url'));
+  const expected = Buffer.from(codeChallenge);
+  return computed.length === expected.length && timingSafeEqual(computed, expected);
 }
 
 /** The app's URL as configured, with the answer and its own `state` added to the query. */

@@ -4,12 +4,16 @@ import * as oidc from 'openid-client';
 import type { Configuration } from '../config/configuration.js';
 import type { GitHubProviderSettings, OAuthConfig, ProviderSettings } from './oauth.config.js';
 import { ProviderUnavailableError } from './oauth.errors.js';
+import { usableProviderEmail } from './provider-email.js';
 
 /** What a provider proved about the person signing in. */
 export interface ProviderProfile {
   provider: string;
   subject: string;
-  /** As the provider gave it; null when it gave none (GitHub: no verified primary address). */
+  /**
+   * As the provider gave it; null when it gave none (GitHub: no verified primary address) or
+   * one no account could hold (too long, refused by the address rules).
+   */
   email: string | null;
   emailVerified: boolean;
   /** A login or display name, for the username of a new account. */
@@ -125,17 +129,20 @@ export class ProviderClientsService {
     idToken: oidc.IDToken | undefined,
   ): Promise<ProviderProfile> {
     if (!idToken) throw new ProviderResponseError('no id_token');
+    // OpenID Connect Core §2: at most 255 ASCII characters, as the `subject` column holds.
+    if (idToken.sub.length > 255) throw new ProviderResponseError('sub longer than 255');
     let claims: Record<string, unknown> = idToken;
     if (idToken.email === undefined && client.serverMetadata().userinfo_endpoint) {
       claims = { ...(await oidc.fetchUserInfo(client, accessToken, idToken.sub)), ...idToken };
     }
     const text = (value: unknown) => (typeof value === 'string' && value ? value : null);
+    const email = usableProviderEmail(claims.email);
     return {
       provider: provider.name,
       subject: idToken.sub,
-      email: text(claims.email),
+      email,
       // Only a boolean true counts: a provider that says nothing has verified nothing.
-      emailVerified: claims.email_verified === true,
+      emailVerified: email !== null && claims.email_verified === true,
       nameHint: text(claims.preferred_username) ?? text(claims.name),
     };
   }
@@ -156,11 +163,12 @@ export class ProviderClientsService {
     const primary = (emails as Partial<GitHubEmail>[]).find(
       (entry) => entry.primary === true && entry.verified === true,
     );
+    const email = usableProviderEmail(primary?.email);
     return {
       provider: provider.name,
       subject: String(id),
-      email: typeof primary?.email === 'string' ? primary.email : null,
-      emailVerified: typeof primary?.email === 'string',
+      email,
+      emailVerified: email !== null,
       nameHint: typeof login === 'string' ? login : null,
     };
   }

@@ -36,7 +36,9 @@ export class MfaController {
 
   /**
    * Starts a TOTP setup: a new secret, its `otpauth://` URI and QR code. Nothing changes
-   * until it is confirmed; 409 `mfa-already-enabled` while one is on (disable it first).
+   * until it is confirmed; 409 `mfa-already-enabled` while one is on (disable it first). An
+   * account without a password (opened through a provider) sends none: a sign-in of the last
+   * 5 minutes confirms it instead (else 403 `recent-sign-in-required`).
    */
   @Post('totp/setup')
   @HttpCode(200)

@@ -2,7 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DataSource, type EntityManager } from 'typeorm';
 import { toString as qrCodeSvg } from 'qrcode';
-import { WrongPasswordError } from '../account/account.errors.js';
+import {
+  PasswordNotSetError,
+  RecentSignInRequiredError,
+  WrongPasswordError,
+} from '../account/account.errors.js';
+import { RequestValidationError } from '../common/problem.exception.js';
 import type { ClientInfo } from '../common/http/client-address.js';
 import type { Configuration } from '../config/configuration.js';
 import { LoginBackoffService } from '../login-backoff/login-backoff.service.js';
@@ -23,6 +28,7 @@ import {
 } from './mfa.errors.js';
 import { RecoveryCodesService } from './recovery-codes.service.js';
 import { SecondFactorService, type SecondFactorProof } from './second-factor.service.js';
+import { hasRecentSignIn } from './step-up.guard.js';
 import { TotpFactorsService } from './totp-factors.service.js';
 import { describeTotp } from './totp.js';
 
@@ -73,11 +79,15 @@ export class MfaService {
     };
   }
 
-  /** A new secret for the app, inactive until confirmed. 409 while one is on. */
-  async setup(principal: Principal, password: string): Promise<TotpSetup> {
+  /**
+   * A new secret for the app, inactive until confirmed. 409 while one is on. Confirmed by the
+   * password, or, for an account without one (opened through a provider), by a sign-in in the
+   * last 5 minutes (issue #21 review).
+   */
+  async setup(principal: Principal, password: string | undefined): Promise<TotpSetup> {
     // Before the password: its check would clear the backoff that wrong codes build up.
     if (await this.totp.isEnrolled(principal.userId)) throw new MfaAlreadyEnabledError();
-    const user = await this.checkPassword(principal, password, true);
+    const user = await this.confirmOwner(principal, password);
     const { base32, uri } = describeTotp(
       await this.totp.startSetup(user.id),
       user.email,
@@ -174,6 +184,21 @@ export class MfaService {
     return user;
   }
 
+  private async confirmOwner(principal: Principal, password: string | undefined): Promise<User> {
+    const user = await this.users.findByIdWithPasswordHash(principal.userId);
+    if (!user) throw new InvalidAccessTokenError('The account no longer exists.');
+    if (user.passwordHash === null) {
+      if (!hasRecentSignIn(principal)) throw new RecentSignInRequiredError();
+      return user;
+    }
+    if (password === undefined) {
+      throw new RequestValidationError([
+        { field: 'password', message: 'is required for an account with a password' },
+      ]);
+    }
+    return this.checkPassword(principal, password, true);
+  }
+
   /**
    * The signed-in user's password, as AccountService checks it (that module depends on this
    * one for step-up, so it cannot be borrowed): guesses count towards the login backoff, and
@@ -186,6 +211,8 @@ export class MfaService {
   ): Promise<User> {
     const user = await this.users.findByIdWithPasswordHash(principal.userId);
     if (!user) throw new InvalidAccessTokenError('The account no longer exists.');
+    // Not a wrong guess: told before the backoff counts anything (issue #21 review).
+    if (user.passwordHash === null) throw new PasswordNotSetError();
     await this.backoff.serialise(user.username, async () => {
       await this.backoff.beginAttempt(user.username);
       if (!(await this.passwords.verify(password, user.passwordHash))) {

@@ -27,6 +27,16 @@ export function hasRecentSecondFactor(principal: Principal, nowSeconds = Date.no
 }
 
 /**
+ * Signed in (by any method, not refreshed into) within the window: what confirms a change for
+ * an account with no password to confirm it with (issue #21 review).
+ */
+export function hasRecentSignIn(principal: Principal, nowSeconds = Date.now() / 1000) {
+  return (
+    principal.authTime !== undefined && nowSeconds - principal.authTime <= STEP_UP_WINDOW_SECONDS
+  );
+}
+
+/**
  * Runs after the global guards (it needs their principal). Accounts without a second factor
  * pass; the others pass with a recent second-factor login, or a code in `X-MFA-Code` checked
  * (and counted) like any other.

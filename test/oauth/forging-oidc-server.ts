@@ -23,6 +23,8 @@ export interface ForgingOidcServer {
   honestClaims(nonce: string, sub?: string): JWTPayload;
   /** What the next token response carries. */
   forge(forgery: IdTokenForgery): void;
+  /** While on, discovery answers 503: the provider is down for a service that has not met it. */
+  failDiscovery(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -36,6 +38,7 @@ export async function startForgingOidcServer(): Promise<ForgingOidcServer> {
   const publicJwk = { ...(await exportJWK(own.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
   let next: IdTokenForgery = {};
   let issuer = '';
+  let discoveryDown = false;
 
   const sign = (claims: JWTPayload, key: CryptoKey) =>
     new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).sign(key);
@@ -48,6 +51,7 @@ export async function startForgingOidcServer(): Promise<ForgingOidcServer> {
     void (async () => {
       const path = new URL(request.url ?? '/', issuer).pathname;
       if (path === '/.well-known/openid-configuration') {
+        if (discoveryDown) return void response.writeHead(503).end();
         return json({
           issuer,
           authorization_endpoint: `${issuer}/authorize`,
@@ -93,6 +97,9 @@ export async function startForgingOidcServer(): Promise<ForgingOidcServer> {
     },
     forge(forgery) {
       next = forgery;
+    },
+    failDiscovery(on) {
+      discoveryDown = on;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

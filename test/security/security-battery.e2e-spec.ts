@@ -1912,3 +1912,245 @@ describe('security battery: issue #20 (second factor required for roles, adminis
     expect(response.body.detail).toContain('`users:reset-mfa`');
   });
 });
+
+describe('security battery: social login review (issue #21)', () => {
+  const SERVICE = 'http://auth.localhost';
+  const APP = 'https://app.example/oauth/done';
+  const MOBILE = 'com.whazz.app:/oauth';
+  const LOOPBACK = 'http://127.0.0.1:7000/done';
+  const problem = (code: string) => `https://whazz.audio/problems/${code}`;
+  const env = (forger: ForgingOidcServer) => ({
+    OAUTH_PROVIDERS: 'forge',
+    OAUTH_FORGE_ISSUER: forger.issuer,
+    OAUTH_FORGE_CLIENT_ID: forger.clientId,
+    OAUTH_FORGE_CLIENT_SECRET: forger.clientSecret,
+    OAUTH_REDIRECT_URIS: `${APP},${MOBILE},${LOOPBACK}`,
+    OAUTH_CALLBACK_BASE_URL: SERVICE,
+  });
+  let t: TestApp;
+  /** Another instance, which has not met the provider yet; made first (Passport strategies are global, the last app made owns them). */
+  let second: TestApp;
+  let forger: ForgingOidcServer;
+  let operator: Awaited<ReturnType<typeof signUpAndLogIn>>;
+
+  beforeAll(async () => {
+    forger = await startForgingOidcServer();
+    second = await createTestApp(env(forger));
+    t = await createTestApp(env(forger));
+    const signedUp = await signUp(t.http);
+    await t.dataSource.query(
+      `WITH role AS (INSERT INTO roles (name) VALUES ($1) RETURNING id),
+            granted AS (INSERT INTO role_permissions (role_id, permission)
+                        SELECT id, 'users:impersonate' FROM role)
+       INSERT INTO user_roles (user_id, role_id) SELECT $2, id FROM role`,
+      [`battery-fed-${randomUUID().slice(0, 8)}`, signedUp.id],
+    );
+    operator = { ...signedUp, ...(await logIn(t.http, signedUp)) };
+  });
+  afterAll(async () => {
+    await t?.close();
+    await second?.close();
+    await forger?.close();
+  });
+
+  const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+  const pkce = () => {
+    const verifier = randomBytes(32).toString('base64url');
+    return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+  };
+
+  /** A provider sign-in through the callback, answering with `claims`: the app's query. */
+  async function callbackWith(
+    claims: (nonce: string) => Record<string, unknown>,
+    query: Record<string, string> = { redirect_uri: APP },
+    app = t,
+  ) {
+    const started = await t.http.get('/auth/oauth/forge/authorize').query(query);
+    expect(started.status, JSON.stringify(started.body)).toBe(302);
+    const params = new URL(started.headers.location as string).searchParams;
+    forger.forge({ claims: claims(params.get('nonce')!) });
+    const back = await app.http
+      .get('/auth/oauth/forge/callback')
+      .query({ code: 'provider-code', state: params.get('state')! });
+    expect(back.status, back.text).toBe(302);
+    return Object.fromEntries(new URL(back.headers.location as string).searchParams);
+  }
+  const codeFor = async (claims: (nonce: string) => Record<string, unknown>) =>
+    (await callbackWith(claims)).code!;
+  const exchange = (code: string, extra: object = {}) =>
+    t.http.post('/auth/oauth/token').send({ code, ...extra });
+
+  it('treats a provider address no account could hold as absent, never a 500 at the callback', async () => {
+    for (const email of [`${'a'.repeat(250)}@example.com`, 'a"b@example.com']) {
+      const code = await codeFor((nonce) => ({ ...forger.honestClaims(nonce), email }));
+      const response = await exchange(code);
+      expect(response.status, email).toBe(403);
+      expect(response.body.type).toBe(problem('provider-email-not-verified'));
+    }
+  });
+
+  it('does not link by an address that only folds to the account’s (the Kelvin sign)', async () => {
+    const tag = randomBytes(4).toString('hex');
+    const local = await signUp(t.http, { email: `k${tag}@example.com` });
+    await t.dataSource.query('UPDATE users SET email_verified = true WHERE id = $1', [local.id]);
+    const code = await codeFor((nonce) => ({
+      ...forger.honestClaims(nonce),
+      email: `\u212A${tag}@example.com`,
+    }));
+    const response = await exchange(code);
+    expect(response.status).toBe(409);
+    expect(response.body.type).toBe(problem('identity-link-required'));
+    const linked = await t.dataSource.query('SELECT 1 FROM identities WHERE user_id = $1', [
+      local.id,
+    ]);
+    expect(linked).toHaveLength(0);
+  });
+
+  it('adds no identity to a disabled account by its address', async () => {
+    const local = await signUp(t.http);
+    await t.dataSource.query(
+      'UPDATE users SET email_verified = true, is_active = false WHERE id = $1',
+      [local.id],
+    );
+    const code = await codeFor((nonce) => ({ ...forger.honestClaims(nonce), email: local.email }));
+    const response = await exchange(code);
+    expect(response.status).toBe(403);
+    expect(response.body.type).toBe(problem('account-disabled'));
+    const linked = await t.dataSource.query('SELECT 1 FROM identities WHERE user_id = $1', [
+      local.id,
+    ]);
+    expect(linked).toHaveLength(0);
+  });
+
+  it('needs the app’s PKCE for a custom scheme or loopback http, and its verifier at the exchange (RFC 8252 §8.1)', async () => {
+    for (const uri of [MOBILE, LOOPBACK]) {
+      const response = await t.http.get('/auth/oauth/forge/authorize').query({ redirect_uri: uri });
+      expect(response.status, uri).toBe(400);
+      expect(response.body.type).toBe(problem('code-challenge-required'));
+    }
+    const { verifier, challenge } = pkce();
+    const withPkce = {
+      redirect_uri: MOBILE,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    };
+    const caught = (await callbackWith((n) => forger.honestClaims(n), withPkce)).code!;
+    // Another app that caught the redirect has the code but not the verifier: the code dies.
+    expect((await exchange(caught)).body.type).toBe(problem('invalid-login-code'));
+    expect((await exchange(caught, { code_verifier: verifier })).status).toBe(400);
+    const wrong = (await callbackWith((n) => forger.honestClaims(n), withPkce)).code!;
+    const other = pkce().verifier;
+    expect((await exchange(wrong, { code_verifier: other })).status).toBe(400);
+    const right = (await callbackWith((n) => forger.honestClaims(n), withPkce)).code!;
+    expect((await exchange(right, { code_verifier: verifier })).status).toBe(200);
+    // A verifier for a code that came without a challenge is refused too (no downgrade).
+    const plain = await codeFor((n) => forger.honestClaims(n));
+    expect((await exchange(plain, { code_verifier: verifier })).status).toBe(400);
+  });
+
+  it('four parallel exchanges of one login code give exactly one 200', async () => {
+    const code = await codeFor((nonce) => forger.honestClaims(nonce));
+    const answers = await Promise.all(Array.from({ length: 4 }, () => exchange(code)));
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 400, 400, 400]);
+  });
+
+  it('four exchanges at once for the same new identity all sign in to one account', async () => {
+    const sub = `race-${randomBytes(6).toString('hex')}`;
+    const codes: string[] = [];
+    for (let i = 0; i < 4; i += 1) codes.push(await codeFor((n) => forger.honestClaims(n, sub)));
+    const answers = await Promise.all(codes.map((code) => exchange(code)));
+    expect(
+      answers.map((answer) => answer.status),
+      JSON.stringify(answers.map((a) => a.body as unknown)),
+    ).toEqual([200, 200, 200, 200]);
+    const users = await t.dataSource.query<{ user_id: string }[]>(
+      'SELECT user_id FROM identities WHERE subject = $1',
+      [sub],
+    );
+    expect(users).toHaveLength(1);
+    const ids = answers.map((answer) => claimsOf(answer.body.access_token as string).sub);
+    expect(new Set(ids)).toEqual(new Set([users[0]!.user_id]));
+  });
+
+  it('four new people with the same provider username at once all get an account', async () => {
+    const name = `racer_${randomBytes(3).toString('hex')}`;
+    const codes: string[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      codes.push(await codeFor((n) => ({ ...forger.honestClaims(n), preferred_username: name })));
+    }
+    const answers = await Promise.all(codes.map((code) => exchange(code)));
+    expect(
+      answers.map((answer) => answer.status),
+      JSON.stringify(answers.map((a) => a.body as unknown)),
+    ).toEqual([200, 200, 200, 200]);
+  });
+
+  it('reads the whole callback query, even a value holding a second "?"', async () => {
+    const started = await t.http.get('/auth/oauth/forge/authorize').query({ redirect_uri: APP });
+    const params = new URL(started.headers.location as string).searchParams;
+    forger.forge({ claims: forger.honestClaims(params.get('nonce')!) });
+    const back = await t.http.get(
+      `/auth/oauth/forge/callback?code=abc?def&state=${params.get('state')!}`,
+    );
+    expect(back.status, back.text).toBe(302);
+    expect(new URL(back.headers.location as string).searchParams.get('code')).toBeTruthy();
+  });
+
+  it('tells the app when discovery fails at the callback, after the state is spent', async () => {
+    // Another instance, which has not met the provider yet, gets the callback while it is down.
+    forger.failDiscovery(true);
+    try {
+      const answer = await callbackWith((nonce) => forger.honestClaims(nonce), undefined, second);
+      expect(answer).toEqual({ error: 'temporarily_unavailable' });
+    } finally {
+      forger.failDiscovery(false);
+    }
+  });
+
+  it('an impersonated session cannot link, complete a link or unlink a provider', async () => {
+    const tokens = await exchange(await codeFor((nonce) => forger.honestClaims(nonce)));
+    const userId = String(claimsOf(tokens.body.access_token as string).sub);
+    const [identity] = (
+      await t.http.get('/auth/identities').set(bearer(tokens.body.access_token as string))
+    ).body as { id: string }[];
+    const opened = await t.http
+      .post(`/admin/users/${userId}/impersonate`)
+      .set(bearer(operator.accessToken))
+      .send({ reason: 'battery' });
+    expect(opened.status, JSON.stringify(opened.body)).toBe(200);
+    const token = opened.body.access_token as string;
+    for (const request of [
+      t.http.post('/auth/oauth/forge/link').set(bearer(token)).send({ redirect_uri: APP }),
+      t.http
+        .post('/auth/oauth/link/complete')
+        .set(bearer(token))
+        .send({ code: randomBytes(32).toString('base64url') }),
+      t.http.delete(`/auth/identities/${identity!.id}`).set(bearer(token)),
+    ]) {
+      const response = await request;
+      expect(response.status).toBe(403);
+      expect(response.body.type).toBe(problem('impersonation-forbidden'));
+    }
+  });
+
+  it('a password-only session of an account with a second factor cannot link or unlink', async () => {
+    const user = await signUpAndLogIn(t.http);
+    const setup = await t.http
+      .post('/auth/mfa/totp/setup')
+      .set(bearer(user.accessToken))
+      .send({ password: user.password });
+    await t.http
+      .post('/auth/mfa/totp/confirm')
+      .set(bearer(user.accessToken))
+      .send({ code: totpStepsAway(setup.body.secret as string, -1) });
+    const link = await t.http
+      .post('/auth/oauth/forge/link')
+      .set(bearer(user.accessToken))
+      .send({ redirect_uri: APP, current_password: user.password });
+    expect(link.body.type).toBe(problem('step-up-required'));
+    const unlink = await t.http
+      .delete(`/auth/identities/${randomUUID()}`)
+      .set(bearer(user.accessToken));
+    expect(unlink.body.type).toBe(problem('step-up-required'));
+  });
+});

@@ -38,6 +38,13 @@ export class OAuthState {
   @Column({ name: 'code_verifier', type: 'varchar', length: 128 })
   codeVerifier: string;
 
+  /**
+   * The app's own PKCE S256 challenge (RFC 8252 §8.1), handed on to the login or link code:
+   * only the app that started the sign-in can exchange what comes back to a custom scheme.
+   */
+  @Column({ name: 'app_code_challenge', type: 'varchar', length: 43, nullable: true })
+  appCodeChallenge: string | null;
+
   /** OpenID Connect only: the id_token must carry it back. */
   @Column({ type: 'varchar', length: 128, nullable: true })
   nonce: string | null;

@@ -5,8 +5,13 @@ import { CurrentPassword } from '../../passwords/current-password.decorator.js';
 import { RecoveryCodeField, TotpCodeField } from './second-factor-fields.js';
 
 export class TotpSetupDto {
+  /**
+   * The account's password. An account without one (opened through a sign-in provider) sends
+   * none: a sign-in within the last 5 minutes confirms the setup instead.
+   */
+  @IsOptional()
   @CurrentPassword()
-  password: string;
+  password?: string;
 }
 
 export class ConfirmTotpDto {

@@ -16,6 +16,7 @@ const SECRET_KEYS = new Set([
   'client_secret',
   'id_token',
   'code_verifier',
+  'link_code',
   // Second factors (issue #20). Not `code`: error codes (ECONNREFUSED) sit under that name.
   'mfa_token',
   'mfa_code',
