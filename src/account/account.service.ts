@@ -10,6 +10,7 @@ import { RequestValidationError } from '../common/problem.exception.js';
 import type { Configuration } from '../config/configuration.js';
 import type { AccountConfig } from './account.config.js';
 import { LoginBackoffService } from '../login-backoff/login-backoff.service.js';
+import { SecondFactorService } from '../mfa/second-factor.service.js';
 import { MailService } from '../mail/mail.service.js';
 import { ChangeFeedService } from '../platform/change-feed/change-feed.service.js';
 import { RateLimitService } from '../rate-limit/rate-limit.service.js';
@@ -48,6 +49,7 @@ export class AccountService {
     private readonly bootstrapAdministrator: BootstrapAdministratorService,
     private readonly authorization: AuthorizationService,
     private readonly feed: ChangeFeedService,
+    private readonly secondFactor: SecondFactorService,
     config: ConfigService<Configuration, true>,
   ) {
     this.settings = config.get('account', { infer: true });
@@ -125,6 +127,8 @@ export class AccountService {
     // email change they started dies with it (MAIL_LINKS_VOIDED_BY): else its link would
     // hand them the account.
     await this.sessions.revokeAllForUser(user.id, 'password_reset');
+    // A login that passed the old password must not finish with a code (issue #20).
+    await this.secondFactor.cancelPendingLogins(user.id);
     await Promise.all([this.backoff.succeeded(user.username), this.backoff.succeeded(user.email)]);
     await this.events.record({ type: 'password_reset', userId: user.id, client });
     this.mail.send(accountMails.passwordChanged(user.email));
@@ -141,6 +145,7 @@ export class AccountService {
     await this.users.setPasswordHash(user.id, await this.passwords.hash(newPassword));
     // Also voids pending reset links and email changes (MAIL_LINKS_VOIDED_BY).
     await this.sessions.revokeAllForUser(user.id, 'password_changed', principal.sessionId);
+    await this.secondFactor.cancelPendingLogins(user.id);
     await this.events.record({ type: 'password_changed', userId: user.id, client });
     this.mail.send(accountMails.passwordChanged(user.email));
   }

@@ -164,12 +164,9 @@ export class AuthService {
       throw new InvalidCredentialsError();
     }
     // A known device's success clears its own count only: forgetting the account's would hand
-    // whoever is spending it a fresh budget each time the owner signs in. With a second factor
-    // the account's count stays until the code passes (issue #20): a right password must not
-    // clear what wrong codes counted. Wrong codes never count on a device, so its count goes.
-    if (typeof counted !== 'string' || !(await this.secondFactor.isEnrolled(user.id))) {
-      await this.backoff.succeeded(counted);
-    }
+    // whoever is spending it a fresh budget each time the owner signs in. Wrong second-factor
+    // codes count on the user's own subject (issue #20), which a right password leaves alone.
+    await this.backoff.succeeded(counted);
     if (!user.isActive) {
       await this.events.record({
         type: 'login_failed',

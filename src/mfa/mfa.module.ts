@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Configuration } from '../config/configuration.js';
+import { DevicesModule } from '../devices/devices.module.js';
 import { LoginBackoffModule } from '../login-backoff/login-backoff.module.js';
 import { MailModule } from '../mail/mail.module.js';
 import { PasswordsModule } from '../passwords/passwords.module.js';
@@ -29,6 +30,7 @@ import { TotpFactorsService } from './totp-factors.service.js';
     TypeOrmModule.forFeature([MfaFactor, MfaRecoveryCode, MfaChallenge]),
     UsersModule,
     SessionsModule,
+    DevicesModule,
     PasswordsModule,
     LoginBackoffModule,
     SecurityEventsModule,

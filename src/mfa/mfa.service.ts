@@ -5,6 +5,7 @@ import { toString as qrCodeSvg } from 'qrcode';
 import { WrongPasswordError } from '../account/account.errors.js';
 import type { ClientInfo } from '../common/http/client-address.js';
 import type { Configuration } from '../config/configuration.js';
+import { DevicesService } from '../devices/devices.service.js';
 import { LoginBackoffService } from '../login-backoff/login-backoff.service.js';
 import { MailService } from '../mail/mail.service.js';
 import { PasswordHasherService } from '../passwords/password-hasher.service.js';
@@ -47,6 +48,7 @@ export class MfaService {
     private readonly sessions: SessionsService,
     private readonly events: SecurityEventsService,
     private readonly mail: MailService,
+    private readonly devices: DevicesService,
     private readonly dataSource: DataSource,
     config: ConfigService<Configuration, true>,
   ) {
@@ -76,12 +78,24 @@ export class MfaService {
     return { secret: base32, otpauthUri: uri, qrCodeSvg: svg };
   }
 
-  /** Turns the pending setup on with a code from the app; the recovery codes, shown once. */
+  /**
+   * Turns the pending setup on with a code from the app; the recovery codes, shown once.
+   * Wrong codes count towards the user's own backoff: a stolen access token must not be able
+   * to guess a pending setup's secret and take its recovery codes.
+   */
   async confirm(principal: Principal, code: string, client: ClientInfo): Promise<string[]> {
     const user = principal.user;
-    const codes = await this.dataSource.transaction(async (manager) => {
-      if (!(await this.totp.confirm(user.id, code, manager))) return null;
-      return this.recoveryCodes.replace(user.id, manager);
+    const subject = { userId: user.id };
+    const codes = await this.backoff.serialise(subject, async () => {
+      await this.backoff.beginAttempt(subject);
+      const confirmed = await this.dataSource.transaction(async (manager) => {
+        if (!(await this.totp.confirm(user.id, code, manager))) return null;
+        // Devices remembered under an earlier factor must not skip this one.
+        await this.devices.forgetRememberedWithin(manager, user.id);
+        return this.recoveryCodes.replace(user.id, manager);
+      });
+      if (confirmed) await this.backoff.succeeded(subject);
+      return confirmed;
     });
     if (!codes) {
       await this.events.record({ type: 'mfa_failed', userId: user.id, reason: 'setup', client });
@@ -122,13 +136,16 @@ export class MfaService {
   }
 
   /**
-   * Removes every second factor and recovery code of the user, nothing else: the seam for an
-   * administrator's reset (issue #20), whose caller audits, notifies and ends the sessions.
+   * Removes every second factor and recovery code of the user, the devices remembered for
+   * them and the logins waiting for a code: the seam for an administrator's reset (issue
+   * #20), whose caller audits, notifies and ends the sessions.
    */
   async reset(userId: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       await this.totp.remove(userId, manager);
       await this.recoveryCodes.remove(userId, manager);
+      await this.devices.forgetRememberedWithin(manager, userId);
+      await this.secondFactor.cancelPendingLogins(userId, manager);
     });
   }
 
@@ -142,16 +159,15 @@ export class MfaService {
     // One attempt for both: a right password alone must not clear what wrong codes counted.
     const user = await this.checkPassword(principal, password, false);
     const field = proof.code !== undefined ? 'code' : 'recovery_code';
-    await this.secondFactor.prove(user, proof, client, user.username, () => {
-      return new WrongMfaCodeError(field);
-    });
+    await this.secondFactor.prove(user, proof, client, () => new WrongMfaCodeError(field));
     return user;
   }
 
   /**
-   * The signed-in user's password, as AccountService checks it (that module depends on this
-   * one for step-up, so it cannot be borrowed): guesses count towards the login backoff, and
-   * a right one clears it only when `clears` (no code is to follow).
+   * The signed-in user's password: guesses count towards the user's own backoff, the one
+   * codes count on, which only a session or the password can raise (strangers keeping the
+   * login name's running must not lock the owner out here). A right one clears it only when
+   * `clears` (no code is to follow).
    */
   private async checkPassword(
     principal: Principal,
@@ -160,12 +176,13 @@ export class MfaService {
   ): Promise<User> {
     const user = await this.users.findByIdWithPasswordHash(principal.userId);
     if (!user) throw new InvalidAccessTokenError('The account no longer exists.');
-    await this.backoff.serialise(user.username, async () => {
-      await this.backoff.beginAttempt(user.username);
+    const subject = { userId: user.id };
+    await this.backoff.serialise(subject, async () => {
+      await this.backoff.beginAttempt(subject);
       if (!(await this.passwords.verify(password, user.passwordHash))) {
         throw new WrongPasswordError('password');
       }
-      if (clears) await this.backoff.succeeded(user.username);
+      if (clears) await this.backoff.succeeded(subject);
     });
     return user;
   }
