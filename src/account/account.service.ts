@@ -258,7 +258,9 @@ export class AccountService {
 
   /**
    * The signed-in user's password, for changes that a stolen access token alone must not
-   * make. Guesses count towards the login backoff of the account's username.
+   * make. Guesses count towards the user's own backoff, which only a session or the password
+   * can raise: strangers keeping the login name's running must not lock the owner out of
+   * their own account's settings (issue #20).
    */
   private async checkPassword(
     principal: Principal,
@@ -267,12 +269,13 @@ export class AccountService {
   ): Promise<User> {
     const user = await this.users.findByIdWithPasswordHash(principal.userId);
     if (!user) throw new InvalidAccessTokenError('The account no longer exists.');
-    await this.backoff.serialise(user.username, async () => {
-      await this.backoff.beginAttempt(user.username);
+    const subject = { userId: user.id };
+    await this.backoff.serialise(subject, async () => {
+      await this.backoff.beginAttempt(subject);
       if (!(await this.passwords.verify(password, user.passwordHash))) {
         throw new WrongPasswordError(field);
       }
-      await this.backoff.succeeded(user.username);
+      await this.backoff.succeeded(subject);
     });
     return user;
   }
