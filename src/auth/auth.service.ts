@@ -211,9 +211,8 @@ export class AuthService {
       (await this.secondFactor.isEnrolled(user.id)) &&
       !(await this.isRememberedDevice(user.id, deviceRequest))
     ) {
-      const [loginName, provider] =
-        via.method === 'password' ? [via.loginName, null] : [user.email, via.provider];
-      await this.secondFactor.challenge(user.id, loginName, provider, client);
+      const provider = via.method === 'provider' ? via.provider : null;
+      await this.secondFactor.challenge(user.id, provider, client);
     }
     return this.startSession(user, [firstFactor], client, via, deviceRequest);
   }

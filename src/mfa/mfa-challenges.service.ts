@@ -29,11 +29,10 @@ const CLAIM_CHECK = `
 UPDATE mfa_challenges SET attempts = attempts + 1
 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() AND attempts < $2
   AND ip_address = $3 AND user_agent IS NOT DISTINCT FROM $4
-RETURNING user_id AS "userId", login_name AS "loginName", provider`;
+RETURNING user_id AS "userId", provider`;
 
 export interface ClaimedCheck {
   userId: string;
-  loginName: string;
   /** The provider of a social login's first step (issue #21); null after a password. */
   provider: string | null;
 }
@@ -48,12 +47,7 @@ export class MfaChallengesService implements OnApplicationBootstrap, OnApplicati
     @InjectRepository(MfaChallenge) private readonly challenges: Repository<MfaChallenge>,
   ) {}
 
-  async start(
-    userId: string,
-    loginName: string,
-    provider: string | null,
-    client: ClientInfo,
-  ): Promise<string> {
+  async start(userId: string, provider: string | null, client: ClientInfo): Promise<string> {
     const token = randomBytes(32).toString('base64url');
     await this.challenges
       .createQueryBuilder()
@@ -61,7 +55,6 @@ export class MfaChallengesService implements OnApplicationBootstrap, OnApplicati
       .values({
         tokenHash: hashOf(token),
         userId,
-        loginName,
         provider,
         ipAddress: client.ipAddress,
         userAgent: client.userAgent,

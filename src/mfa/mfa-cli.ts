@@ -48,10 +48,9 @@ export async function runMfaCli(
   if (configuration.mfa.currentKey === null) {
     return { exitCode: 1, output: 'MFA_ENCRYPTION_KEY is not set: nothing to re-encrypt with.' };
   }
-  const context = await NestFactory.createApplicationContext(
-    MfaCliModule.forRoot(configuration),
-    { logger: ['error', 'warn'] },
-  );
+  const context = await NestFactory.createApplicationContext(MfaCliModule.forRoot(configuration), {
+    logger: ['error', 'warn'],
+  });
   try {
     const factors = context.get(TotpFactorsService);
     const resealed = await factors.resealWithCurrentKey();

@@ -86,13 +86,8 @@ export class SecondFactorService implements OnModuleInit {
    * The second step of a login: nothing is issued yet, the answer carries the mfa_token.
    * `provider`: the social login's (issue #21), null after a password.
    */
-  async challenge(
-    userId: string,
-    loginName: string,
-    provider: string | null,
-    client: ClientInfo,
-  ): Promise<never> {
-    const token = await this.challenges.start(userId, loginName, provider, client);
+  async challenge(userId: string, provider: string | null, client: ClientInfo): Promise<never> {
+    const token = await this.challenges.start(userId, provider, client);
     throw new MfaRequiredError(token, METHODS, MFA_TOKEN_TTL_SECONDS);
   }
 
