@@ -43,10 +43,8 @@ export interface NewAccount {
   password: string;
 }
 
-/** How the user proved who they are before `login`. */
-/** How the first factor was proven: the name a password login typed, or the provider. */
-export type LoginMethod =
-  { method: 'password'; loginName: string } | { method: 'provider'; provider: string };
+/** How the first factor was proven: a password, or a provider. */
+export type LoginMethod = { method: 'password' } | { method: 'provider'; provider: string };
 
 export interface TokenPair {
   accessToken: string;
@@ -201,7 +199,7 @@ export class AuthService {
   async login(
     user: User,
     client: ClientInfo,
-    via: LoginMethod = { method: 'password', loginName: user.username },
+    via: LoginMethod = { method: 'password' },
     deviceRequest?: DeviceRequest,
   ): Promise<TokenPair> {
     // The password path refused a disabled account already; a provider's path did not.
@@ -229,9 +227,7 @@ export class AuthService {
   ): Promise<TokenPair> {
     const { user, provider } = await this.secondFactor.completeLogin(mfaToken, proof, client);
     if (!user.isActive) throw new AccountDisabledError();
-    const via: LoginMethod = provider
-      ? { method: 'provider', provider }
-      : { method: 'password', loginName: user.username };
+    const via: LoginMethod = provider ? { method: 'provider', provider } : { method: 'password' };
     const firstFactor: AuthenticationMethod = provider ? 'fed' : 'pwd';
     const wish = remember ? (deviceRequest ?? { presented: undefined }) : deviceRequest;
     const pair = await this.startSession(user, [firstFactor, 'otp'], client, via, wish);
