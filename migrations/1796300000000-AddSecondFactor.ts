@@ -3,7 +3,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * Second factors (issue #20): TOTP secrets (encrypted), recovery codes (hashed), the pending
  * second step of a login, and how each session signed in (RFC 8176 `amr`, OIDC `auth_time`).
- * Sessions opened before this knew only passwords: `{pwd}` since their creation.
+ * Sessions opened before this knew only passwords: `{pwd}` since their creation; those an
+ * administrator opened as the user (issue #19) proved nothing of the user's: `{}`.
  */
 export class AddSecondFactor1796300000000 implements MigrationInterface {
   name = 'AddSecondFactor1796300000000';
@@ -22,7 +23,7 @@ export class AddSecondFactor1796300000000 implements MigrationInterface {
       `CREATE INDEX "IDX_mfa_recovery_codes_user_id" ON "mfa_recovery_codes" ("user_id")`,
     );
     await queryRunner.query(
-      `CREATE TABLE "mfa_challenges" ("token_hash" character(64) NOT NULL, "user_id" uuid NOT NULL, "login_name" character varying(254) NOT NULL, "provider" character varying(64), "ip_address" character varying(45) NOT NULL, "user_agent" character varying(512), "request_id" character varying(128) NOT NULL, "attempts" smallint NOT NULL DEFAULT '0', "expires_at" TIMESTAMP WITH TIME ZONE NOT NULL, "used_at" TIMESTAMP WITH TIME ZONE, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_mfa_challenges" PRIMARY KEY ("token_hash"))`,
+      `CREATE TABLE "mfa_challenges" ("token_hash" character(64) NOT NULL, "user_id" uuid NOT NULL, "provider" character varying(64), "ip_address" character varying(45) NOT NULL, "user_agent" character varying(512), "request_id" character varying(128) NOT NULL, "attempts" smallint NOT NULL DEFAULT '0', "expires_at" TIMESTAMP WITH TIME ZONE NOT NULL, "used_at" TIMESTAMP WITH TIME ZONE, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_mfa_challenges" PRIMARY KEY ("token_hash"))`,
     );
     await queryRunner.query(
       `CREATE INDEX "IDX_mfa_challenges_user_id" ON "mfa_challenges" ("user_id")`,
@@ -42,6 +43,7 @@ export class AddSecondFactor1796300000000 implements MigrationInterface {
       `ALTER TABLE "sessions" ADD "authenticated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now()`,
     );
     await queryRunner.query(`UPDATE "sessions" SET "authenticated_at" = "created_at"`);
+    await queryRunner.query(`UPDATE "sessions" SET "auth_methods" = '{}' WHERE "impersonated"`);
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DevicesService } from '../src/devices/devices.service.js';
 import { createTestApp, type TestApp } from './create-test-app.js';
 import { signUp, type SignedUpUser } from './factories/user.factory.js';
+import { totpStepsAway } from './totp-reference.js';
 
 /**
  * Known devices (issue #20). A tiny budget and a long first wait: once strangers spend them,
@@ -109,6 +110,71 @@ describe('known devices (issue #20)', () => {
     // The owner's login hands the strangers no fresh budget.
     expect((await login(owner, 'one more guess')).status).toBe(429);
     expect((await login(owner)).status).toBe(429);
+  });
+
+  /** Turns TOTP on for the signed-in user; the secret. */
+  const enrol = async (user: SignedUpUser, accessToken: string) => {
+    const setup = await t.http
+      .post('/auth/mfa/totp/setup')
+      .set(bearer(accessToken))
+      .send({ password: user.password });
+    expect(setup.status).toBe(200);
+    const secret = setup.body.secret as string;
+    const confirmed = await t.http
+      .post('/auth/mfa/totp/confirm')
+      .set(bearer(accessToken))
+      .send({ code: totpStepsAway(secret, -1) });
+    expect(confirmed.status).toBe(200);
+    return { secret, recoveryCodes: confirmed.body.recovery_codes as string[] };
+  };
+
+  it('lets the owner of a second factor in from a known device, code and all, while strangers keep the name’s backoff running', async () => {
+    const owner = await signUp(t.http);
+    const { accessToken, deviceToken } = await loggedIn(owner);
+    const { secret } = await enrol(owner, accessToken);
+    await spendAccountBudget(owner);
+
+    const step = await login(owner, owner.password, deviceToken);
+    expect(step.status).toBe(403);
+    expect(step.body.type).toBe('https://whazz.audio/problems/mfa-required');
+    const done = await t.http.post('/auth/mfa/verify').send({
+      mfa_token: step.body.mfa_token,
+      code: totpStepsAway(secret, 0),
+      device_token: deviceToken,
+    });
+    expect(done.status, JSON.stringify(done.body)).toBe(200);
+    expect(done.body.device_token).toBe(deviceToken);
+    // The strangers are still held back.
+    expect((await login(owner)).status).toBe(429);
+  });
+
+  it('lets step-up and the second factor’s own routes through while strangers keep the name’s backoff running', async () => {
+    const owner = await signUp(t.http);
+    const { accessToken } = await loggedIn(owner);
+    const { secret, recoveryCodes } = await enrol(owner, accessToken);
+    await spendAccountBudget(owner);
+
+    // A password-only session: the change needs a fresh code, and the code is checked.
+    const changed = await t.http
+      .post('/auth/change-email')
+      .set(bearer(accessToken))
+      .set('X-MFA-Code', totpStepsAway(secret, 0))
+      .send({ new_email: `new.${owner.email}`, password: owner.password });
+    expect(changed.status, JSON.stringify(changed.body)).toBe(202);
+    const regenerated = await t.http
+      .post('/auth/mfa/recovery-codes/regenerate')
+      .set(bearer(accessToken))
+      .send({ password: owner.password, code: totpStepsAway(secret, 1) });
+    expect(regenerated.status, JSON.stringify(regenerated.body)).toBe(200);
+    const disabled = await t.http
+      .post('/auth/mfa/totp/disable')
+      .set(bearer(accessToken))
+      .send({
+        password: owner.password,
+        recovery_code: (regenerated.body.recovery_codes as string[])[0],
+      });
+    expect(disabled.status, JSON.stringify(disabled.body)).toBe(200);
+    expect(recoveryCodes).toHaveLength(10);
   });
 
   it('counts wrong passwords from a known device against that device alone', async () => {

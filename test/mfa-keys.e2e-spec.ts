@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp } from './create-test-app.js';
+import { keyIdOf } from '../src/mfa/mfa.config.js';
+import { runMfaCli } from '../src/mfa/mfa-cli.js';
+import { createTestApp, type TestApp } from './create-test-app.js';
 import { ensureBuilt } from './faults/service-process.js';
 import {
   privateDatabase,
@@ -97,26 +99,69 @@ describe('MFA_ENCRYPTION_KEY at start-up', () => {
     ).rejects.toThrow(/neither MFA_ENCRYPTION_KEY nor in MFA_PREVIOUS_ENCRYPTION_KEYS/);
   });
 
-  it('rotates: with the old key as previous, re-encrypts at start and logins go on', async () => {
-    const app = await createTestApp({
-      ...onPrivateDatabase(database),
+  it('rotates in two phases across a rolling deploy: nothing re-sealed at start, no 500 anywhere', async () => {
+    const shared = { ...onPrivateDatabase(database), LOGIN_BACKOFF_AFTER_FAILURES: '0' };
+    const keyIds = async () =>
+      (
+        await phaseTwo.dataSource.query<{ secret_key_id: string }[]>(
+          'SELECT DISTINCT secret_key_id FROM mfa_factors ORDER BY 1',
+        )
+      ).map((row) => row.secret_key_id);
+    const [first, second] = [firstKey, secondKey].map((k) => keyIdOf(Buffer.from(k, 'base64')));
+    // An instance not yet given the new key, one of phase 1 (new key readable), one of phase 2.
+    const stale = await createTestApp({ ...shared, MFA_ENCRYPTION_KEY: firstKey });
+    const phaseOne = await createTestApp({
+      ...shared,
+      MFA_ENCRYPTION_KEY: firstKey,
+      MFA_PREVIOUS_ENCRYPTION_KEYS: secondKey,
+    });
+    const phaseTwo = await createTestApp({
+      ...shared,
       MFA_ENCRYPTION_KEY: secondKey,
       MFA_PREVIOUS_ENCRYPTION_KEYS: firstKey,
     });
     try {
-      const keyIds = await app.dataSource.query<{ secret_key_id: string }[]>(
-        'SELECT DISTINCT secret_key_id FROM mfa_factors',
-      );
-      expect(keyIds).toEqual([{ secret_key_id: app.configuration.mfa.currentKey!.id }]);
-      const step = await app.http
-        .post('/auth/login')
-        .send({ username_or_email: user.username, password: user.password });
-      const done = await app.http
-        .post('/auth/mfa/verify')
-        .send({ mfa_token: step.body.mfa_token, code: totpStepsAway(user.secret, 0) });
+      expect(await keyIds()).toEqual([first]);
+      const later = await enrol(phaseTwo);
+      expect((await keyIds()).sort()).toEqual([first, second].sort());
+
+      /** A wrong code is answered 401 only once the secret was opened to compare it. */
+      const readsSecret = async (app: TestApp, who: { username: string; password: string }) => {
+        const step = await app.http
+          .post('/auth/login')
+          .send({ username_or_email: who.username, password: who.password });
+        expect(step.status).toBe(403);
+        return app.http
+          .post('/auth/mfa/verify')
+          .send({ mfa_token: step.body.mfa_token, code: '000000' });
+      };
+      for (const app of [phaseOne, phaseTwo]) {
+        for (const who of [user, later]) {
+          const answer = await readsSecret(app, who);
+          expect(answer.status, JSON.stringify(answer.body)).toBe(401);
+          expect(answer.body.type).toMatch(/invalid-mfa-code$/);
+        }
+      }
+      // Out of order (a key skipped phase 1): 503 for what it cannot read, never a 500.
+      const unreadable = await readsSecret(stale, later);
+      expect(unreadable.status).toBe(503);
+      expect(unreadable.body.type).toMatch(/mfa-unavailable$/);
+
+      // Once every instance has the new key, the explicit re-seal moves every secret onto it.
+      const resealed = await runMfaCli(['reseal'], phaseTwo.configuration);
+      expect(resealed).toEqual({ exitCode: 0, output: expect.stringMatching(/^1 TOTP secret/) });
+      expect(await keyIds()).toEqual([second]);
+      const done = await phaseOne.http.post('/auth/mfa/verify').send({
+        mfa_token: (
+          await phaseOne.http
+            .post('/auth/login')
+            .send({ username_or_email: user.username, password: user.password })
+        ).body.mfa_token,
+        code: totpStepsAway(user.secret, 0),
+      });
       expect(done.status, JSON.stringify(done.body)).toBe(200);
     } finally {
-      await app.close();
+      await Promise.all([stale.close(), phaseOne.close(), phaseTwo.close()]);
     }
     // The old key can now go.
     const again = await createTestApp({
@@ -124,5 +169,23 @@ describe('MFA_ENCRYPTION_KEY at start-up', () => {
       MFA_ENCRYPTION_KEY: secondKey,
     });
     await again.close();
+    expect((await runMfaCli(['rotate'], again.configuration)).exitCode).toBe(2);
   });
+
+  /** Signs up on `app` and turns TOTP on there. */
+  async function enrol(app: TestApp) {
+    const signedUp = await signUp(app.http);
+    const { accessToken } = await logIn(app.http, signedUp);
+    const auth = { Authorization: `Bearer ${accessToken}` };
+    const setup = await app.http
+      .post('/auth/mfa/totp/setup')
+      .set(auth)
+      .send({ password: signedUp.password });
+    const confirmed = await app.http
+      .post('/auth/mfa/totp/confirm')
+      .set(auth)
+      .send({ code: totpStepsAway(setup.body.secret as string, 0) });
+    expect(confirmed.status).toBe(200);
+    return signedUp;
+  }
 });

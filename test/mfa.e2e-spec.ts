@@ -362,17 +362,213 @@ describe('two-step verification (issue #20) over real SMTP', () => {
     expect(await eventsOf(user.id, 'mfa_failed')).toBe(5);
   });
 
-  it('counts wrong codes towards the login backoff, which a right password does not clear', async () => {
-    // LOGIN_BACKOFF_AFTER_FAILURES=5: the pending second step counts until its code passes.
+  it('counts wrong codes on the user’s own backoff, across mfa_tokens, which a right password does not clear', async () => {
+    // LOGIN_BACKOFF_AFTER_FAILURES=5: the fifth wrong code holds every later one.
     const user = await enrolled();
-    const mfaToken = await mfaTokenFor(user);
+    const first = await mfaTokenFor(user);
     for (let i = 0; i < 4; i += 1) {
-      expect((await verify({ mfa_token: mfaToken, code: '000000' })).status).toBe(401);
+      expect((await verify({ mfa_token: first, code: '000000' })).status).toBe(401);
     }
-    const held = await verify({ mfa_token: mfaToken, code: totpStepsAway(user.secret, 0) });
+    // A new login (by email this time: one count for both names) goes on from there.
+    const byEmail = await t.http
+      .post('/auth/login')
+      .set('User-Agent', 'vitest')
+      .send({ username_or_email: user.email, password: user.password });
+    expect(byEmail.status).toBe(403);
+    const second = byEmail.body.mfa_token as string;
+    expect((await verify({ mfa_token: second, code: '000000' })).status).toBe(401);
+    const held = await verify({ mfa_token: second, code: totpStepsAway(user.secret, 0) });
     expect(held.status).toBe(429);
-    expect((await passwordStep(user)).status).toBe(429);
-    expect(await eventsOf(user.id, 'mfa_failed')).toBe(4);
+    expect(held.body.type).toBe(`${PROBLEM}login-backoff`);
+    expect(await eventsOf(user.id, 'mfa_failed')).toBe(5);
+  });
+
+  it('counts wrong confirm codes of a pending setup: a stolen session cannot guess its secret', async () => {
+    const user = await signUp(t.http);
+    const { accessToken } = await logIn(t.http, user);
+    const setup = await t.http
+      .post('/auth/mfa/totp/setup')
+      .set(bearer(accessToken))
+      .send({ password: user.password });
+    const confirm = (code: string) =>
+      t.http.post('/auth/mfa/totp/confirm').set(bearer(accessToken)).send({ code });
+    for (let i = 0; i < 5; i += 1) expect((await confirm('000000')).status).toBe(403);
+    const held = await confirm(totpStepsAway(setup.body.secret as string, 0));
+    expect(held.status).toBe(429);
+    expect(held.body.type).toBe(`${PROBLEM}login-backoff`);
+    const status = await t.http.get('/auth/mfa').set(bearer(accessToken));
+    expect(status.body.enabled).toBe(false);
+    expect(await eventsOf(user.id, 'mfa_enabled')).toBe(0);
+  });
+
+  it('answers two confirms at once with one set of recovery codes, the other 409', async () => {
+    const user = await signUp(t.http);
+    const { accessToken } = await logIn(t.http, user);
+    const setup = await t.http
+      .post('/auth/mfa/totp/setup')
+      .set(bearer(accessToken))
+      .send({ password: user.password });
+    const code = totpStepsAway(setup.body.secret as string, 0);
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        t.http.post('/auth/mfa/totp/confirm').set(bearer(accessToken)).send({ code }),
+      ),
+    );
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses).toEqual([200, 409, 409, 409]);
+    for (const refused of answers.filter((a) => a.status === 409)) {
+      expect(refused.body.type).toBe(`${PROBLEM}mfa-already-enabled`);
+    }
+    const issued = answers.find((a) => a.status === 200)!.body.recovery_codes as string[];
+    const stored = await t.dataSource.query('SELECT 1 FROM mfa_recovery_codes WHERE user_id = $1', [
+      user.id,
+    ]);
+    expect(stored).toHaveLength(10);
+    expect(await eventsOf(user.id, 'mfa_enabled')).toBe(1);
+    // The codes that were answered are the ones that work.
+    const done = await verify({ mfa_token: await mfaTokenFor(user), recovery_code: issued[0]! });
+    expect(done.status).toBe(200);
+  });
+
+  it('never leaves a confirm answering codes for a setup that replaced its secret', async () => {
+    for (let round = 0; round < 3; round += 1) {
+      const user = await signUp(t.http);
+      const { accessToken } = await logIn(t.http, user);
+      const setup = await t.http
+        .post('/auth/mfa/totp/setup')
+        .set(bearer(accessToken))
+        .send({ password: user.password });
+      const [confirmed, again] = await Promise.all([
+        t.http
+          .post('/auth/mfa/totp/confirm')
+          .set(bearer(accessToken))
+          .send({ code: totpStepsAway(setup.body.secret as string, 0) }),
+        t.http
+          .post('/auth/mfa/totp/setup')
+          .set(bearer(accessToken))
+          .send({ password: user.password }),
+      ]);
+      const status = await t.http.get('/auth/mfa').set(bearer(accessToken));
+      expect(status.body.enabled).toBe(confirmed.status === 200);
+      if (confirmed.status === 200) {
+        expect(again.status).toBe(409);
+        // The secret confirmed is the one the app has.
+        const done = await verify({
+          mfa_token: await mfaTokenFor(user),
+          code: totpStepsAway(setup.body.secret as string, 1),
+        });
+        expect(done.status, JSON.stringify(done.body)).toBe(200);
+      } else {
+        expect(again.status).toBe(200);
+        expect(confirmed.status).toBe(403);
+      }
+    }
+  });
+
+  it('answers a confirm once two-step verification is on with 409 mfa-already-enabled', async () => {
+    const user = await enrolled();
+    const again = await t.http
+      .post('/auth/mfa/totp/confirm')
+      .set(bearer(user.accessToken))
+      .send({ code: totpStepsAway(user.secret, 0) });
+    expect(again.status).toBe(409);
+    expect(again.body.type).toBe(`${PROBLEM}mfa-already-enabled`);
+  });
+
+  it('forgets remembered devices when the second factor is turned off, and on again', async () => {
+    const user = await enrolled();
+    const remembered = await verify({
+      mfa_token: await mfaTokenFor(user),
+      code: totpStepsAway(user.secret, 0),
+      remember_device: true,
+    });
+    const deviceToken = remembered.body.device_token as string;
+    // The session that disables it is the one that stays signed in.
+    const access = remembered.body.access_token as string;
+    const disabled = await t.http
+      .post('/auth/mfa/totp/disable')
+      .set(bearer(access))
+      .send({ password: user.password, recovery_code: user.recoveryCodes[0] });
+    expect(disabled.status, JSON.stringify(disabled.body)).toBe(200);
+    const rows = await t.dataSource.query<{ remembered_until: Date | null }[]>(
+      'SELECT remembered_until FROM known_devices WHERE user_id = $1',
+      [user.id],
+    );
+    expect(rows).toEqual([{ remembered_until: null }]);
+
+    // A new app: the device remembered under the old one does not skip it.
+    const setup = await t.http
+      .post('/auth/mfa/totp/setup')
+      .set(bearer(access))
+      .send({ password: user.password });
+    expect(setup.status).toBe(200);
+    const confirmed = await t.http
+      .post('/auth/mfa/totp/confirm')
+      .set(bearer(access))
+      .send({ code: totpStepsAway(setup.body.secret as string, 0) });
+    expect(confirmed.status).toBe(200);
+    const fromDevice = await t.http.post('/auth/login').set('User-Agent', 'vitest').send({
+      username_or_email: user.username,
+      password: user.password,
+      device_token: deviceToken,
+    });
+    expect(fromDevice.status).toBe(403);
+    expect(fromDevice.body.type).toBe(`${PROBLEM}mfa-required`);
+  });
+
+  it('ends pending second steps at a password change and when the second factor is turned off', async () => {
+    const user = await enrolled();
+    const session = await verify({
+      mfa_token: await mfaTokenFor(user),
+      code: totpStepsAway(user.secret, 0),
+    });
+    const pending = await mfaTokenFor(user);
+    const changed = await t.http
+      .post('/auth/change-password')
+      .set(bearer(session.body.access_token as string))
+      .send({ current_password: user.password, new_password: `${user.password} renewed` });
+    expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+    const late = await verify({ mfa_token: pending, code: totpStepsAway(user.secret, 1) });
+    expect(late.status).toBe(401);
+    expect(late.body.type).toBe(`${PROBLEM}invalid-mfa-token`);
+
+    const renewed = { ...user, password: `${user.password} renewed` };
+    const another = await mfaTokenFor(renewed);
+    const disabled = await t.http
+      .post('/auth/mfa/totp/disable')
+      .set(bearer(session.body.access_token as string))
+      .send({ password: renewed.password, recovery_code: user.recoveryCodes[0] });
+    expect(disabled.status, JSON.stringify(disabled.body)).toBe(200);
+    const rows = await t.dataSource.query(
+      'SELECT 1 FROM mfa_challenges WHERE user_id = $1 AND used_at IS NULL',
+      [user.id],
+    );
+    expect(rows).toHaveLength(0);
+    const gone = await verify({ mfa_token: another, recovery_code: user.recoveryCodes[1]! });
+    expect(gone.body.type).toBe(`${PROBLEM}invalid-mfa-token`);
+  });
+
+  it('sets an mfa_token’s expiry on the database’s clock, 300 s after its creation', async () => {
+    const user = await enrolled();
+    await mfaTokenFor(user);
+    const [row] = await t.dataSource.query<{ seconds: number }[]>(
+      'SELECT extract(epoch FROM expires_at - created_at)::float AS seconds FROM mfa_challenges WHERE user_id = $1',
+      [user.id],
+    );
+    expect(row!.seconds).toBe(300);
+  });
+
+  it('refuses remember_device on the routes that ignore it', async () => {
+    const user = await enrolled();
+    const refused = await t.http
+      .post('/auth/mfa/recovery-codes/regenerate')
+      .set(bearer(user.accessToken))
+      .send({
+        password: user.password,
+        code: totpStepsAway(user.secret, 0),
+        remember_device: true,
+      });
+    expect(refused.status).toBe(422);
   });
 
   it('gives a parallel burst of 20 codes on one mfa_token at most 5 checks', async () => {

@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { dataSourceOptions, MIGRATIONS } from '../src/database/data-source-options.js';
 import { usernameSkeleton } from '../src/users/username-skeleton.js';
+import { AddSecondFactor1796300000000 } from '../migrations/1796300000000-AddSecondFactor.js';
 import { PunycodeEmailDomains1796123762830 } from '../migrations/1796123762830-PunycodeEmailDomains.js';
 import { createTestApp } from './create-test-app.js';
 import { privateDatabase, type PrivateDatabase } from './factories/private-database.js';
@@ -101,6 +102,47 @@ describe('migrations', () => {
         { users: 1 },
       ]);
       expect(await current.runMigrations()).toHaveLength(MIGRATIONS.length - firstRelease);
+      await current.destroy();
+    } finally {
+      await own.drop();
+    }
+  });
+
+  it('gives sessions open before second factors {pwd}, and those an administrator opened as the user {}', async () => {
+    const before = MIGRATIONS.indexOf(AddSecondFactor1796300000000);
+    const own = await privateDatabase();
+    const open = (migrations: typeof MIGRATIONS) =>
+      new DataSource({
+        ...dataSourceOptions({ url: own.url, poolSize: 1 }),
+        migrations,
+        logger: undefined,
+      }).initialize();
+    try {
+      const old = await open(MIGRATIONS.slice(0, before));
+      await old.runMigrations();
+      const [{ id }] = await old.query<[{ id: string }]>(
+        `INSERT INTO users (id, email, username, username_normalized, password_hash)
+         VALUES (gen_random_uuid(), 'o@example.com', 'owner', 'owner', 'x') RETURNING id`,
+      );
+      for (const impersonated of [false, true]) {
+        await old.query(
+          `INSERT INTO sessions (id, user_id, last_used_at, expires_at, impersonated)
+           VALUES (gen_random_uuid(), $1, now(), now() + interval '1 hour', $2)`,
+          [id, impersonated],
+        );
+      }
+      await old.destroy();
+
+      const current = await open(MIGRATIONS);
+      await current.runMigrations();
+      expect(
+        await current.query(
+          `SELECT impersonated, auth_methods FROM sessions ORDER BY impersonated`,
+        ),
+      ).toEqual([
+        { impersonated: false, auth_methods: ['pwd'] },
+        { impersonated: true, auth_methods: [] },
+      ]);
       await current.destroy();
     } finally {
       await own.drop();

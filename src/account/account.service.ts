@@ -10,6 +10,7 @@ import { RequestValidationError } from '../common/problem.exception.js';
 import type { Configuration } from '../config/configuration.js';
 import type { AccountConfig } from './account.config.js';
 import { LoginBackoffService } from '../login-backoff/login-backoff.service.js';
+import { SecondFactorService } from '../mfa/second-factor.service.js';
 import { MailService } from '../mail/mail.service.js';
 import { ChangeFeedService } from '../platform/change-feed/change-feed.service.js';
 import { RateLimitService } from '../rate-limit/rate-limit.service.js';
@@ -51,6 +52,7 @@ export class AccountService {
     private readonly bootstrapAdministrator: BootstrapAdministratorService,
     private readonly authorization: AuthorizationService,
     private readonly feed: ChangeFeedService,
+    private readonly secondFactor: SecondFactorService,
     config: ConfigService<Configuration, true>,
   ) {
     this.settings = config.get('account', { infer: true });
@@ -128,6 +130,8 @@ export class AccountService {
     // email change they started dies with it (MAIL_LINKS_VOIDED_BY): else its link would
     // hand them the account.
     await this.sessions.revokeAllForUser(user.id, 'password_reset');
+    // A login that passed the old password must not finish with a code (issue #20).
+    await this.secondFactor.cancelPendingLogins(user.id);
     await Promise.all([this.backoff.succeeded(user.username), this.backoff.succeeded(user.email)]);
     await this.events.record({ type: 'password_reset', userId: user.id, client });
     this.mail.send(accountMails.passwordChanged(user.email));
@@ -144,6 +148,7 @@ export class AccountService {
     await this.users.setPasswordHash(user.id, await this.passwords.hash(newPassword));
     // Also voids pending reset links and email changes (MAIL_LINKS_VOIDED_BY).
     await this.sessions.revokeAllForUser(user.id, 'password_changed', principal.sessionId);
+    await this.secondFactor.cancelPendingLogins(user.id);
     await this.events.record({ type: 'password_changed', userId: user.id, client });
     this.mail.send(accountMails.passwordChanged(user.email));
   }
@@ -280,8 +285,10 @@ export class AccountService {
 
   /**
    * The signed-in user's password, for changes that a stolen access token alone must not
-   * make. Guesses count towards the login backoff of the account's username; an account with
-   * no password (opened through a provider) is told so first, and nothing is counted.
+   * make. Guesses count towards the user's own backoff, which only a session or the password
+   * can raise: strangers keeping the login name's running must not lock the owner out of
+   * their own account's settings (issue #20). An account with no password (opened through a
+   * provider) is told so first, and nothing is counted.
    */
   private async checkPassword(
     principal: Principal,
@@ -291,12 +298,13 @@ export class AccountService {
     const user = await this.users.findByIdWithPasswordHash(principal.userId);
     if (!user) throw new InvalidAccessTokenError('The account no longer exists.');
     if (user.passwordHash === null) throw new PasswordNotSetError();
-    await this.backoff.serialise(user.username, async () => {
-      await this.backoff.beginAttempt(user.username);
+    const subject = { userId: user.id };
+    await this.backoff.serialise(subject, async () => {
+      await this.backoff.beginAttempt(subject);
       if (!(await this.passwords.verify(password, user.passwordHash))) {
         throw new WrongPasswordError(field);
       }
-      await this.backoff.succeeded(user.username);
+      await this.backoff.succeeded(subject);
     });
     return user;
   }

@@ -80,7 +80,7 @@ export class AuthController {
     @Body() dto: LoginDto,
     @RequestClient() client: ClientInfo,
   ): Promise<LoginResponseDto> {
-    const via = { method: 'password' as const, loginName: dto.username_or_email };
+    const via = { method: 'password' } as const;
     return toLoginResponse(await this.auth.login(user, client, via, deviceRequest(dto)));
   }
 

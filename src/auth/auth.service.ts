@@ -43,10 +43,8 @@ export interface NewAccount {
   password: string;
 }
 
-/** How the user proved who they are before `login`. */
-/** How the first factor was proven: the name a password login typed, or the provider. */
-export type LoginMethod =
-  { method: 'password'; loginName: string } | { method: 'provider'; provider: string };
+/** How the first factor was proven: a password, or a provider. */
+export type LoginMethod = { method: 'password' } | { method: 'provider'; provider: string };
 
 export interface TokenPair {
   accessToken: string;
@@ -164,12 +162,9 @@ export class AuthService {
       throw new InvalidCredentialsError();
     }
     // A known device's success clears its own count only: forgetting the account's would hand
-    // whoever is spending it a fresh budget each time the owner signs in. With a second factor
-    // the account's count stays until the code passes (issue #20): a right password must not
-    // clear what wrong codes counted. Wrong codes never count on a device, so its count goes.
-    if (typeof counted !== 'string' || !(await this.secondFactor.isEnrolled(user.id))) {
-      await this.backoff.succeeded(counted);
-    }
+    // whoever is spending it a fresh budget each time the owner signs in. Wrong second-factor
+    // codes count on the user's own subject (issue #20), which a right password leaves alone.
+    await this.backoff.succeeded(counted);
     if (!user.isActive) {
       await this.events.record({
         type: 'login_failed',
@@ -204,7 +199,7 @@ export class AuthService {
   async login(
     user: User,
     client: ClientInfo,
-    via: LoginMethod = { method: 'password', loginName: user.username },
+    via: LoginMethod = { method: 'password' },
     deviceRequest?: DeviceRequest,
   ): Promise<TokenPair> {
     // The password path refused a disabled account already; a provider's path did not.
@@ -212,9 +207,8 @@ export class AuthService {
     const firstFactor: AuthenticationMethod = via.method === 'password' ? 'pwd' : 'fed';
     const enrolled = await this.secondFactor.isEnrolled(user.id);
     if (enrolled && !(await this.isRememberedDevice(user.id, deviceRequest))) {
-      const [loginName, provider] =
-        via.method === 'password' ? [via.loginName, null] : [user.email, via.provider];
-      await this.secondFactor.challenge(user.id, loginName, provider, client);
+      const provider = via.method === 'provider' ? via.provider : null;
+      await this.secondFactor.challenge(user.id, provider, client);
     }
     // MFA_REQUIRED_ROLES (issue #20): read here, at each login, so a role granted since counts.
     const mfaEnrolmentRequired =
@@ -234,9 +228,7 @@ export class AuthService {
   ): Promise<TokenPair> {
     const { user, provider } = await this.secondFactor.completeLogin(mfaToken, proof, client);
     if (!user.isActive) throw new AccountDisabledError();
-    const via: LoginMethod = provider
-      ? { method: 'provider', provider }
-      : { method: 'password', loginName: user.username };
+    const via: LoginMethod = provider ? { method: 'provider', provider } : { method: 'password' };
     const firstFactor: AuthenticationMethod = provider ? 'fed' : 'pwd';
     const wish = remember ? (deviceRequest ?? { presented: undefined }) : deviceRequest;
     const pair = await this.startSession(user, [firstFactor, 'otp'], client, via, wish);

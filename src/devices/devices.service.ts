@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
-import { LessThan, MoreThan, Not, type EntityManager, type Repository } from 'typeorm';
+import { IsNull, LessThan, MoreThan, Not, type EntityManager, type Repository } from 'typeorm';
 import type { ClientInfo } from '../common/http/client-address.js';
 import type { Configuration } from '../config/configuration.js';
 import { runPeriodically } from '../platform/periodic-task.js';
@@ -141,6 +141,18 @@ export class DevicesService implements OnApplicationBootstrap, OnApplicationShut
       .returning(['id'])
       .execute();
     return (result.raw as { id: string }[]).map(({ id }) => id);
+  }
+
+  /**
+   * In the caller's transaction (a second factor turned off or on): no device skips the
+   * second step any more until it is remembered again; the devices stay known.
+   */
+  async forgetRememberedWithin(manager: EntityManager, userId: string): Promise<void> {
+    await manager.update(
+      KnownDevice,
+      { userId, rememberedUntil: Not(IsNull()) },
+      { rememberedUntil: null },
+    );
   }
 
   /** For the second factor (issue #20): true while the user chose to remember this device. */

@@ -49,19 +49,25 @@ SELECT ceil(extract(epoch FROM blocked_until - now()))::int AS seconds
 FROM login_failures WHERE login_key = $1`;
 
 /**
- * Whose failures count: a login name (the account, from anywhere), or one known device of it
- * (issue #20), whose wrong passwords count for that device alone.
+ * Whose failures count: a login name (the account, from anywhere), one known device of it
+ * (issue #20), whose wrong passwords count for that device alone, or one user past the
+ * password or holding a session (issue #20): their second-factor codes and the bearer routes'
+ * passwords, which strangers who know neither cannot raise to lock the owner out.
  */
-export type BackoffSubject = string | { deviceId: string };
+export type BackoffSubject = string | { deviceId: string } | { userId: string };
 
 /**
  * Counted per account as the login lookup finds it: `Alice` and `alice ` are one account. A
- * device's key hashes a NUL, which no login name holds (validation refuses it), so the two
- * can never share a row.
+ * device's and a user's keys hash a NUL, which no login name holds (validation refuses it),
+ * so none can share a row.
  */
 function loginKey(subject: BackoffSubject): string {
   const plain =
-    typeof subject === 'string' ? loginLookupKey(subject) : `device\0${subject.deviceId}`;
+    typeof subject === 'string'
+      ? loginLookupKey(subject)
+      : 'deviceId' in subject
+        ? `device\0${subject.deviceId}`
+        : `user\0${subject.userId}`;
   return createHash('sha256').update(plain).digest('hex');
 }
 

@@ -6,7 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { LessThan, type Repository } from 'typeorm';
+import { IsNull, LessThan, type EntityManager, type Repository } from 'typeorm';
 import type { ClientInfo } from '../common/http/client-address.js';
 import { runPeriodically } from '../platform/periodic-task.js';
 import { MfaChallenge } from './entities/mfa-challenge.entity.js';
@@ -29,11 +29,10 @@ const CLAIM_CHECK = `
 UPDATE mfa_challenges SET attempts = attempts + 1
 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() AND attempts < $2
   AND ip_address = $3 AND user_agent IS NOT DISTINCT FROM $4
-RETURNING user_id AS "userId", login_name AS "loginName", provider`;
+RETURNING user_id AS "userId", provider`;
 
 export interface ClaimedCheck {
   userId: string;
-  loginName: string;
   /** The provider of a social login's first step (issue #21); null after a password. */
   provider: string | null;
 }
@@ -48,25 +47,24 @@ export class MfaChallengesService implements OnApplicationBootstrap, OnApplicati
     @InjectRepository(MfaChallenge) private readonly challenges: Repository<MfaChallenge>,
   ) {}
 
-  async start(
-    userId: string,
-    loginName: string,
-    provider: string | null,
-    client: ClientInfo,
-  ): Promise<string> {
+  async start(userId: string, provider: string | null, client: ClientInfo): Promise<string> {
     const token = randomBytes(32).toString('base64url');
-    await this.challenges.insert({
-      tokenHash: hashOf(token),
-      userId,
-      loginName,
-      provider,
-      ipAddress: client.ipAddress,
-      userAgent: client.userAgent,
-      requestId: client.requestId,
-      attempts: 0,
-      expiresAt: new Date(Date.now() + MFA_TOKEN_TTL_SECONDS * 1000),
-      usedAt: null,
-    });
+    await this.challenges
+      .createQueryBuilder()
+      .insert()
+      .values({
+        tokenHash: hashOf(token),
+        userId,
+        provider,
+        ipAddress: client.ipAddress,
+        userAgent: client.userAgent,
+        requestId: client.requestId,
+        attempts: 0,
+        // The database's clock, as CLAIM_CHECK compares it: the app's may differ.
+        expiresAt: () => `now() + make_interval(secs => ${MFA_TOKEN_TTL_SECONDS})`,
+        usedAt: null,
+      })
+      .execute();
     return token;
   }
 
@@ -90,6 +88,15 @@ export class MfaChallengesService implements OnApplicationBootstrap, OnApplicati
       .where('token_hash = :hash AND used_at IS NULL', { hash: hashOf(token) })
       .execute();
     return result.affected === 1;
+  }
+
+  /** Ends every pending second step of the user's logins (in the caller's transaction, if any). */
+  async cancelForUser(
+    userId: string,
+    manager: EntityManager = this.challenges.manager,
+  ): Promise<number> {
+    const result = await manager.delete(MfaChallenge, { userId, usedAt: IsNull() });
+    return result.affected ?? 0;
   }
 
   async pruneExpired(now = new Date()): Promise<number> {

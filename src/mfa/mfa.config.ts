@@ -13,7 +13,7 @@ export class MfaVariables {
   @OptionalText()
   MFA_ENCRYPTION_KEY?: string;
 
-  /** Comma-separated earlier keys, still read (and re-encrypted with the current one at start). */
+  /** Comma-separated other keys, still read; `npm run mfa -- reseal` moves secrets off them. */
   @OptionalText()
   MFA_PREVIOUS_ENCRYPTION_KEYS?: string;
 
@@ -100,6 +100,12 @@ export const mfaConfig = defineFeatureConfig({
     'mfa-verify': {
       variable: 'RATE_LIMIT_MFA_VERIFY',
       default: '30/1m',
+      subject: { per: 'address' },
+    },
+    // Each wrong code also counts on the user's own backoff; this caps a burst from one place.
+    'mfa-confirm': {
+      variable: 'RATE_LIMIT_MFA_CONFIRM',
+      default: '10/1m',
       subject: { per: 'address' },
     },
   },

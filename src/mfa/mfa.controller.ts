@@ -5,6 +5,7 @@ import { ApiProblemResponses, BearerAuth } from '../common/api-problem-responses
 import type { ClientInfo } from '../common/http/client-address.js';
 import { MessageResponseDto } from '../common/dto/message-response.dto.js';
 import { CurrentPrincipal, RequestClient } from '../common/request-context.decorators.js';
+import { RateLimit } from '../rate-limit/rate-limit.decorator.js';
 import type { Principal } from '../tokens/access-token.js';
 import { ConfirmTotpDto, SecondFactorCheckDto, TotpSetupDto } from './dto/mfa.dto.js';
 import {
@@ -60,6 +61,7 @@ export class MfaController {
   @Post('totp/confirm')
   @HttpCode(200)
   @OpenBeforeMfaEnrolment()
+  @RateLimit('mfa-confirm')
   @NotWhileImpersonating('set up two-step verification')
   @ApiProblemResponses(403, 409)
   async confirm(

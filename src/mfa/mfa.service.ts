@@ -10,6 +10,7 @@ import {
 import { RequestValidationError } from '../common/problem.exception.js';
 import type { ClientInfo } from '../common/http/client-address.js';
 import type { Configuration } from '../config/configuration.js';
+import { DevicesService } from '../devices/devices.service.js';
 import { LoginBackoffService } from '../login-backoff/login-backoff.service.js';
 import { MailService } from '../mail/mail.service.js';
 import { PasswordHasherService } from '../passwords/password-hasher.service.js';
@@ -64,6 +65,7 @@ export class MfaService {
     private readonly sessions: SessionsService,
     private readonly events: SecurityEventsService,
     private readonly mail: MailService,
+    private readonly devices: DevicesService,
     private readonly dataSource: DataSource,
     config: ConfigService<Configuration, true>,
   ) {
@@ -97,12 +99,24 @@ export class MfaService {
     return { secret: base32, otpauthUri: uri, qrCodeSvg: svg };
   }
 
-  /** Turns the pending setup on with a code from the app; the recovery codes, shown once. */
+  /**
+   * Turns the pending setup on with a code from the app; the recovery codes, shown once.
+   * Wrong codes count towards the user's own backoff: a stolen access token must not be able
+   * to guess a pending setup's secret and take its recovery codes.
+   */
   async confirm(principal: Principal, code: string, client: ClientInfo): Promise<string[]> {
     const user = principal.user;
-    const codes = await this.dataSource.transaction(async (manager) => {
-      if (!(await this.totp.confirm(user.id, code, manager))) return null;
-      return this.recoveryCodes.replace(user.id, manager);
+    const subject = { userId: user.id };
+    const codes = await this.backoff.serialise(subject, async () => {
+      await this.backoff.beginAttempt(subject);
+      const confirmed = await this.dataSource.transaction(async (manager) => {
+        if (!(await this.totp.confirm(user.id, code, manager))) return null;
+        // Devices remembered under an earlier factor must not skip this one.
+        await this.devices.forgetRememberedWithin(manager, user.id);
+        return this.recoveryCodes.replace(user.id, manager);
+      });
+      if (confirmed) await this.backoff.succeeded(subject);
+      return confirmed;
     });
     if (!codes) {
       await this.events.record({ type: 'mfa_failed', userId: user.id, reason: 'setup', client });
@@ -144,9 +158,10 @@ export class MfaService {
   }
 
   /**
-   * Removes every second factor and recovery code of the user (a pending setup too), nothing
-   * else; in `manager`'s transaction when given. Answers what the user had: the seam for an
-   * administrator's reset (issue #20), whose caller audits, notifies and ends the sessions.
+   * Removes every second factor and recovery code of the user (a pending setup too), the
+   * devices remembered for them and the logins waiting for a code; in `manager`'s transaction
+   * when given. Answers what the user had: the seam for an administrator's reset (issue #20),
+   * whose caller audits, notifies and ends the sessions.
    */
   async reset(userId: string, manager?: EntityManager): Promise<RemovedSecondFactors> {
     const remove = async (tx: EntityManager): Promise<RemovedSecondFactors> => {
@@ -155,6 +170,8 @@ export class MfaService {
       const recoveryCodesRemaining = await this.recoveryCodes.remaining(userId, tx);
       await this.totp.remove(userId, tx);
       await this.recoveryCodes.remove(userId, tx);
+      await this.devices.forgetRememberedWithin(tx, userId);
+      await this.secondFactor.cancelPendingLogins(userId, tx);
       const methods: SecondFactorMethod[] = [];
       if (totp) methods.push('totp');
       if (recoveryCodesRemaining > 0) methods.push('recovery_code');
@@ -178,9 +195,7 @@ export class MfaService {
     // One attempt for both: a right password alone must not clear what wrong codes counted.
     const user = await this.checkPassword(principal, password, false);
     const field = proof.code !== undefined ? 'code' : 'recovery_code';
-    await this.secondFactor.prove(user, proof, client, user.username, () => {
-      return new WrongMfaCodeError(field);
-    });
+    await this.secondFactor.prove(user, proof, client, () => new WrongMfaCodeError(field));
     return user;
   }
 
@@ -200,9 +215,10 @@ export class MfaService {
   }
 
   /**
-   * The signed-in user's password, as AccountService checks it (that module depends on this
-   * one for step-up, so it cannot be borrowed): guesses count towards the login backoff, and
-   * a right one clears it only when `clears` (no code is to follow).
+   * The signed-in user's password: guesses count towards the user's own backoff, the one
+   * codes count on, which only a session or the password can raise (strangers keeping the
+   * login name's running must not lock the owner out here). A right one clears it only when
+   * `clears` (no code is to follow).
    */
   private async checkPassword(
     principal: Principal,
@@ -213,12 +229,13 @@ export class MfaService {
     if (!user) throw new InvalidAccessTokenError('The account no longer exists.');
     // Not a wrong guess: told before the backoff counts anything (issue #21 review).
     if (user.passwordHash === null) throw new PasswordNotSetError();
-    await this.backoff.serialise(user.username, async () => {
-      await this.backoff.beginAttempt(user.username);
+    const subject = { userId: user.id };
+    await this.backoff.serialise(subject, async () => {
+      await this.backoff.beginAttempt(subject);
       if (!(await this.passwords.verify(password, user.passwordHash))) {
         throw new WrongPasswordError('password');
       }
-      if (clears) await this.backoff.succeeded(user.username);
+      if (clears) await this.backoff.succeeded(subject);
     });
     return user;
   }

@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import type { EntityManager } from 'typeorm';
 import type { ClientInfo } from '../common/http/client-address.js';
 import type { Configuration } from '../config/configuration.js';
 import { StartupRefusalError } from '../config/startup-refusal.js';
@@ -32,8 +33,10 @@ const TOTP_CODE = /^\d{6}$/;
 
 /**
  * Checking a second factor wherever one is asked for: the login's second step, step-up, and
- * the enrolment routes. Every wrong code counts towards the login backoff of the name it is
- * checked under and records `mfa_failed`.
+ * the enrolment routes. Every wrong code records `mfa_failed` and counts towards the user's
+ * own backoff (`{ userId }`), never the login name's: strangers guessing passwords keep the
+ * name's running, and must not keep the owner from their code (issue #20). Only someone past
+ * the password, or holding a session, can raise the user's.
  */
 @Injectable()
 export class SecondFactorService implements OnModuleInit {
@@ -60,8 +63,9 @@ export class SecondFactorService implements OnModuleInit {
   /**
    * Refuses to start where secrets exist but cannot be read: production without a key once
    * anyone has a second factor (configuration cannot see the database, so it is checked
-   * here), or any secret sealed under a key no longer configured. Then re-seals secrets left
-   * under a previous key.
+   * here), or any secret sealed under a key no longer configured. It re-seals nothing:
+   * instances still on the old key must keep reading every secret during a rolling deploy,
+   * so that waits for `npm run mfa -- reseal` (docs/security.md, key rotation).
    */
   async onModuleInit(): Promise<void> {
     if (this.production && !this.hasKey && (await this.totp.anyConfirmed())) {
@@ -75,7 +79,6 @@ export class SecondFactorService implements OnModuleInit {
         `MFA_ENCRYPTION_KEY: ${unreadable} TOTP secret(s) were encrypted with a key that is neither MFA_ENCRYPTION_KEY nor in MFA_PREVIOUS_ENCRYPTION_KEYS; add it back (docs/security.md, key rotation)`,
       ]);
     }
-    await this.totp.resealWithCurrentKey();
   }
 
   isEnrolled(userId: string): Promise<boolean> {
@@ -91,13 +94,8 @@ export class SecondFactorService implements OnModuleInit {
    * The second step of a login: nothing is issued yet, the answer carries the mfa_token.
    * `provider`: the social login's (issue #21), null after a password.
    */
-  async challenge(
-    userId: string,
-    loginName: string,
-    provider: string | null,
-    client: ClientInfo,
-  ): Promise<never> {
-    const token = await this.challenges.start(userId, loginName, provider, client);
+  async challenge(userId: string, provider: string | null, client: ClientInfo): Promise<never> {
+    const token = await this.challenges.start(userId, provider, client);
     throw new MfaRequiredError(token, METHODS, MFA_TOKEN_TTL_SECONDS);
   }
 
@@ -110,7 +108,7 @@ export class SecondFactorService implements OnModuleInit {
     const claimed = await this.challenges.claimCheck(token, client);
     const user = claimed && (await this.users.findById(claimed.userId));
     if (!claimed || !user) throw new InvalidMfaTokenError();
-    await this.prove(user, proof, client, claimed.loginName, () => new InvalidMfaCodeError());
+    await this.prove(user, proof, client, () => new InvalidMfaCodeError());
     // Two right codes at once: the second finds the token used.
     if (!(await this.challenges.complete(token))) throw new InvalidMfaTokenError();
     return { user, provider: claimed.provider };
@@ -121,31 +119,40 @@ export class SecondFactorService implements OnModuleInit {
     if (!(await this.isEnrolled(user.id))) return;
     if (!presented) throw new StepUpRequiredError();
     const proof = TOTP_CODE.test(presented) ? { code: presented } : { recoveryCode: presented };
-    await this.prove(user, proof, client, user.username, () => new WrongMfaCodeError('X-MFA-Code'));
+    await this.prove(user, proof, client, () => new WrongMfaCodeError('X-MFA-Code'));
   }
 
   /**
-   * Checks the proof as one login attempt under `loginName`: counted before the check (so a
-   * burst cannot outrun the backoff), forgotten when it passes.
+   * Checks the proof as one attempt of the user's own backoff: counted before the check (so a
+   * burst cannot outrun the backoff), forgotten when it passes. Username and email are one
+   * count here, so logging in by both does not double the guesses.
    */
   prove(
     user: User,
     proof: SecondFactorProof,
     client: ClientInfo,
-    loginName: string,
     wrong: () => Error,
   ): Promise<SecondFactorMethod> {
-    return this.backoff.serialise(loginName, async () => {
-      await this.backoff.beginAttempt(loginName);
+    const subject = { userId: user.id };
+    return this.backoff.serialise(subject, async () => {
+      await this.backoff.beginAttempt(subject);
       const method = await this.check(user, proof, client);
       if (!method) {
         const reason = proof.code !== undefined ? 'wrong_code' : 'wrong_recovery_code';
         await this.events.record({ type: 'mfa_failed', userId: user.id, reason, client });
         throw wrong();
       }
-      await this.backoff.succeeded(loginName);
+      await this.backoff.succeeded(subject);
       return method;
     });
+  }
+
+  /**
+   * Pending second steps of the user's logins end: a new password, or the factor gone, must
+   * not leave an `mfa_token` from before it completing a login (issue #20).
+   */
+  cancelPendingLogins(userId: string, manager?: EntityManager): Promise<number> {
+    return this.challenges.cancelForUser(userId, manager);
   }
 
   private async check(

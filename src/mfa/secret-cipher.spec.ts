@@ -23,6 +23,13 @@ describe('SecretCipher (AES-256-GCM, issue #20)', () => {
     expect(cipher.open(sealed, USER)).toEqual(secret);
   });
 
+  it('names the keys a re-seal moves secrets off: every readable key but the current one', () => {
+    const [current, older, oldest] = [newKey(), newKey(), newKey()];
+    const cipher = new SecretCipher(current, [older, oldest, current]);
+    expect(cipher.previousKeyIds.sort()).toEqual([older.id, oldest.id].sort());
+    expect(new SecretCipher(current, []).previousKeyIds).toEqual([]);
+  });
+
   it('refuses a ciphertext moved onto another user, or altered', () => {
     const cipher = new SecretCipher(newKey(), []);
     const sealed = cipher.seal(secret, USER);

@@ -28,6 +28,11 @@ export class SecretCipher {
     return this.current?.id ?? null;
   }
 
+  /** The keys that open but no longer seal: what a re-seal moves secrets off. */
+  get previousKeyIds(): string[] {
+    return [...this.byId.keys()].filter((id) => id !== this.current?.id);
+  }
+
   canOpen(keyId: string): boolean {
     return this.byId.has(keyId);
   }

@@ -2154,3 +2154,79 @@ describe('security battery: social login review (issue #21)', () => {
     expect(unlink.body.type).toBe(problem('step-up-required'));
   });
 });
+
+describe('issue #20 review: a second factor cannot be turned against its owner (ASVS V2.2.1, V2.8)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+  const problem = (code: string) => `https://whazz.audio/problems/${code}`;
+  const login = (usernameOrEmail: string, password: string) =>
+    t.http
+      .post('/auth/login')
+      .set('User-Agent', 'vitest')
+      .send({ username_or_email: usernameOrEmail, password });
+
+  async function withPendingSetup() {
+    const user = await signUpAndLogIn(t.http);
+    const setup = await t.http
+      .post('/auth/mfa/totp/setup')
+      .set(bearer(user.accessToken))
+      .send({ password: user.password });
+    expect(setup.status).toBe(200);
+    return { ...user, secret: setup.body.secret as string };
+  }
+  const confirm = (accessToken: string, code: string) =>
+    t.http.post('/auth/mfa/totp/confirm').set(bearer(accessToken)).send({ code });
+
+  it('strangers spending the name’s backoff do not hold the owner’s second step', async () => {
+    const user = await withPendingSetup();
+    expect((await confirm(user.accessToken, totpStepsAway(user.secret, -1))).status).toBe(200);
+    const step = await login(user.username, user.password);
+    expect(step.body.type).toBe(problem('mfa-required'));
+    for (let n = 0; n < 6; n += 1) await login(user.username, `stranger guess ${n}`);
+    expect((await login(user.username, user.password)).body.type).toBe(problem('login-backoff'));
+
+    const done = await t.http
+      .post('/auth/mfa/verify')
+      .set('User-Agent', 'vitest')
+      .send({ mfa_token: step.body.mfa_token, code: totpStepsAway(user.secret, 0) });
+    expect(done.status, JSON.stringify(done.body)).toBe(200);
+    const stepUp = await t.http
+      .post('/auth/change-email')
+      .set(bearer(user.accessToken))
+      .set('X-MFA-Code', totpStepsAway(user.secret, 1))
+      .send({ new_email: `new.${user.email}`, password: user.password });
+    expect(stepUp.status, JSON.stringify(stepUp.body)).toBe(202);
+  });
+
+  it('a stolen access token cannot guess a pending setup’s secret', async () => {
+    const user = await withPendingSetup();
+    const guesses = await Promise.all(
+      Array.from({ length: 12 }, (_, n) => confirm(user.accessToken, String(100000 + n))),
+    );
+    expect(guesses.every((g) => [403, 429].includes(g.status))).toBe(true);
+    expect(guesses.filter((g) => g.status === 403).length).toBeLessThanOrEqual(5);
+    const right = await confirm(user.accessToken, totpStepsAway(user.secret, 0));
+    expect(right.status).toBe(429);
+    expect(JSON.stringify(right.body)).not.toContain('recovery_codes');
+  });
+
+  it('two confirms at once issue one set of recovery codes', async () => {
+    const user = await withPendingSetup();
+    const code = totpStepsAway(user.secret, 0);
+    const [a, b] = await Promise.all([
+      confirm(user.accessToken, code),
+      confirm(user.accessToken, code),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
+    const [{ count }] = await t.dataSource.query<[{ count: number }]>(
+      'SELECT count(*)::int AS count FROM mfa_recovery_codes WHERE user_id = $1',
+      [user.id],
+    );
+    expect(count).toBe(10);
+  });
+});

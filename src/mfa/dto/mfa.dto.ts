@@ -32,16 +32,6 @@ export class SecondFactorCheckDto {
   /** One of the recovery codes, instead of `code`; it is spent. @example "abcd-efgh-ijkl-mnop" */
   @RecoveryCodeField()
   recovery_code?: string;
-
-  /**
-   * Remember this device: its next logins skip the second step for
-   * `MFA_REMEMBER_DEVICE_DAYS` (30 by default). The answer's `device_token` is what the
-   * client presents then (as `device_token` on POST /auth/login).
-   * @example true
-   */
-  @IsBoolean()
-  @IsOptional()
-  remember_device?: boolean;
 }
 
 export class MfaVerifyDto extends DeviceTokenFields {

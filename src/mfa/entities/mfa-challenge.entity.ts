@@ -32,13 +32,6 @@ export class MfaChallenge {
   @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'FK_mfa_challenges_user' })
   user?: User;
 
-  /**
-   * The username or email the login typed: the login backoff counted that name, so a wrong
-   * code counts there too, and only the passed second step clears it.
-   */
-  @Column({ name: 'login_name', type: 'varchar', length: 254 })
-  loginName: string;
-
   /** The provider a social login came through (issue #21); null for a password login. */
   @Column({ type: 'varchar', length: 64, nullable: true })
   provider: string | null;
