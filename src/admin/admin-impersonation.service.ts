@@ -75,7 +75,7 @@ export class AdminImpersonationService {
     );
     const roles = await this.authorization.rolesOf(id);
     const signIn = { methods: session.authMethods, at: session.authenticatedAt };
-    const { accessToken, expiresIn } = this.tokens.issueAccessToken(id, session.id, roles, signIn, {
+    const { accessToken, expiresIn } = await this.tokens.issueAccessToken(id, session.id, roles, signIn, {
       actorId: administratorId,
       endsAt: session.expiresAt,
     });

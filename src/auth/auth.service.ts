@@ -371,7 +371,7 @@ export class AuthService {
     const roles = await this.authorization.rolesOf(userId);
     // `amr` and `auth_time` are the login's, carried over on every refresh (issue #20).
     const signIn = { methods: session.authMethods, at: session.authenticatedAt };
-    const { accessToken, expiresIn } = this.tokens.issueAccessToken(
+    const { accessToken, expiresIn } = await this.tokens.issueAccessToken(
       userId,
       session.id,
       roles,

@@ -12,6 +12,8 @@ export const PERMISSIONS = [
   'roles:read',
   'roles:write',
   'audit:read',
+  'keys:read',
+  'keys:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

@@ -16,7 +16,7 @@ import { MfaController } from './mfa.controller.js';
 import { MfaService } from './mfa.service.js';
 import { RecoveryCodesService } from './recovery-codes.service.js';
 import { SecondFactorService } from './second-factor.service.js';
-import { SecretCipher } from './secret-cipher.js';
+import { SecretCipher } from '../platform/crypto/secret-cipher.js';
 import { StepUpGuard } from './step-up.guard.js';
 import { TotpFactorsService } from './totp-factors.service.js';
 

@@ -1,25 +1,25 @@
-import { Injectable, type ExecutionContext } from '@nestjs/common';
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { whenReady, type MaybePromise } from '../../platform/maybe-promise.js';
 import { IS_PUBLIC_KEY } from '../../common/public.decorator.js';
-import { bearerTokenOf } from '../../tokens/access-token.js';
-import {
-  AuthenticationRequiredError,
-  InvalidAccessTokenError,
-} from '../../tokens/tokens.errors.js';
+import { AccessTokenVerifier } from '../../tokens/access-token-verifier.js';
+import { bearerTokenOf, type Principal, type VerifiedClaims } from '../../tokens/access-token.js';
+import { AuthenticationRequiredError } from '../../tokens/tokens.errors.js';
 import { AuthService } from '../auth.service.js';
 import { VerifiedAccessTokens } from '../../tokens/verified-access-tokens.js';
 
 /**
  * Global (APP_GUARD): every route needs a valid access token unless marked @Public().
- * A token is verified by Passport's JWT strategy the first time; while it stays unexpired,
- * later requests with it reuse that verification and go straight to the checks that can
- * change (session revoked, account disabled), which run on every request.
+ * A token is verified (AccessTokenVerifier) the first time; while it stays unexpired, later
+ * requests with it reuse that verification and go straight to the checks that can change
+ * (session revoked, account disabled), which run on every request.
+ *
+ * Not Passport's JWT strategy any more: passport-jwt verifies through jsonwebtoken, which has
+ * no EdDSA (issue #22), and the guard already bypassed Passport for every remembered token.
  */
 @Injectable()
-export class JwtAuthGuard extends AuthGuard('jwt') {
+export class JwtAuthGuard implements CanActivate {
   /** Whether each route is @Public(); worked out once a route. */
   private readonly publicByHandler = new WeakMap<object, boolean>();
 
@@ -27,21 +27,32 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     private readonly reflector: Reflector,
     private readonly auth: AuthService,
     private readonly verifiedTokens: VerifiedAccessTokens,
-  ) {
-    super();
-  }
+    private readonly verifier: AccessTokenVerifier,
+  ) {}
 
   /** Synchronous for a remembered token whose session and user are known in memory. */
-  override canActivate(context: ExecutionContext): MaybePromise<boolean> {
+  canActivate(context: ExecutionContext): MaybePromise<boolean> {
     if (this.isPublic(context)) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: unknown }>();
     const token = bearerTokenOf(request);
-    const verified = token ? this.verifiedTokens.recall(token) : undefined;
-    if (!verified) return super.canActivate(context) as Promise<boolean>;
-    return whenReady(this.auth.authenticateAgain(verified), (principal) => {
-      request.user = principal;
+    if (!token) throw new AuthenticationRequiredError();
+    const verified = this.verifiedTokens.recall(token);
+    const principal = verified
+      ? this.auth.authenticateAgain(verified)
+      : this.authenticateFirstTime(token);
+    return whenReady(principal, (found) => {
+      request.user = found;
       return true;
     });
+  }
+
+  private async authenticateFirstTime(token: string): Promise<Principal> {
+    const { claims, kid } = await this.verifier.verify(token);
+    // Refuses, among others, a token without exp or iat, which jose lets through; past it, the
+    // claims have the shapes VerifiedClaims names.
+    const principal = await this.auth.authenticate(claims);
+    this.verifiedTokens.remember(token, claims as Partial<VerifiedClaims> as VerifiedClaims, kid);
+    return principal;
   }
 
   private isPublic(context: ExecutionContext): boolean {
@@ -55,23 +66,4 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     }
     return isPublic;
   }
-
-  override handleRequest<TUser>(error: unknown, principal: TUser | false, info: unknown): TUser {
-    if (error)
-      throw error instanceof Error
-        ? error
-        : new Error('Passport reported a failure that is not an Error');
-    if (principal) return principal;
-    throw describeTokenFailure(info);
-  }
-}
-
-function describeTokenFailure(info: unknown): Error {
-  const name = info instanceof Error ? info.name : undefined;
-  if (name === 'TokenExpiredError')
-    return new InvalidAccessTokenError('The access token has expired.');
-  if (name === 'NotBeforeError')
-    return new InvalidAccessTokenError('The access token is not valid yet.');
-  if (name === 'JsonWebTokenError') return new InvalidAccessTokenError();
-  return new AuthenticationRequiredError();
 }
