@@ -34,11 +34,7 @@ import { LocalStrategy } from './strategies/local.strategy.js';
     MfaModule,
   ],
   controllers: [AuthController],
-  providers: [
-    AuthService,
-    LocalStrategy,
-    { provide: APP_GUARD, useClass: JwtAuthGuard },
-  ],
+  providers: [AuthService, LocalStrategy, { provide: APP_GUARD, useClass: JwtAuthGuard }],
   // Social login (issue #21) ends its sign-ins through the same `login` as the password.
   exports: [AuthService],
 })
