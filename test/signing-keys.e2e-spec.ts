@@ -128,7 +128,7 @@ describe('signing keys (issue #22)', () => {
   it('rotates with no failed verification, here or at a remote verifier, then retires', async () => {
     const verify = await independentVerifier(issuerUrl);
     const user = await signUpAndLogIn(t.http);
-    const oldKid = kidOf(user.accessToken);
+    const oldKid = kidOf(user.accessToken)!;
     const failures: string[] = [];
     const tokens = new Set<string>([user.accessToken]);
     // A client refreshing all the while; every token it ever held is checked on every round.

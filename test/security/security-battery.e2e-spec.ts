@@ -1914,10 +1914,8 @@ describe('issue #22: asymmetric signing keys cannot be turned against the servic
   });
 
   it('publishes no private member, and keeps the private key out of every default read', async () => {
-    const { keys } = (await t.http.get('/.well-known/jwks.json')).body as Record<
-      string,
-      unknown
-    >[] & { keys: Record<string, unknown>[] };
+    const jwks = await t.http.get('/.well-known/jwks.json');
+    const keys = (jwks.body as { keys: Record<string, unknown>[] }).keys;
     for (const key of keys) {
       for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'])
         expect(key).not.toHaveProperty(member);

@@ -2,7 +2,6 @@ import {
   createPrivateKey,
   createPublicKey,
   generateKeyPairSync,
-  type JsonWebKey,
   type KeyObject,
 } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, type JWK } from 'jose';
@@ -37,7 +36,7 @@ export async function generateKeyMaterial(algorithm: AsymmetricAlgorithm): Promi
 }
 
 export function publicKeyOf(jwk: JWK): KeyObject {
-  return createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
+  return createPublicKey({ key: jwk, format: 'jwk' });
 }
 
 export function privateKeyOf(pkcs8: Buffer): KeyObject {
@@ -49,5 +48,5 @@ export function publishedJwk(jwk: JWK): JWK {
   const { kty, crv, x, y, kid, alg, use } = jwk;
   return Object.fromEntries(
     Object.entries({ kty, crv, x, y, kid, alg, use }).filter(([, value]) => value !== undefined),
-  ) as JWK;
+  );
 }
