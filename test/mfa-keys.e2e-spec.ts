@@ -54,6 +54,7 @@ describe('MFA_ENCRYPTION_KEY at start-up', () => {
         SMTP_URL: 'smtp://127.0.0.1:9',
         APP_PUBLIC_URL: 'https://app.example.com',
         BCRYPT_COST: '10',
+        SIGNING_KEY_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
       }),
     ).rejects.toThrow(/MFA_ENCRYPTION_KEY must be set/);
   });
