@@ -125,7 +125,7 @@ describe('signing keys (issue #22)', () => {
     expect(() => cipher.open({ ciphertext, keyId }, `${kid}x`)).toThrow();
   });
 
-  it('rotates with no failed verification, here or at a remote verifier, then retires', async () => {
+  it('rotates twice with no failed verification, here or at a remote verifier, then retires', async () => {
     const verify = await independentVerifier(issuerUrl);
     const user = await signUpAndLogIn(t.http);
     const oldKid = kidOf(user.accessToken)!;
@@ -164,20 +164,26 @@ describe('signing keys (issue #22)', () => {
     const jwks = await t.http.get('/.well-known/jwks.json');
     expect((jwks.body.keys as { kid: string }[]).map((key) => key.kid)).toContain(newKid);
     await within(4000, () => Promise.resolve(latestKid === newKid));
+    // And a second rotation, the issue's proof: still not one failure.
+    const again = await rotate();
+    expect(again.status).toBe(201);
+    const thirdKid = again.body.kid as string;
+    await within(4000, () => Promise.resolve(latestKid === thirdKid));
     await sleep(500);
     running = false;
     await traffic;
     expect(failures).toEqual([]);
-    expect([...tokens].map(kidOf)).toEqual(expect.arrayContaining([oldKid, newKid]));
+    expect([...tokens].map(kidOf)).toEqual(expect.arrayContaining([oldKid, newKid, thirdKid]));
 
     const listed = await keys();
     expect(listed.body).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ kid: newKid, state: 'signing' }),
+        expect.objectContaining({ kid: thirdKid, state: 'signing' }),
+        expect.objectContaining({ kid: newKid, state: 'superseded' }),
         expect.objectContaining({ kid: oldKid, state: 'superseded' }),
       ]),
     );
-    expect((await retire(newKid)).body.type).toBe(`${PROBLEMS}/signing-key-in-use`);
+    expect((await retire(thirdKid)).body.type).toBe(`${PROBLEMS}/signing-key-in-use`);
     expect((await retire('no-such-kid')).status).toBe(404);
 
     // Retired by hand (a key thought compromised): its tokens are refused at once, remembered
