@@ -91,6 +91,19 @@ describe('the admin roles API (issue #19)', () => {
       'post /admin/users/{id}/password-reset': () => undefined,
       'post /admin/users/{id}/impersonate': () => ({ reason: 'permission matrix' }),
       'get /admin/audit': () => undefined,
+      // Issue #22: publishes a key (pending for the activation delay), which the next one retires.
+      'get /admin/keys': () => undefined,
+      'post /admin/keys/rotate': () => undefined,
+      'post /admin/keys/{kid}/retire': () => undefined,
+    };
+
+    /** The key the matrix's rotation published: retiring it changes what signs nowhere. */
+    const pendingKid = async () => {
+      const rows = await t.dataSource.query<{ kid: string }[]>(
+        `SELECT kid FROM signing_keys WHERE retired_at IS NULL AND active_from > now()
+         ORDER BY published_at DESC LIMIT 1`,
+      );
+      return rows[0]?.kid ?? 'no-pending-key';
     };
 
     const succeed = async (operation: Operation, headers: Record<string, string>) => {
@@ -99,8 +112,12 @@ describe('the admin roles API (issue #19)', () => {
       // holds (403 target-outranks-actor otherwise, proven in the security battery).
       await t.app.get(RolesService).create(target.role, []);
       const body = SUCCESS[`${operation.method} ${operation.path}`]!(target);
+      const kid = operation.path.includes('{kid}') ? await pendingKid() : '';
       return t.http[operation.method](
-        operation.path.replace('{name}', target.role).replace('{id}', target.id),
+        operation.path
+          .replace('{name}', target.role)
+          .replace('{id}', target.id)
+          .replace('{kid}', kid),
       )
         .set(headers)
         .send(body);

@@ -7,10 +7,8 @@ import {
   loadConfiguration,
   type Configuration,
 } from '../config/configuration.js';
-import {
-  SigningKeyRotationService,
-  type SigningKeyView,
-} from '../tokens/signing-keys/signing-key-rotation.service.js';
+import { SigningKeyRotationService } from '../tokens/signing-keys/signing-key-rotation.service.js';
+import type { SigningKeyView } from '../tokens/signing-keys/signing-key-view.js';
 import { AdminCliModule, type CliOutcome } from './admin-cli.js';
 
 const USAGE = `Usage: npm run keys -- <command>

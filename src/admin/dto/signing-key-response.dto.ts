@@ -3,7 +3,7 @@ import { ApiTimestamp, isoTimestamp } from '../../common/dto/timestamp.js';
 import type {
   SigningKeyState,
   SigningKeyView,
-} from '../../tokens/signing-keys/signing-key-rotation.service.js';
+} from '../../tokens/signing-keys/signing-key-view.js';
 
 const STATES: SigningKeyState[] = ['pending', 'signing', 'superseded', 'retired'];
 

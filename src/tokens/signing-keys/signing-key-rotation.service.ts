@@ -6,7 +6,8 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { IsNull, type EntityManager } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsNull, type EntityManager, type Repository } from 'typeorm';
 import { AuditService, type AuditActor } from '../../audit/audit.service.js';
 import type { ClientInfo } from '../../common/http/client-address.js';
 import type { Configuration } from '../../config/configuration.js';
@@ -33,21 +34,11 @@ import {
   SigningKeyNotFoundError,
 } from './signing-keys.errors.js';
 import { SIGNING_KEYS_TOPIC, SigningKeysService } from './signing-keys.service.js';
+import { viewOf, type SigningKeyState, type SigningKeyView } from './signing-key-view.js';
 
 /** Who asked: an administrator, the command line, or the service itself (`system`). */
 export interface KeyActor extends AuditActor {
   client?: ClientInfo;
-}
-
-export type SigningKeyState = 'pending' | 'signing' | 'superseded' | 'retired';
-
-export interface SigningKeyView {
-  kid: string;
-  algorithm: string;
-  state: SigningKeyState;
-  publishedAt: Date;
-  activeFrom: Date;
-  retiredAt: Date | null;
 }
 
 const SYSTEM: KeyActor = { userId: null, label: 'system' };
@@ -76,6 +67,7 @@ export class SigningKeyRotationService
   private stopHousekeeping?: () => void;
 
   constructor(
+    @InjectRepository(SigningKey) private readonly rows: Repository<SigningKey>,
     private readonly keys: SigningKeysService,
     private readonly feed: ChangeFeedService,
     private readonly audit: AuditService,
@@ -114,9 +106,7 @@ export class SigningKeyRotationService
 
   /** Every key ever published, newest first, with its state now. */
   async list(): Promise<SigningKeyView[]> {
-    const rows = await this.feed.transaction((manager) =>
-      manager.find(SigningKey, { order: { publishedAt: 'DESC', kid: 'ASC' } }),
-    );
+    const rows = await this.rows.find({ order: { publishedAt: 'DESC', kid: 'ASC' } });
     return rows.map((row) => viewOf(row, rows, Date.now()));
   }
 
@@ -169,8 +159,6 @@ export class SigningKeyRotationService
    * whose every token has expired.
    */
   private async keepSchedule(actor: KeyActor): Promise<void> {
-    if (!this.scheduleDue(this.keys.published, Date.now()) && this.keys.published.length > 0)
-      return;
     const changed = await this.locked(async (manager, announce, rows, now) => {
       if (!this.scheduleDue(rows, now)) return false;
       const asymmetric = this.settings.algorithm !== 'HS256';
@@ -279,18 +267,4 @@ export class SigningKeyRotationService
       manager,
     );
   }
-}
-
-function viewOf(key: SigningKey, rows: readonly SigningKey[], now: number): SigningKeyView {
-  const live = rows.filter((row) => row.retiredAt === null);
-  const state: SigningKeyState =
-    key.retiredAt !== null
-      ? 'retired'
-      : key.activeFrom.getTime() > now
-        ? 'pending'
-        : signingKeyAt(live, now)?.kid === key.kid
-          ? 'signing'
-          : 'superseded';
-  const { kid, algorithm, publishedAt, activeFrom, retiredAt } = key;
-  return { kid, algorithm, state, publishedAt, activeFrom, retiredAt };
 }
