@@ -340,6 +340,9 @@ async function main(): Promise<void> {
     PORT: String(servicePort),
     HOST: '127.0.0.1',
     JWT_SECRET: process.env.JWT_SECRET ?? randomBytes(48).toString('base64'),
+    // Production refuses to keep signing keys without a key-encryption key (issue #22).
+    SIGNING_KEY_ENCRYPTION_KEY:
+      process.env.SIGNING_KEY_ENCRYPTION_KEY ?? randomBytes(32).toString('base64'),
     BCRYPT_COST: String(BCRYPT_COST),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     // All load comes from one address and hits few accounts: limits would measure themselves.

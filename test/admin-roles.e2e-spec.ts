@@ -92,6 +92,19 @@ describe('the admin roles API (issue #19)', () => {
       'post /admin/users/{id}/impersonate': () => ({ reason: 'permission matrix' }),
       'post /admin/users/{id}/mfa/reset': () => ({ reason: 'permission matrix' }),
       'get /admin/audit': () => undefined,
+      // Issue #22: publishes a key (pending for the activation delay), which the next one retires.
+      'get /admin/keys': () => undefined,
+      'post /admin/keys/rotate': () => undefined,
+      'post /admin/keys/{kid}/retire': () => undefined,
+    };
+
+    /** The key the matrix's rotation published: retiring it changes what signs nowhere. */
+    const pendingKid = async () => {
+      const rows = await t.dataSource.query<{ kid: string }[]>(
+        `SELECT kid FROM signing_keys WHERE retired_at IS NULL AND active_from > now()
+         ORDER BY published_at DESC LIMIT 1`,
+      );
+      return rows[0]?.kid ?? 'no-pending-key';
     };
 
     /** What the target needs before the operation can succeed on it. */
@@ -111,8 +124,12 @@ describe('the admin roles API (issue #19)', () => {
       await t.app.get(RolesService).create(target.role, []);
       await PREPARE[`${operation.method} ${operation.path}`]?.(target);
       const body = SUCCESS[`${operation.method} ${operation.path}`]!(target);
+      const kid = operation.path.includes('{kid}') ? await pendingKid() : '';
       return t.http[operation.method](
-        operation.path.replace('{name}', target.role).replace('{id}', target.id),
+        operation.path
+          .replace('{name}', target.role)
+          .replace('{id}', target.id)
+          .replace('{kid}', kid),
       )
         .set(headers)
         .send(body);

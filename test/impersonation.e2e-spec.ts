@@ -28,7 +28,8 @@ describe('impersonation for support (issue #19)', () => {
   const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
   beforeAll(async () => {
-    t = await createTestApp();
+    // HS256 (issue #22's transition setting): well-signed tokens with odd claims are made here.
+    t = await createTestApp({ JWT_SIGNING_ALGORITHM: 'HS256' });
     operator = await signUpOperator(t.http, t.dataSource, ['users:impersonate', 'users:read']);
   });
   afterAll(() => t.close());

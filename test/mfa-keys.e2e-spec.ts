@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keyIdOf } from '../src/mfa/mfa.config.js';
+import { keyIdOf } from '../src/platform/crypto/encryption-keys.js';
 import { runMfaCli } from '../src/mfa/mfa-cli.js';
 import { createTestApp, type TestApp } from './create-test-app.js';
 import { ensureBuilt } from './faults/service-process.js';
@@ -58,6 +58,7 @@ describe('MFA_ENCRYPTION_KEY at start-up', () => {
         SMTP_URL: 'smtp://127.0.0.1:9',
         APP_PUBLIC_URL: 'https://app.example.com',
         BCRYPT_COST: '10',
+        SIGNING_KEY_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
       }),
     ).rejects.toThrow(/MFA_ENCRYPTION_KEY: must be set/);
   });
@@ -72,6 +73,8 @@ describe('MFA_ENCRYPTION_KEY at start-up', () => {
         JWT_SECRET: 'k'.repeat(40),
         SMTP_URL: 'smtp://127.0.0.1:9',
         APP_PUBLIC_URL: 'https://app.example.com',
+        // The signing keys' own production refusal (issue #22) is not what this test is about.
+        SIGNING_KEY_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
         HOST: '127.0.0.1',
         PORT: '0',
         LOG_LEVEL: 'warn',

@@ -28,6 +28,9 @@ const PUBLIC_ROUTES = [
   'POST /auth/oauth/token',
   // Issue #20: the login's second step.
   'POST /auth/mfa/verify',
+  // Issue #22: what other services read to verify tokens.
+  'GET /.well-known/jwks.json',
+  'GET /.well-known/openid-configuration',
 ];
 const BEARER_ROUTES = [
   'GET /auth/me',
@@ -72,6 +75,10 @@ const BEARER_ROUTES = [
   'POST /auth/mfa/totp/confirm',
   'POST /auth/mfa/totp/disable',
   'POST /auth/mfa/recovery-codes/regenerate',
+  // Issue #22: signing keys.
+  'GET /admin/keys',
+  'POST /admin/keys/rotate',
+  'POST /admin/keys/{kid}/retire',
 ];
 
 function runRedocly(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {

@@ -21,7 +21,7 @@ const USAGE = `Usage: npm run admin -- <command>
 
 /** The service's own modules, without HTTP: same configuration, database and change feed. */
 @Module({})
-class AdminCliModule {
+export class AdminCliModule {
   static forRoot(configuration: Configuration): DynamicModule {
     return {
       module: AdminCliModule,

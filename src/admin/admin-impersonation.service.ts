@@ -75,10 +75,16 @@ export class AdminImpersonationService {
     );
     const roles = await this.authorization.rolesOf(id);
     const signIn = { methods: session.authMethods, at: session.authenticatedAt };
-    const { accessToken, expiresIn } = this.tokens.issueAccessToken(id, session.id, roles, signIn, {
-      actorId: administratorId,
-      endsAt: session.expiresAt,
-    });
+    const { accessToken, expiresIn } = await this.tokens.issueAccessToken(
+      id,
+      session.id,
+      roles,
+      signIn,
+      {
+        actorId: administratorId,
+        endsAt: session.expiresAt,
+      },
+    );
     return { accessToken, refreshToken, expiresIn };
   }
 }

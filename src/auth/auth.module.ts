@@ -15,10 +15,9 @@ import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { JwtAuthGuard } from './guards/jwt-auth.guard.js';
-import { JwtStrategy } from './strategies/jwt.strategy.js';
 import { LocalStrategy } from './strategies/local.strategy.js';
 
-/** Signup, login, refresh and logout; the Passport strategies and the global bearer guard. */
+/** Signup, login, refresh and logout; the Passport login strategy and the global bearer guard. */
 @Module({
   imports: [
     UsersModule,
@@ -35,12 +34,7 @@ import { LocalStrategy } from './strategies/local.strategy.js';
     MfaModule,
   ],
   controllers: [AuthController],
-  providers: [
-    AuthService,
-    LocalStrategy,
-    JwtStrategy,
-    { provide: APP_GUARD, useClass: JwtAuthGuard },
-  ],
+  providers: [AuthService, LocalStrategy, { provide: APP_GUARD, useClass: JwtAuthGuard }],
   // Social login (issue #21) ends its sign-ins through the same `login` as the password.
   exports: [AuthService],
 })

@@ -373,7 +373,7 @@ export class AuthService {
       at: session.authenticatedAt,
       mfaEnrolmentRequired: session.mfaEnrolmentRequired,
     };
-    const { accessToken, expiresIn } = this.tokens.issueAccessToken(
+    const { accessToken, expiresIn } = await this.tokens.issueAccessToken(
       userId,
       session.id,
       roles,

@@ -13,6 +13,8 @@ export const PERMISSIONS = [
   'roles:read',
   'roles:write',
   'audit:read',
+  'keys:read',
+  'keys:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

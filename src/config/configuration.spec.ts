@@ -8,6 +8,7 @@ const PRODUCTION = {
   JWT_SECRET: STRONG_SECRET,
   SMTP_URL: 'smtp://mail.example.com:587',
   APP_PUBLIC_URL: 'https://app.example.com',
+  SIGNING_KEY_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
 };
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -238,6 +239,11 @@ describe('buildConfiguration', () => {
         'BCRYPT_COST: must be at least 10',
       ],
       ['mail written to files', { SMTP_URL: '' }, 'SMTP_URL: must be set'],
+      [
+        'signing keys kept without a key-encryption key',
+        { SIGNING_KEY_ENCRYPTION_KEY: undefined },
+        'SIGNING_KEY_ENCRYPTION_KEY: must be set when NODE_ENV=production and JWT_SIGNING_ALGORITHM=EdDSA',
+      ],
       ...[
         'http://localhost:8000',
         'https://LOCALHOST/',
@@ -259,6 +265,7 @@ describe('buildConfiguration', () => {
     it('refuses each weakness in one message, the default mail settings among them', () => {
       expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
         expect.stringMatching(/^JWT_SECRET: must be set/),
+        expect.stringMatching(/^SIGNING_KEY_ENCRYPTION_KEY: must be set/),
         expect.stringMatching(/^SMTP_URL: must be set/),
         expect.stringMatching(/^APP_PUBLIC_URL: must not point at localhost/),
       ]);

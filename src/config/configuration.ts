@@ -20,6 +20,7 @@ import { securityEventsConfig } from '../security-events/security-events.config.
 import { authorizationConfig } from '../authorization/authorization.config.js';
 import { sessionsConfig } from '../sessions/sessions.config.js';
 import { devicesConfig } from '../devices/devices.config.js';
+import { signingKeysConfig } from '../tokens/signing-keys/signing-keys.config.js';
 import { tokensConfig } from '../tokens/tokens.config.js';
 import { appConfig, AppVariables, resolveWebConcurrency } from './app.config.js';
 import {
@@ -39,6 +40,7 @@ export const FEATURE_CONFIGS = [
   redisConfig,
   changeFeedConfig,
   tokensConfig,
+  signingKeysConfig,
   sessionsConfig,
   devicesConfig,
   passwordsConfig,

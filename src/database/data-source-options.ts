@@ -21,6 +21,7 @@ import { Identity } from '../federation/entities/identity.entity.js';
 import { OAuthLoginCode } from '../federation/entities/oauth-login-code.entity.js';
 import { OAuthState } from '../federation/entities/oauth-state.entity.js';
 import { AddIdentities1796500000000 } from '../../migrations/1796500000000-AddIdentities.js';
+import { AddSigningKeys1796600000000 } from '../../migrations/1796600000000-AddSigningKeys.js';
 import { AccountToken } from '../account-tokens/entities/account-token.entity.js';
 import { AuditEntry } from '../audit/entities/audit-entry.entity.js';
 import { Role } from '../authorization/entities/role.entity.js';
@@ -34,6 +35,7 @@ import { LoginFailure } from '../login-backoff/entities/login-failure.entity.js'
 import { SecurityEvent } from '../security-events/entities/security-event.entity.js';
 import { RefreshToken } from '../sessions/entities/refresh-token.entity.js';
 import { Session } from '../sessions/entities/session.entity.js';
+import { SigningKey } from '../tokens/signing-keys/entities/signing-key.entity.js';
 import { User } from '../users/entities/user.entity.js';
 import { QuietTypeOrmLogger } from './quiet-typeorm.logger.js';
 
@@ -55,6 +57,7 @@ export const ENTITIES = [
   Identity,
   OAuthState,
   OAuthLoginCode,
+  SigningKey,
 ];
 
 /**
@@ -81,6 +84,7 @@ export const MIGRATIONS = [
   AddSessionMfaEnrolmentRequired1796300000050,
   AddKnownDevices1796400000000,
   AddIdentities1796500000000,
+  AddSigningKeys1796600000000,
 ];
 
 export interface ConnectionSettings {

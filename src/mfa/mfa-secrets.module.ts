@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Configuration } from '../config/configuration.js';
 import { MfaFactor } from './entities/mfa-factor.entity.js';
-import { SecretCipher } from './secret-cipher.js';
+import { SecretCipher } from '../platform/crypto/secret-cipher.js';
 import { TotpFactorsService } from './totp-factors.service.js';
 
 /**

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { IsString, MinLength } from 'class-validator';
 import {
   defineFeatureConfig,
@@ -7,6 +6,11 @@ import {
   type SettingsContext,
 } from '../config/feature-config.js';
 import { ROLE_NAME_PATTERN } from '../authorization/permissions.js';
+import {
+  developmentKey,
+  parseEncryptionKey,
+  parseEncryptionKeys,
+} from '../platform/crypto/encryption-keys.js';
 
 export class MfaVariables {
   /** base64 of 32 random bytes (`openssl rand -base64 32`): encrypts TOTP secrets. */
@@ -31,46 +35,28 @@ export class MfaVariables {
   MFA_REQUIRED_ROLES?: string;
 }
 
-/** One AES-256 key and the id its ciphertexts record. */
-export interface EncryptionKey {
-  id: string;
-  key: Buffer;
-}
-
-const KEY_BYTES = 32;
 /**
  * Development and tests without a key: a fixed, published key, so secrets survive a restart.
  * Production never uses it: MfaService refuses to start while any user has a second factor
  * and no key is set.
  */
-const DEVELOPMENT_KEY = createHash('sha256').update('whazz-audio-development-mfa-key').digest();
-
-/** The first 8 hex digits of the key's SHA-256: tells keys apart, reveals nothing of them. */
-export const keyIdOf = (key: Buffer) => createHash('sha256').update(key).digest('hex').slice(0, 8);
-
-function parseKey(name: string, text: string, problems: string[]): EncryptionKey | undefined {
-  const key = Buffer.from(text.trim(), 'base64');
-  if (key.length !== KEY_BYTES || key.toString('base64') !== text.trim()) {
-    problems.push(`${name}: must be the base64 of exactly ${KEY_BYTES} bytes`);
-    return undefined;
-  }
-  return { id: keyIdOf(key), key };
-}
+const DEVELOPMENT_KEY = developmentKey('whazz-audio-development-mfa-key');
 
 function resolveKeys(env: MfaVariables, { environment, problems }: SettingsContext) {
   const current = env.MFA_ENCRYPTION_KEY
-    ? parseKey('MFA_ENCRYPTION_KEY', env.MFA_ENCRYPTION_KEY, problems)
+    ? parseEncryptionKey('MFA_ENCRYPTION_KEY', env.MFA_ENCRYPTION_KEY, problems)
     : undefined;
-  const previous = (env.MFA_PREVIOUS_ENCRYPTION_KEYS ?? '')
-    .split(',')
-    .filter((text) => text.trim() !== '')
-    .flatMap((text) => parseKey('MFA_PREVIOUS_ENCRYPTION_KEYS', text, problems) ?? []);
+  const previous = parseEncryptionKeys(
+    'MFA_PREVIOUS_ENCRYPTION_KEYS',
+    env.MFA_PREVIOUS_ENCRYPTION_KEYS,
+    problems,
+  );
   if (previous.length > 0 && !env.MFA_ENCRYPTION_KEY) {
     problems.push('MFA_PREVIOUS_ENCRYPTION_KEYS: needs MFA_ENCRYPTION_KEY, the key to move to');
   }
   if (current) return { currentKey: current, previousKeys: previous };
   if (environment === 'production') return { currentKey: null, previousKeys: previous };
-  return { currentKey: { id: keyIdOf(DEVELOPMENT_KEY), key: DEVELOPMENT_KEY }, previousKeys: [] };
+  return { currentKey: DEVELOPMENT_KEY, previousKeys: [] };
 }
 
 /**

@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, Not, type EntityManager, type Repository } from 'typeorm';
 import { MfaFactor } from './entities/mfa-factor.entity.js';
-import { SecretCipher } from './secret-cipher.js';
+import { SecretCipher } from '../platform/crypto/secret-cipher.js';
 import { MfaAlreadyEnabledError, MfaNotEnabledError, MfaUnavailableError } from './mfa.errors.js';
 import { matchingStep, newTotpSecret } from './totp.js';
 

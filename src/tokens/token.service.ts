@@ -1,9 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { JwtService } from '@nestjs/jwt';
+import { SignJWT } from 'jose';
 import type { Configuration } from '../config/configuration.js';
 import type { AccessTokenClaims } from './access-token.js';
+import type { SigningAlgorithm } from './signing-keys/signing-keys.config.js';
+import { SigningKeysService } from './signing-keys/signing-keys.service.js';
 
 /** What sets an impersonated session's tokens apart (issue #19). */
 export interface Impersonation {
@@ -27,25 +29,37 @@ export interface IssuedAccessToken {
   expiresIn: number;
 }
 
+/**
+ * Signs access tokens: with the signing key of the moment and its `kid` (EdDSA or ES256,
+ * issue #22), or with JWT_SECRET under JWT_SIGNING_ALGORITHM=HS256.
+ */
 @Injectable()
 export class TokenService {
   private readonly ttlSeconds: number;
+  private readonly issuer: string;
+  private readonly audience: string;
+  private readonly algorithm: SigningAlgorithm;
+  private readonly secret: KeyObject;
 
   constructor(
-    private readonly jwt: JwtService,
+    private readonly keys: SigningKeysService,
     config: ConfigService<Configuration, true>,
   ) {
-    this.ttlSeconds = config.get('tokens', { infer: true }).accessTokenTtlSeconds;
+    const tokens = config.get('tokens', { infer: true });
+    this.ttlSeconds = tokens.accessTokenTtlSeconds;
+    this.issuer = tokens.issuer;
+    this.audience = tokens.audience;
+    this.secret = createSecretKey(Buffer.from(tokens.jwtSecret, 'utf8'));
+    this.algorithm = config.get('signingKeys', { infer: true }).algorithm;
   }
 
-  /** Algorithm, issuer, audience and lifetime come from the JwtModule registration. */
-  issueAccessToken(
+  async issueAccessToken(
     userId: string,
     sessionId: string,
     roles: readonly string[],
     signIn: SignIn,
     impersonation?: Impersonation,
-  ): IssuedAccessToken {
+  ): Promise<IssuedAccessToken> {
     const claims: AccessTokenClaims = {
       sub: userId,
       sid: sessionId,
@@ -55,12 +69,28 @@ export class TokenService {
     };
     if (signIn.methods.length > 0) claims.amr = [...signIn.methods];
     if (signIn.mfaEnrolmentRequired) claims.mfa_enrolment_required = true;
-    if (!impersonation) return { accessToken: this.jwt.sign(claims), expiresIn: this.ttlSeconds };
-    claims.act = { sub: impersonation.actorId };
-    // Whole seconds down, so `exp` does not pass the session's end (but for a session in its
-    // last second, which a refresh a moment ago found live: then one second).
-    const untilEnd = Math.floor((impersonation.endsAt.getTime() - Date.now()) / 1000);
-    const expiresIn = Math.max(1, Math.min(this.ttlSeconds, untilEnd));
-    return { accessToken: this.jwt.sign(claims, { expiresIn }), expiresIn };
+    let expiresIn = this.ttlSeconds;
+    if (impersonation) {
+      claims.act = { sub: impersonation.actorId };
+      // Whole seconds down, so `exp` does not pass the session's end (but for a session in its
+      // last second, which a refresh a moment ago found live: then one second).
+      const untilEnd = Math.floor((impersonation.endsAt.getTime() - Date.now()) / 1000);
+      expiresIn = Math.max(1, Math.min(this.ttlSeconds, untilEnd));
+    }
+    return { accessToken: await this.sign(claims, expiresIn), expiresIn };
+  }
+
+  private async sign(claims: AccessTokenClaims, expiresIn: number): Promise<string> {
+    const issuedAt = Math.floor(Date.now() / 1000);
+    const jwt = new SignJWT({ ...claims })
+      .setIssuer(this.issuer)
+      .setAudience(this.audience)
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(issuedAt + expiresIn);
+    if (this.algorithm === 'HS256') {
+      return jwt.setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(this.secret);
+    }
+    const { kid, algorithm, privateKey } = await this.keys.signingKey();
+    return jwt.setProtectedHeader({ alg: algorithm, kid, typ: 'JWT' }).sign(privateKey);
   }
 }

@@ -1,31 +1,13 @@
 import { Module } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import { JwtModule } from '@nestjs/jwt';
-import type { Configuration } from '../config/configuration.js';
-import { ACCESS_TOKEN_ALGORITHM, accessTokenKey } from './access-token.js';
+import { AccessTokenVerifier } from './access-token-verifier.js';
+import { SigningKeysModule } from './signing-keys/signing-keys.module.js';
 import { TokenService } from './token.service.js';
 import { VerifiedAccessTokens } from './verified-access-tokens.js';
 
-/** Issuing access tokens, and the memory of tokens already verified (issue #3). */
+/** Issuing and verifying access tokens, and the memory of tokens already verified (issue #3). */
 @Module({
-  imports: [
-    JwtModule.registerAsync({
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<Configuration, true>) => {
-        const tokens = config.get('tokens', { infer: true });
-        return {
-          secret: accessTokenKey(tokens),
-          signOptions: {
-            algorithm: ACCESS_TOKEN_ALGORITHM,
-            expiresIn: tokens.accessTokenTtlSeconds,
-            issuer: tokens.issuer,
-            audience: tokens.audience,
-          },
-        };
-      },
-    }),
-  ],
-  providers: [TokenService, VerifiedAccessTokens],
-  exports: [TokenService, VerifiedAccessTokens],
+  imports: [SigningKeysModule],
+  providers: [TokenService, AccessTokenVerifier, VerifiedAccessTokens],
+  exports: [TokenService, AccessTokenVerifier, VerifiedAccessTokens],
 })
 export class TokensModule {}

@@ -20,6 +20,9 @@ import { ensureBuilt } from '../faults/service-process.js';
 import { rawClient, trickle } from '../raw-http-client.js';
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { totpStepsAway } from '../totp-reference.js';
+import { calculateJwkThumbprint, exportJWK, SignJWT } from 'jose';
+import { createPublicKey } from 'node:crypto';
+import { SigningKeysService } from '../../src/tokens/signing-keys/signing-keys.service.js';
 
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -847,7 +850,8 @@ describe('mail links: lock-out, mail bombing, revocation, conflicts (issue #18)'
 describe('issue #19: permissions come from the roles held now, never from a token', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp();
+    // HS256: the forged token below must be well signed, with the secret (issue #22).
+    t = await createTestApp({ JWT_SIGNING_ALGORITHM: 'HS256' });
   });
   afterAll(() => t.close());
 
@@ -2228,5 +2232,110 @@ describe('issue #20 review: a second factor cannot be turned against its owner (
       [user.id],
     );
     expect(count).toBe(10);
+  });
+});
+
+describe('issue #22: asymmetric signing keys cannot be turned against the service (RFC 8725 §2.1, §3.1)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  const b64 = (value: object | Buffer) =>
+    (Buffer.isBuffer(value) ? value : Buffer.from(JSON.stringify(value))).toString('base64url');
+  const me = (token: string) => t.http.get('/auth/me').set('Authorization', `Bearer ${token}`);
+  const hmac = (header: object, claims: object, secret: Buffer | string) => {
+    const unsigned = `${b64(header)}.${b64(claims)}`;
+    return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
+  };
+  /** The service's own signing key, as its JWKS publishes it. */
+  const publishedKey = async () => {
+    const { keys } = (await t.http.get('/.well-known/jwks.json')).body as {
+      keys: { kid: string; x: string }[];
+    };
+    const { kid } = await t.app.get(SigningKeysService).signingKey();
+    return keys.find((key) => key.kid === kid)!;
+  };
+
+  it('refuses HS256 tokens keyed with the public key: raw bytes, JWK text or PEM, kid or not', async () => {
+    const u = await signUpAndLogIn(t.http);
+    const claims = { ...claimsOf(u.accessToken), jti: randomUUID() };
+    const jwk = await publishedKey();
+    const pem = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, format: 'jwk' })
+      .export({ format: 'pem', type: 'spki' })
+      .toString();
+    for (const secret of [Buffer.from(jwk.x, 'base64url'), JSON.stringify(jwk), jwk.x, pem]) {
+      for (const header of [{ alg: 'HS256', kid: jwk.kid }, { alg: 'HS256' }]) {
+        expect((await me(hmac(header, claims, secret))).status).toBe(401);
+      }
+    }
+    expect((await me(u.accessToken)).status).toBe(200);
+  });
+
+  it('refuses alg none, an unknown kid, a key sent in the header, and a kid under another alg', async () => {
+    const u = await signUpAndLogIn(t.http);
+    const claims = { ...claimsOf(u.accessToken), jti: randomUUID() };
+    const { kid } = await publishedKey();
+    const attacker = generateKeyPairSync('ed25519');
+    const attackerJwk = await exportJWK(attacker.publicKey);
+    const attackerKid = await calculateJwkThumbprint(attackerJwk);
+    const signedByAttacker = (header: Record<string, unknown>) =>
+      new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', ...header }).sign(attacker.privateKey);
+    const forged = [
+      `${b64({ alg: 'none', kid })}.${b64(claims)}.`,
+      `${b64({ alg: 'none' })}.${b64(claims)}.`,
+      await signedByAttacker({ kid: attackerKid }),
+      await signedByAttacker({ kid }),
+      await signedByAttacker({ kid, jwk: attackerJwk }),
+      await signedByAttacker({ jwk: attackerJwk }),
+      await signedByAttacker({ kid: attackerKid, jku: 'http://127.0.0.1:1/jwks.json' }),
+      // The real key's signature, relabelled.
+      `${b64({ alg: 'ES256', kid })}.${u.accessToken.split('.').slice(1).join('.')}`,
+      `${b64({ alg: 'EdDSA', kid: 'x'.repeat(64) })}.${u.accessToken.split('.').slice(1).join('.')}`,
+      `${b64({ alg: 'EdDSA', kid: "' OR '1'='1" })}.${u.accessToken.split('.').slice(1).join('.')}`,
+      `${b64({ alg: 'EdDSA', kid: 42 })}.${u.accessToken.split('.').slice(1).join('.')}`,
+    ];
+    for (const token of forged) {
+      const response = await me(token);
+      expect(response.status, token.split('.')[0]).toBe(401);
+      expect(response.body.type).toBe('https://whazz.audio/problems/invalid-token');
+    }
+  });
+
+  it('checks issuer, audience and dates on key-signed tokens as on any other', async () => {
+    const u = await signUpAndLogIn(t.http);
+    const { kid, algorithm, privateKey } = await t.app.get(SigningKeysService).signingKey();
+    const claims = { ...claimsOf(u.accessToken), jti: randomUUID() };
+    const signed = (change: object) =>
+      new SignJWT({ ...claims, ...change })
+        .setProtectedHeader({ alg: algorithm, kid })
+        .sign(privateKey);
+    expect((await me(await signed({}))).status).toBe(200);
+    const now = Math.floor(Date.now() / 1000);
+    for (const change of [
+      { iss: 'someone-else' },
+      { aud: 'another-api' },
+      { iat: now - 3600, exp: now - 60 },
+      { nbf: now + 3600 },
+      { exp: undefined },
+    ]) {
+      expect((await me(await signed(change))).status, JSON.stringify(change)).toBe(401);
+    }
+  });
+
+  it('publishes no private member, and keeps the private key out of every default read', async () => {
+    const jwks = await t.http.get('/.well-known/jwks.json');
+    const keys = (jwks.body as { keys: Record<string, unknown>[] }).keys;
+    for (const key of keys) {
+      for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'])
+        expect(key).not.toHaveProperty(member);
+    }
+    const { SigningKey } =
+      await import('../../src/tokens/signing-keys/entities/signing-key.entity.js');
+    const [row] = await t.dataSource.getRepository(SigningKey).find({ take: 1 });
+    expect(row).toBeDefined();
+    expect(row!.privateKeyCiphertext).toBeUndefined();
+    expect(t.logs.join('\n')).not.toMatch(/PRIVATE KEY/);
   });
 });

@@ -1,16 +1,13 @@
-import { Injectable, type ExecutionContext } from '@nestjs/common';
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { whenReady, type MaybePromise } from '../../platform/maybe-promise.js';
 import { IS_PUBLIC_KEY } from '../../common/public.decorator.js';
-import { bearerTokenOf, type Principal } from '../../tokens/access-token.js';
+import { AccessTokenVerifier } from '../../tokens/access-token-verifier.js';
+import { bearerTokenOf, type Principal, type VerifiedClaims } from '../../tokens/access-token.js';
+import { AuthenticationRequiredError } from '../../tokens/tokens.errors.js';
 import { MfaEnrolmentRequiredError } from '../../mfa/mfa.errors.js';
 import { OPEN_BEFORE_MFA_ENROLMENT_KEY } from '../../mfa/open-before-mfa-enrolment.decorator.js';
-import {
-  AuthenticationRequiredError,
-  InvalidAccessTokenError,
-} from '../../tokens/tokens.errors.js';
 import { AuthService } from '../auth.service.js';
 import { VerifiedAccessTokens } from '../../tokens/verified-access-tokens.js';
 
@@ -23,14 +20,17 @@ interface RouteAccess {
 
 /**
  * Global (APP_GUARD): every route needs a valid access token unless marked @Public().
- * A token is verified by Passport's JWT strategy the first time; while it stays unexpired,
- * later requests with it reuse that verification and go straight to the checks that can
- * change (session revoked, account disabled), which run on every request. A token that must
- * enrol a second factor first (its `mfa_enrolment_required` claim) reaches only the routes
- * marked @OpenBeforeMfaEnrolment(): a claim and a flag, no database read.
+ * A token is verified (AccessTokenVerifier) the first time; while it stays unexpired, later
+ * requests with it reuse that verification and go straight to the checks that can change
+ * (session revoked, account disabled), which run on every request. A token that must enrol a
+ * second factor first (its `mfa_enrolment_required` claim) reaches only the routes marked
+ * @OpenBeforeMfaEnrolment(): a claim and a flag, no database read.
+ *
+ * Not Passport's JWT strategy any more: passport-jwt verifies through jsonwebtoken, which has
+ * no EdDSA (issue #22), and the guard already bypassed Passport for every remembered token.
  */
 @Injectable()
-export class JwtAuthGuard extends AuthGuard('jwt') {
+export class JwtAuthGuard implements CanActivate {
   /** Each route's access rule; worked out once a route. */
   private readonly accessByHandler = new WeakMap<object, RouteAccess>();
 
@@ -38,26 +38,33 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     private readonly reflector: Reflector,
     private readonly auth: AuthService,
     private readonly verifiedTokens: VerifiedAccessTokens,
-  ) {
-    super();
-  }
+    private readonly verifier: AccessTokenVerifier,
+  ) {}
 
   /** Synchronous for a remembered token whose session and user are known in memory. */
-  override canActivate(context: ExecutionContext): MaybePromise<boolean> {
+  canActivate(context: ExecutionContext): MaybePromise<boolean> {
     const access = this.accessOf(context);
     if (access.isPublic) return true;
-    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
+    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: unknown }>();
     const token = bearerTokenOf(request);
-    const verified = token ? this.verifiedTokens.recall(token) : undefined;
-    if (!verified) {
-      return (super.canActivate(context) as Promise<boolean>).then(() =>
-        admit(access, request.user),
-      );
-    }
-    return whenReady(this.auth.authenticateAgain(verified), (principal) => {
-      request.user = principal;
-      return admit(access, principal);
+    if (!token) throw new AuthenticationRequiredError();
+    const verified = this.verifiedTokens.recall(token);
+    const principal = verified
+      ? this.auth.authenticateAgain(verified)
+      : this.authenticateFirstTime(token);
+    return whenReady(principal, (found) => {
+      request.user = found;
+      return admit(access, found);
     });
+  }
+
+  private async authenticateFirstTime(token: string): Promise<Principal> {
+    const { claims, kid } = await this.verifier.verify(token);
+    // Refuses, among others, a token without exp or iat, which jose lets through; past it, the
+    // claims have the shapes VerifiedClaims names.
+    const principal = await this.auth.authenticate(claims);
+    this.verifiedTokens.remember(token, claims as Partial<VerifiedClaims> as VerifiedClaims, kid);
+    return principal;
   }
 
   private accessOf(context: ExecutionContext): RouteAccess {
@@ -75,29 +82,10 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     }
     return access;
   }
-
-  override handleRequest<TUser>(error: unknown, principal: TUser | false, info: unknown): TUser {
-    if (error)
-      throw error instanceof Error
-        ? error
-        : new Error('Passport reported a failure that is not an Error');
-    if (principal) return principal;
-    throw describeTokenFailure(info);
-  }
 }
 
-function describeTokenFailure(info: unknown): Error {
-  const name = info instanceof Error ? info.name : undefined;
-  if (name === 'TokenExpiredError')
-    return new InvalidAccessTokenError('The access token has expired.');
-  if (name === 'NotBeforeError')
-    return new InvalidAccessTokenError('The access token is not valid yet.');
-  if (name === 'JsonWebTokenError') return new InvalidAccessTokenError();
-  return new AuthenticationRequiredError();
-}
-
-function admit(access: RouteAccess, principal: Principal | undefined): true {
-  if (principal?.mfaEnrolmentRequired && !access.openBeforeMfaEnrolment) {
+function admit(access: RouteAccess, principal: Principal): true {
+  if (principal.mfaEnrolmentRequired && !access.openBeforeMfaEnrolment) {
     throw new MfaEnrolmentRequiredError();
   }
   return true;

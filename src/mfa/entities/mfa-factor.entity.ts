@@ -13,7 +13,7 @@ export const MFA_METHODS = ['totp'] as const;
 export type MfaMethod = (typeof MFA_METHODS)[number];
 
 /**
- * One second factor of a user: a TOTP secret, encrypted (AES-256-GCM, see secret-cipher.ts).
+ * One second factor of a user: a TOTP secret, encrypted (AES-256-GCM, see src/platform/crypto/secret-cipher.ts).
  * Inactive until `confirmedAt`: a setup never confirmed guards nothing.
  */
 @Entity({ name: 'mfa_factors' })

@@ -25,6 +25,13 @@ const SECRET_KEYS = new Set([
   'secret',
   'otpauth_uri',
   'qr_code_svg',
+  // Signing keys (issue #22): the sealed private key, a private JWK's `d`, the KEK.
+  'privateKey',
+  'private_key',
+  'privateKeyCiphertext',
+  'private_key_ciphertext',
+  'encryptionKey',
+  'd',
 ]);
 export const REDACTED = '[redacted]';
 /** Deeper than anything we log on purpose; what lies below is dropped rather than walked. */

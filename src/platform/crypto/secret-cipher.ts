@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import type { EncryptionKey } from './mfa.config.js';
+import type { EncryptionKey } from './encryption-keys.js';
 
 /** A secret as stored: the ciphertext and the id of the key that made it. */
 export interface SealedSecret {
@@ -10,9 +10,10 @@ export interface SealedSecret {
 const IV_BYTES = 12;
 
 /**
- * AES-256-GCM for TOTP secrets at rest (issue #20). The owner's user id is the additional
- * data, so a ciphertext copied onto another user's row does not decrypt. Keys rotate: the
- * current one seals, any configured one opens what it sealed.
+ * AES-256-GCM for secrets at rest: TOTP secrets (issue #20), private signing keys (issue #22).
+ * The owner's id (a user id, a key id) is the additional data, so a ciphertext copied onto
+ * another row does not decrypt. Keys rotate: the current one seals, any configured one opens
+ * what it sealed. `keyName` is the variable that sets the key, for the errors.
  */
 export class SecretCipher {
   private readonly byId: Map<string, Buffer>;
@@ -20,6 +21,7 @@ export class SecretCipher {
   constructor(
     private readonly current: EncryptionKey | null,
     previous: readonly EncryptionKey[],
+    private readonly keyName = 'MFA_ENCRYPTION_KEY',
   ) {
     this.byId = new Map([...previous, ...(current ? [current] : [])].map((k) => [k.id, k.key]));
   }
@@ -37,23 +39,23 @@ export class SecretCipher {
     return this.byId.has(keyId);
   }
 
-  seal(secret: Buffer, userId: string): SealedSecret {
-    if (!this.current) throw new Error('No MFA_ENCRYPTION_KEY configured');
+  seal(secret: Buffer, ownerId: string): SealedSecret {
+    if (!this.current) throw new Error(`No ${this.keyName} configured`);
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.current.key, iv);
-    cipher.setAAD(Buffer.from(userId, 'utf8'));
+    cipher.setAAD(Buffer.from(ownerId, 'utf8'));
     const ciphertext = Buffer.concat([cipher.update(secret), cipher.final()]);
     const parts = [iv, cipher.getAuthTag(), ciphertext].map((part) => part.toString('base64url'));
     return { ciphertext: parts.join('.'), keyId: this.current.id };
   }
 
-  open({ ciphertext, keyId }: SealedSecret, userId: string): Buffer {
+  open({ ciphertext, keyId }: SealedSecret, ownerId: string): Buffer {
     const key = this.byId.get(keyId);
-    if (!key) throw new Error(`The MFA encryption key ${keyId} is not configured`);
+    if (!key) throw new Error(`The ${this.keyName} with id ${keyId} is not configured`);
     const [iv, tag, data] = ciphertext.split('.').map((part) => Buffer.from(part, 'base64url'));
-    if (!iv || !tag || !data) throw new Error('A sealed MFA secret is malformed');
+    if (!iv || !tag || !data) throw new Error('A sealed secret is malformed');
     const decipher = createDecipheriv('aes-256-gcm', key, iv);
-    decipher.setAAD(Buffer.from(userId, 'utf8'));
+    decipher.setAAD(Buffer.from(ownerId, 'utf8'));
     decipher.setAuthTag(tag);
     return Buffer.concat([decipher.update(data), decipher.final()]);
   }

@@ -1,0 +1,79 @@
+import 'reflect-metadata';
+import { userInfo } from 'node:os';
+import { NestFactory } from '@nestjs/core';
+import { ProblemException } from '../common/problem.exception.js';
+import {
+  InvalidEnvironmentError,
+  loadConfiguration,
+  type Configuration,
+} from '../config/configuration.js';
+import { SigningKeyRotationService } from '../tokens/signing-keys/signing-key-rotation.service.js';
+import type { SigningKeyView } from '../tokens/signing-keys/signing-key-view.js';
+import { AdminCliModule, type CliOutcome } from './admin-cli.js';
+
+const USAGE = `Usage: npm run keys -- <command>
+  list           every signing key, newest first, with its state
+  rotate         publish a new key; it signs after SIGNING_KEY_ACTIVATION_DELAY_SECONDS
+  retire <kid>   withdraw a key now: the tokens it signed are refused from then on`;
+
+const describe = (key: SigningKeyView) =>
+  [
+    key.kid,
+    key.algorithm,
+    key.state.padEnd(10),
+    `published ${key.publishedAt.toISOString()}`,
+    `signs from ${key.activeFrom.toISOString()}`,
+    key.retiredAt ? `retired ${key.retiredAt.toISOString()}` : '',
+  ]
+    .join('  ')
+    .trimEnd();
+
+/** Runs one command (issue #22); what it prints and the exit code (2: usage, 1: refused). */
+export async function runKeysCli(
+  args: readonly string[],
+  configuration: Configuration,
+): Promise<CliOutcome> {
+  const [command, kid] = args;
+  const valid =
+    ((command === 'list' || command === 'rotate') && args.length === 1) ||
+    (command === 'retire' && args.length === 2);
+  if (!valid) return { exitCode: 2, output: USAGE };
+  const context = await NestFactory.createApplicationContext(
+    AdminCliModule.forRoot(configuration),
+    { logger: ['error', 'warn'] },
+  );
+  try {
+    const rotation = context.get(SigningKeyRotationService);
+    // The audit log names the operating-system user who ran it.
+    const actor = { userId: null, label: `cli:${userInfo().username}` };
+    const output =
+      command === 'list'
+        ? (await rotation.list()).map(describe).join('\n')
+        : command === 'rotate'
+          ? describe(await rotation.rotate(actor))
+          : describe(await rotation.retire(actor, kid!));
+    return { exitCode: 0, output };
+  } catch (error) {
+    if (error instanceof ProblemException) return { exitCode: 1, output: error.problem.detail };
+    throw error;
+  } finally {
+    await context.close();
+  }
+}
+
+async function main(): Promise<void> {
+  let configuration: Configuration;
+  try {
+    configuration = loadConfiguration();
+  } catch (error) {
+    if (!(error instanceof InvalidEnvironmentError)) throw error;
+    process.stderr.write(`${error.message}\nSee docs/configuration.md.\n`);
+    process.exit(1);
+  }
+  const { exitCode, output } = await runKeysCli(process.argv.slice(2), configuration);
+  (exitCode === 0 ? process.stdout : process.stderr).write(`${output}\n`);
+  process.exit(exitCode);
+}
+
+// Run as a script (node dist/src/admin/keys-cli.js), not when a test imports it.
+if (process.argv[1]?.endsWith('keys-cli.js')) void main();

@@ -1,0 +1,16 @@
+/**
+ * The part of OpenID Connect Discovery 1.0 (§3) and RFC 8414 that lets a verifier configure
+ * itself from the issuer: where the keys are, which algorithms sign.
+ */
+export class OpenIdConfigurationResponseDto {
+  /** The `iss` of every access token (JWT_ISSUER). @example "whazz-audio-auth" */
+  issuer: string;
+  /** @example "https://auth.whazz.audio/.well-known/jwks.json" */
+  jwks_uri: string;
+  /** The algorithms tokens may be signed with now. @example ["EdDSA"] */
+  id_token_signing_alg_values_supported: string[];
+  /** @example ["public"] */
+  subject_types_supported: string[];
+  /** This service issues no ID tokens through an authorization endpoint. @example [] */
+  response_types_supported: string[];
+}

@@ -1,0 +1,49 @@
+import { ProblemException } from '../../common/problem.exception.js';
+
+export class SigningKeyNotFoundError extends ProblemException {
+  constructor() {
+    super({
+      status: 404,
+      code: 'signing-key-not-found',
+      title: 'Not Found',
+      detail: 'No published signing key has this kid.',
+    });
+  }
+}
+
+/** Retiring the key that signs would leave nothing to sign with: rotate first. */
+export class SigningKeyInUseError extends ProblemException {
+  constructor() {
+    super({
+      status: 409,
+      code: 'signing-key-in-use',
+      title: 'Conflict',
+      detail: 'This key signs the access tokens issued now: rotate first, then retire it.',
+    });
+  }
+}
+
+/** One rotation at a time: the key published last has not begun signing yet. */
+export class RotationPendingError extends ProblemException {
+  constructor() {
+    super({
+      status: 409,
+      code: 'rotation-pending',
+      title: 'Conflict',
+      detail: 'A new key is published and not signing yet; rotate again once it signs.',
+    });
+  }
+}
+
+/** With JWT_SIGNING_ALGORITHM=HS256 the secret signs: there is no key to rotate to. */
+export class AsymmetricSigningOffError extends ProblemException {
+  constructor() {
+    super({
+      status: 409,
+      code: 'asymmetric-signing-off',
+      title: 'Conflict',
+      detail:
+        'Access tokens are signed with JWT_SECRET (JWT_SIGNING_ALGORITHM=HS256): no key rotates.',
+    });
+  }
+}
