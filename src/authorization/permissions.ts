@@ -12,6 +12,8 @@ export const PERMISSIONS = [
   'roles:read',
   'roles:write',
   'audit:read',
+  'webhooks:read',
+  'webhooks:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

@@ -21,6 +21,7 @@ import { authorizationConfig } from '../authorization/authorization.config.js';
 import { sessionsConfig } from '../sessions/sessions.config.js';
 import { devicesConfig } from '../devices/devices.config.js';
 import { tokensConfig } from '../tokens/tokens.config.js';
+import { webhooksConfig } from '../webhooks/webhooks.config.js';
 import { appConfig, AppVariables, resolveWebConcurrency } from './app.config.js';
 import {
   readVariables,
@@ -52,6 +53,7 @@ export const FEATURE_CONFIGS = [
   impersonationConfig,
   oauthConfig,
   mfaConfig,
+  webhooksConfig,
 ] as const;
 
 type Feature = (typeof FEATURE_CONFIGS)[number];

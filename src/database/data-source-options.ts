@@ -34,6 +34,10 @@ import { SecurityEvent } from '../security-events/entities/security-event.entity
 import { RefreshToken } from '../sessions/entities/refresh-token.entity.js';
 import { Session } from '../sessions/entities/session.entity.js';
 import { User } from '../users/entities/user.entity.js';
+import { WebhookDelivery } from '../webhooks/entities/webhook-delivery.entity.js';
+import { WebhookEndpoint } from '../webhooks/entities/webhook-endpoint.entity.js';
+import { WebhookEvent } from '../webhooks/entities/webhook-event.entity.js';
+import { AddWebhooks1796700000000 } from '../../migrations/1796700000000-AddWebhooks.js';
 import { QuietTypeOrmLogger } from './quiet-typeorm.logger.js';
 
 export const ENTITIES = [
@@ -54,6 +58,9 @@ export const ENTITIES = [
   Identity,
   OAuthState,
   OAuthLoginCode,
+  WebhookEndpoint,
+  WebhookEvent,
+  WebhookDelivery,
 ];
 
 /**
@@ -79,6 +86,7 @@ export const MIGRATIONS = [
   AddSecondFactor1796300000000,
   AddKnownDevices1796400000000,
   AddIdentities1796500000000,
+  AddWebhooks1796700000000,
 ];
 
 export interface ConnectionSettings {

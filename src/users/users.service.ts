@@ -19,6 +19,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { ChangeFeedService, type Announce } from '../platform/change-feed/change-feed.service.js';
 import type { MaybePromise } from '../platform/maybe-promise.js';
 import { runPeriodically } from '../platform/periodic-task.js';
+import { WebhookOutbox } from '../webhooks/webhook-outbox.service.js';
 import { loginLookupKey } from './login-lookup-key.js';
 import { usernameSkeleton } from './username-skeleton.js';
 import { AccountFieldTakenError, type TakenBy } from './users.errors.js';
@@ -76,6 +77,7 @@ export class UsersService implements OnModuleInit, OnApplicationBootstrap, OnApp
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly feed: ChangeFeedService,
     private readonly audit: AuditService,
+    private readonly outbox: WebhookOutbox,
   ) {}
 
   /**
@@ -117,9 +119,11 @@ export class UsersService implements OnModuleInit, OnApplicationBootstrap, OnApp
 
   /**
    * Uniqueness is the unique indexes' job, not a read-then-write check: of concurrent
-   * signups for one name exactly one insert wins and the others become a 409 here.
+   * signups for one name exactly one insert wins and the others become a 409 here. Without a
+   * caller's transaction it opens one: the account and its `user.created` event go together.
    */
-  async create(newUser: NewUser, manager = this.users.manager): Promise<User> {
+  async create(newUser: NewUser, manager?: EntityManager): Promise<User> {
+    if (!manager) return this.users.manager.transaction((own) => this.create(newUser, own));
     const user = manager.create(User, {
       id: randomUUID(),
       email: loginLookupKey(newUser.email),
@@ -136,6 +140,12 @@ export class UsersService implements OnModuleInit, OnApplicationBootstrap, OnApp
       if (taken) throw new AccountFieldTakenError(taken);
       throw error;
     }
+    const { id, email, username, emailVerified } = user;
+    await this.outbox.record(manager, {
+      type: 'user.created',
+      userId: id,
+      data: { email, username, email_verified: emailVerified },
+    });
     // insert() filled in the generated columns (created_at, updated_at, is_active) from RETURNING.
     return user;
   }
