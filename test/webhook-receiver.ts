@@ -28,8 +28,8 @@ export interface TestWebhookReceiver {
   redirectTo?: string;
   /** Milliseconds before answering: a slow receiver. */
   delayMs: number;
-  /** The receipts of one user's events, in arrival order. */
-  forUser(userId: string): WebhookReceipt[];
+  /** The receipts of one user's events (at one path, if given), in arrival order. */
+  forUser(userId: string, path?: string): WebhookReceipt[];
   /** Waits until `done` holds for the receipts (polling), or fails after `timeoutMs`. */
   waitFor(done: (received: WebhookReceipt[]) => boolean, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -76,7 +76,11 @@ export async function startWebhookReceiver(): Promise<TestWebhookReceiver> {
     received,
     mode: 'accept',
     delayMs: 0,
-    forUser: (userId) => received.filter((receipt) => receipt.data.user_id === userId),
+    forUser: (userId, path) =>
+      received.filter(
+        (receipt) =>
+          receipt.data.user_id === userId && (path === undefined || receipt.path === path),
+      ),
     async waitFor(done, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       while (!done(received)) {

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Configuration } from '../config/configuration.js';
 import { LoginBackoffModule } from '../login-backoff/login-backoff.module.js';
+import { WebhookOutboxModule } from '../webhooks/webhook-outbox.module.js';
 import { MailModule } from '../mail/mail.module.js';
 import { PasswordsModule } from '../passwords/passwords.module.js';
 import { SecurityEventsModule } from '../security-events/security-events.module.js';
@@ -33,6 +34,7 @@ import { TotpFactorsService } from './totp-factors.service.js';
     LoginBackoffModule,
     SecurityEventsModule,
     MailModule,
+    WebhookOutboxModule,
   ],
   controllers: [MfaController],
   providers: [

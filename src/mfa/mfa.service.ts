@@ -14,6 +14,7 @@ import type { Principal } from '../tokens/access-token.js';
 import { InvalidAccessTokenError } from '../tokens/tokens.errors.js';
 import type { User } from '../users/entities/user.entity.js';
 import { UsersService } from '../users/users.service.js';
+import { WebhookOutbox } from '../webhooks/webhook-outbox.service.js';
 import { mfaMails } from './mfa-mails.js';
 import { MfaAlreadyEnabledError, MfaNotEnabledError, WrongMfaCodeError } from './mfa.errors.js';
 import { RecoveryCodesService } from './recovery-codes.service.js';
@@ -48,6 +49,7 @@ export class MfaService {
     private readonly events: SecurityEventsService,
     private readonly mail: MailService,
     private readonly dataSource: DataSource,
+    private readonly outbox: WebhookOutbox,
     config: ConfigService<Configuration, true>,
   ) {
     this.issuer = config.get('mfa', { infer: true }).totpIssuer;
@@ -81,6 +83,8 @@ export class MfaService {
     const user = principal.user;
     const codes = await this.dataSource.transaction(async (manager) => {
       if (!(await this.totp.confirm(user.id, code, manager))) return null;
+      const event = { type: 'mfa.enabled', userId: user.id, data: { method: 'totp' } } as const;
+      await this.outbox.record(manager, event);
       return this.recoveryCodes.replace(user.id, manager);
     });
     if (!codes) {
@@ -127,8 +131,16 @@ export class MfaService {
    */
   async reset(userId: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      await this.totp.remove(userId, manager);
+      const wasEnrolled = await this.totp.remove(userId, manager);
       await this.recoveryCodes.remove(userId, manager);
+      // A setup never confirmed guarded nothing: only a confirmed factor's removal is news.
+      if (wasEnrolled) {
+        await this.outbox.record(manager, {
+          type: 'mfa.disabled',
+          userId,
+          data: { method: 'totp' },
+        });
+      }
     });
   }
 
