@@ -21,6 +21,8 @@ const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 describe('webhooks (issue #22)', () => {
   let t: TestApp;
+  /** A second instance delivering from the same database throughout. */
+  let second: TestApp;
   let receiver: TestWebhookReceiver;
   let admin: LoggedInUser;
   const endpoints: string[] = [];
@@ -38,6 +40,9 @@ describe('webhooks (issue #22)', () => {
   beforeAll(async () => {
     receiver = await startWebhookReceiver();
     t = await createTestApp(DELIVERING);
+    // Closed only after the suite: closing one app of a pair stops the other's repositories
+    // ("Driver not Connected"), a test-harness matter outside this suite.
+    second = await createTestApp(DELIVERING);
     admin = await signUpOperator(t.http, t.dataSource);
   });
 
@@ -46,7 +51,7 @@ describe('webhooks (issue #22)', () => {
     await t?.dataSource.query(`UPDATE webhook_endpoints SET enabled = false WHERE id = ANY($1)`, [
       endpoints,
     ]);
-    await t?.close();
+    await Promise.all([t?.close(), second?.close()]);
     await receiver?.close();
   });
 
@@ -204,5 +209,267 @@ describe('webhooks (issue #22)', () => {
       data: { user_id: user.id, method: 'totp' },
     });
     expect(data).toContainEqual({ type: 'user.deleted', data: { user_id: user.id } });
+  });
+
+  it('a change that rolls back sends nothing: its event rolled back with it', async () => {
+    await createEndpoint(`${receiver.url}/rollback`);
+    const user = await signUpAndLogIn(t.http);
+    // Fails the account's deletion after its sessions were revoked, in the same transaction.
+    const trigger = `refuse_delete_${user.id.replaceAll('-', '')}`;
+    await t.dataSource.query(
+      `CREATE FUNCTION ${trigger}() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN IF OLD.id = '${user.id}' THEN RAISE EXCEPTION 'forced failure'; END IF; RETURN OLD; END $$`,
+    );
+    await t.dataSource.query(
+      `CREATE TRIGGER ${trigger} BEFORE DELETE ON users FOR EACH ROW EXECUTE FUNCTION ${trigger}()`,
+    );
+    try {
+      const refused = await t.http
+        .delete('/auth/me')
+        .set(bearer(user.accessToken))
+        .send({ password: user.password });
+      expect(refused.status).toBe(500);
+    } finally {
+      await t.dataSource.query(`DROP TRIGGER ${trigger} ON users`);
+      await t.dataSource.query(`DROP FUNCTION ${trigger}()`);
+    }
+    const deleted = await t.http
+      .delete('/auth/me')
+      .set(bearer(user.accessToken))
+      .send({ password: user.password });
+    expect(deleted.status, JSON.stringify(deleted.body)).toBe(204);
+    await receiver.waitFor(() => typesFor(user.id, '/rollback').includes('user.deleted'));
+    // One revocation and one deletion: the rolled-back pair never reached the outbox.
+    expect(await outboxFor(user.id)).toEqual(['user.created', 'session.revoked', 'user.deleted']);
+    expect(typesFor(user.id, '/rollback')).toEqual([
+      'user.created',
+      'session.revoked',
+      'user.deleted',
+    ]);
+  });
+
+  it('keeps retrying while the receiver is down, then delivers everything in order per user', async () => {
+    await createEndpoint(`${receiver.url}/down`, ['user.created', 'user.updated']);
+    receiver.mode = 'fail';
+    const asAdmin = bearer(admin.accessToken);
+    const users = [await signUp(t.http), await signUp(t.http)];
+    for (let round = 0; round < 3; round += 1) {
+      for (const user of users) {
+        const username = `r${round}_${user.username.slice(-10)}`;
+        const response = await t.http
+          .patch(`/admin/users/${user.id}`)
+          .set(asAdmin)
+          .send({ username });
+        expect(response.status).toBe(200);
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const [waiting] = await t.dataSource.query<{ failed_attempts: number }[]>(
+      `SELECT max(attempts)::int AS failed_attempts FROM webhook_deliveries
+       WHERE user_id = ANY($1) AND endpoint_id = $2 AND status = 'pending'`,
+      [users.map(({ id }) => id), endpoints.at(-1)],
+    );
+    expect(waiting!.failed_attempts).toBeGreaterThanOrEqual(2);
+    receiver.mode = 'accept';
+    for (const user of users) {
+      await receiver.waitFor(() => typesFor(user.id, '/down').length === 4, 20_000);
+      expect(typesFor(user.id, '/down')).toEqual([
+        'user.created',
+        ...Array(3).fill('user.updated'),
+      ]);
+      const usernames = receiver
+        .forUser(user.id, '/down')
+        .slice(1)
+        .map(({ data }) => (data.changes as { username: string }).username.slice(0, 2));
+      expect(usernames).toEqual(['r0', 'r1', 'r2']);
+    }
+  });
+
+  it('two instances never send one event at the same time, and each exactly once', async () => {
+    try {
+      await createEndpoint(`${receiver.url}/pair`, ['user.created']);
+      receiver.delayMs = 300;
+      const users = await Promise.all(Array.from({ length: 12 }, () => signUp(t.http)));
+      const ids = new Set(users.map(({ id }) => id));
+      const mine = () =>
+        receiver.received.filter((r) => r.path === '/pair' && ids.has(r.data.user_id!));
+      await receiver.waitFor(() => mine().length >= users.length, 30_000);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const byId = new Map<string, number>();
+      for (const receipt of mine()) byId.set(receipt.id, (byId.get(receipt.id) ?? 0) + 1);
+      expect([...byId.values()].every((count) => count === 1)).toBe(true);
+      expect(byId.size).toBe(users.length);
+    } finally {
+      receiver.delayMs = 0;
+    }
+  });
+
+  it('during a secret rotation both secrets verify; after the overlap only the new one', async () => {
+    const { id, secret: oldSecret } = await createEndpoint(`${receiver.url}/rotate`);
+    const asAdmin = bearer(admin.accessToken);
+    const rotated = await t.http.post(`/admin/webhooks/${id}/rotate-secret`).set(asAdmin);
+    expect(rotated.status, JSON.stringify(rotated.body)).toBe(200);
+    const newSecret = rotated.body.secret as string;
+    expect(newSecret).not.toBe(oldSecret);
+    expect(Date.parse(rotated.body.previous_secret_expires_at as string)).toBeGreaterThan(
+      Date.now() + 23 * 3600_000,
+    );
+    const test = await t.http.post(`/admin/webhooks/${id}/test`).set(asAdmin);
+    expect(test.status).toBe(202);
+    const atPath = () => receiver.received.filter((r) => r.path === '/rotate');
+    await receiver.waitFor(() => atPath().length === 1);
+    expect(atPath()[0]!.type).toBe('webhook.test');
+    expect(verifiesWith(atPath()[0]!, oldSecret)).toBe(true);
+    expect(verifiesWith(atPath()[0]!, newSecret)).toBe(true);
+    expect(verifiesBySpecification(atPath()[0]!, oldSecret)).toBe(true);
+
+    await t.dataSource.query(
+      `UPDATE webhook_endpoints SET previous_secret_expires_at = now() - interval '1 second' WHERE id = $1`,
+      [id],
+    );
+    await t.http.post(`/admin/webhooks/${id}/test`).set(asAdmin).expect(202);
+    await receiver.waitFor(() => atPath().length === 2);
+    expect(verifiesWith(atPath()[1]!, newSecret)).toBe(true);
+    expect(verifiesWith(atPath()[1]!, oldSecret)).toBe(false);
+    // Neither secret is ever listed or audited.
+    const listed = await t.http.get('/admin/webhooks').set(asAdmin);
+    const audit = await t.dataSource.query(
+      `SELECT before, after FROM audit_entries WHERE target_id = $1`,
+      [id],
+    );
+    for (const text of [JSON.stringify(listed.body), JSON.stringify(audit)]) {
+      expect(text).not.toContain(oldSecret.slice(6));
+      expect(text).not.toContain(newSecret.slice(6));
+    }
+  });
+
+  it('follows no redirect: a 3xx is a failed attempt, the target hears nothing', async () => {
+    const { id } = await createEndpoint(`${receiver.url}/redirect`);
+    receiver.mode = 'redirect';
+    receiver.redirectTo = `${receiver.url}/redirected`;
+    try {
+      await t.http.post(`/admin/webhooks/${id}/test`).set(bearer(admin.accessToken)).expect(202);
+      const deliveries = async () =>
+        (await t.http.get(`/admin/webhooks/${id}/deliveries`).set(bearer(admin.accessToken)))
+          .body as {
+          attempts: number;
+          response_status: number | null;
+          last_error: string | null;
+          status: string;
+        }[];
+      const deadline = Date.now() + 10_000;
+      while ((await deliveries())[0]?.attempts !== 1 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const [delivery] = await deliveries();
+      expect(delivery).toMatchObject({
+        status: 'pending',
+        response_status: 302,
+        last_error: 'redirect not followed',
+      });
+      expect(receiver.received.filter((r) => r.path === '/redirected')).toEqual([]);
+    } finally {
+      receiver.mode = 'accept';
+    }
+  });
+
+  it('lists deliveries with status and response code, and redelivers one with its webhook-id', async () => {
+    const { id } = await createEndpoint(`${receiver.url}/redeliver`);
+    const asAdmin = bearer(admin.accessToken);
+    const queued = await t.http.post(`/admin/webhooks/${id}/test`).set(asAdmin);
+    const atPath = () => receiver.received.filter((r) => r.path === '/redeliver');
+    await receiver.waitFor(() => atPath().length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const listed = await t.http
+      .get(`/admin/webhooks/${id}/deliveries?status=delivered`)
+      .set(asAdmin);
+    expect(listed.status).toBe(200);
+    expect(listed.body).toEqual([
+      expect.objectContaining({
+        id: queued.body.id,
+        event_type: 'webhook.test',
+        status: 'delivered',
+        attempts: 1,
+        response_status: 204,
+        last_error: null,
+      }),
+    ]);
+    const again = await t.http
+      .post(`/admin/webhooks/${id}/deliveries/${queued.body.id as string}/redeliver`)
+      .set(asAdmin);
+    expect(again.status).toBe(202);
+    await receiver.waitFor(() => atPath().length === 2);
+    expect(atPath()[1]!.id).toBe(atPath()[0]!.id);
+    const actions = await t.dataSource.query<{ action: string; actor_label: string }[]>(
+      `SELECT action, actor_label FROM audit_entries WHERE target_id = $1 ORDER BY id`,
+      [id],
+    );
+    expect(actions.map(({ action }) => action)).toEqual([
+      'webhook.created',
+      'webhook.test_sent',
+      'webhook.redelivered',
+    ]);
+    expect(
+      (await t.http.post(`/admin/webhooks/${id}/deliveries/999999999/redeliver`).set(asAdmin))
+        .status,
+    ).toBe(404);
+  });
+
+  it('disables an endpoint that has failed for a day, audited as done by system', async () => {
+    const { id } = await createEndpoint(`${receiver.url}/failing`);
+    await t.dataSource.query(
+      `UPDATE webhook_endpoints SET failing_since = now() - interval '25 hours' WHERE id = $1`,
+      [id],
+    );
+    receiver.mode = 'fail';
+    try {
+      await t.http.post(`/admin/webhooks/${id}/test`).set(bearer(admin.accessToken)).expect(202);
+      const endpoint = async () =>
+        (await t.http.get(`/admin/webhooks/${id}`).set(bearer(admin.accessToken))).body as {
+          enabled: boolean;
+          disabled_reason: string | null;
+        };
+      const deadline = Date.now() + 10_000;
+      while ((await endpoint()).enabled && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(await endpoint()).toMatchObject({ enabled: false, disabled_reason: 'failing' });
+      const [entry] = await t.dataSource.query<{ action: string; actor_label: string }[]>(
+        `SELECT action, actor_label, actor_user_id FROM audit_entries
+         WHERE target_id = $1 AND action = 'webhook.disabled'`,
+        [id],
+      );
+      expect(entry).toEqual({
+        action: 'webhook.disabled',
+        actor_label: 'system',
+        actor_user_id: null,
+      });
+    } finally {
+      receiver.mode = 'accept';
+    }
+    // Enabled again by an administrator, the waiting delivery goes out.
+    const enabled = await t.http
+      .patch(`/admin/webhooks/${id}`)
+      .set(bearer(admin.accessToken))
+      .send({ enabled: true });
+    expect(enabled.body).toMatchObject({
+      enabled: true,
+      disabled_reason: null,
+      failing_since: null,
+    });
+    await receiver.waitFor(() => receiver.received.some((r) => r.path === '/failing'));
+  });
+
+  it('needs webhooks:read to list and webhooks:write to change', async () => {
+    const reader = await signUpOperator(t.http, t.dataSource, ['webhooks:read']);
+    expect((await t.http.get('/admin/webhooks').set(bearer(reader.accessToken))).status).toBe(200);
+    const refused = await t.http
+      .post('/admin/webhooks')
+      .set(bearer(reader.accessToken))
+      .send({ url: `${receiver.url}/nope` });
+    expect(refused.status).toBe(403);
+    const nobody = await signUpAndLogIn(t.http);
+    expect((await t.http.get('/admin/webhooks').set(bearer(nobody.accessToken))).status).toBe(403);
   });
 });
