@@ -1,22 +1,12 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Patch,
-  Post,
-  Query,
-} from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { ApiProblemResponses } from '../common/api-problem-responses.decorator.js';
 import type { ClientInfo } from '../common/http/client-address.js';
-import { RequestValidationError } from '../common/problem.exception.js';
 import { CurrentPrincipal, RequestClient } from '../common/request-context.decorators.js';
 import { RequirePermissions } from '../authorization/require-permissions.decorator.js';
 import type { Principal } from '../tokens/access-token.js';
 import { AdminWebhooksService } from './admin-webhooks.service.js';
+import { DeliveryIdParam, EndpointIdParam } from './webhook-params.js';
 import {
   CreateWebhookEndpointDto,
   ListWebhookDeliveriesQueryDto,
@@ -27,29 +17,6 @@ import {
   WebhookEndpointResponseDto,
   WebhookEndpointWithSecretResponseDto,
 } from './dto/webhook-endpoint-response.dto.js';
-
-/** The `:id` of an endpoint: a UUID, or 422. */
-const EndpointIdParam = () =>
-  Param(
-    'id',
-    new ParseUUIDPipe({
-      exceptionFactory: () =>
-        new RequestValidationError([{ field: 'id', message: 'must be a UUID' }]),
-    }),
-  );
-
-/** A delivery's id: a positive whole number, or 422 (never a database error). */
-const DeliveryIdParam = () =>
-  Param('deliveryId', {
-    transform: (value: string) => {
-      if (!/^[1-9][0-9]{0,18}$/.test(value)) {
-        throw new RequestValidationError([
-          { field: 'deliveryId', message: 'must be a delivery id' },
-        ]);
-      }
-      return value;
-    },
-  });
 
 const DEFAULT_DELIVERIES_PAGE = 50;
 
