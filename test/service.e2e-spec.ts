@@ -70,6 +70,15 @@ const BEARER_ROUTES = [
   'POST /auth/mfa/totp/confirm',
   'POST /auth/mfa/totp/disable',
   'POST /auth/mfa/recovery-codes/regenerate',
+  // Issue #22: signed webhooks.
+  'GET /admin/webhooks',
+  'POST /admin/webhooks',
+  'GET /admin/webhooks/{id}',
+  'PATCH /admin/webhooks/{id}',
+  'POST /admin/webhooks/{id}/rotate-secret',
+  'POST /admin/webhooks/{id}/test',
+  'GET /admin/webhooks/{id}/deliveries',
+  'POST /admin/webhooks/{id}/deliveries/{deliveryId}/redeliver',
 ];
 
 function runRedocly(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {

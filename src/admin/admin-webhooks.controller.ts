@@ -48,6 +48,7 @@ export class AdminWebhooksController {
     return WebhookEndpointWithSecretResponseDto.withSecret(endpoint, secret);
   }
 
+  /** One endpoint; its secret is never shown again. */
   @Get(':id')
   @RequirePermissions('webhooks:read')
   @ApiProblemResponses(404)
