@@ -461,6 +461,29 @@ describe('webhooks (issue #22)', () => {
     await receiver.waitFor(() => receiver.received.some((r) => r.path === '/failing'));
   });
 
+  it('a delivery whose instance died mid-send is sent again once its lease runs out', async () => {
+    const { id } = await createEndpoint(`${receiver.url}/lease`, ['user.created']);
+    // Stands for an instance killed after claiming: attempts counted, lease held, no answer.
+    await t.dataSource.query(`UPDATE webhook_endpoints SET enabled = false WHERE id = $1`, [id]);
+    await t.dataSource.query(
+      `INSERT INTO webhook_deliveries (event_id, endpoint_id, user_id, attempts, locked_until)
+       SELECT e.id, $1, e.user_id, 1, now() + interval '2 seconds'
+       FROM webhook_events e WHERE e.type = 'user.created' ORDER BY e.occurred_at DESC LIMIT 1
+       RETURNING user_id`,
+      [id],
+    );
+    await t.dataSource.query(`UPDATE webhook_endpoints SET enabled = true WHERE id = $1`, [id]);
+    const atPath = () => receiver.received.filter((r) => r.path === '/lease');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(atPath()).toEqual([]);
+    await receiver.waitFor(() => atPath().length === 1, 10_000);
+    const [row] = await t.dataSource.query<{ status: string; attempts: number }[]>(
+      `SELECT status, attempts FROM webhook_deliveries WHERE endpoint_id = $1`,
+      [id],
+    );
+    expect(row).toEqual({ status: 'delivered', attempts: 2 });
+  });
+
   it('needs webhooks:read to list and webhooks:write to change', async () => {
     const reader = await signUpOperator(t.http, t.dataSource, ['webhooks:read']);
     expect((await t.http.get('/admin/webhooks').set(bearer(reader.accessToken))).status).toBe(200);
