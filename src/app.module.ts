@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { AdminModule } from './admin/admin.module.js';
 import { AdminUsersModule } from './admin/admin-users.module.js';
+import { AdminWebhooksModule } from './admin/admin-webhooks.module.js';
 import { AppController } from './app.controller.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -43,6 +44,7 @@ export class AppModule {
         AuditModule,
         AdminUsersModule,
         OAuthModule,
+        AdminWebhooksModule,
       ],
       controllers: [AppController],
     };

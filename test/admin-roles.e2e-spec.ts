@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AuthorizationService } from '../src/authorization/authorization.service.js';
 import { PERMISSIONS } from '../src/authorization/permissions.js';
 import { RolesService } from '../src/authorization/roles.service.js';
+import { WebhookEndpointsService } from '../src/webhooks/webhook-endpoints.service.js';
 import { createTestApp, type TestApp } from './create-test-app.js';
 import { newSignup, signUpAndLogIn, type LoggedInUser } from './factories/user.factory.js';
 import {
@@ -96,6 +97,17 @@ describe('the admin roles API (issue #19)', () => {
       'get /admin/keys': () => undefined,
       'post /admin/keys/rotate': () => undefined,
       'post /admin/keys/{kid}/retire': () => undefined,
+      'get /admin/webhooks': () => undefined,
+      'post /admin/webhooks': () => ({
+        url: 'http://127.0.0.1:9/matrix',
+        events: ['mfa.disabled'],
+      }),
+      'get /admin/webhooks/{id}': () => undefined,
+      'patch /admin/webhooks/{id}': () => ({ description: 'permission matrix' }),
+      'post /admin/webhooks/{id}/rotate-secret': () => undefined,
+      'post /admin/webhooks/{id}/test': () => undefined,
+      'get /admin/webhooks/{id}/deliveries': () => undefined,
+      'post /admin/webhooks/{id}/deliveries/{deliveryId}/redeliver': () => undefined,
     };
 
     /** The key the matrix's rotation published: retiring it changes what signs nowhere. */
@@ -117,8 +129,22 @@ describe('the admin roles API (issue #19)', () => {
         ]),
     };
 
+    /** A disabled endpoint (nothing is sent to it) with one queued delivery. */
+    const webhookTarget = () =>
+      t.dataSource.transaction(async (manager) => {
+        const endpoints = t.app.get(WebhookEndpointsService);
+        const { endpoint } = await endpoints.create(manager, { url: 'http://127.0.0.1:9/matrix' });
+        await endpoints.update(manager, endpoint.id, { enabled: false });
+        const delivery = await endpoints.sendTest(manager, endpoint.id);
+        return { id: endpoint.id, deliveryId: delivery.id };
+      });
+
     const succeed = async (operation: Operation, headers: Record<string, string>) => {
-      const target = { id: (await signUpAndLogIn(t.http)).id, role: uniqueRoleName('matrix-role') };
+      const webhook = operation.path.startsWith('/admin/webhooks/') ? await webhookTarget() : null;
+      const target = {
+        id: webhook?.id ?? (await signUpAndLogIn(t.http)).id,
+        role: uniqueRoleName('matrix-role'),
+      };
       // No permissions: the holder of exactly `roles:write` may give only roles within what it
       // holds (403 target-outranks-actor otherwise, proven in the security battery).
       await t.app.get(RolesService).create(target.role, []);
@@ -129,7 +155,8 @@ describe('the admin roles API (issue #19)', () => {
         operation.path
           .replace('{name}', target.role)
           .replace('{id}', target.id)
-          .replace('{kid}', kid),
+          .replace('{kid}', kid)
+          .replace('{deliveryId}', webhook?.deliveryId ?? ''),
       )
         .set(headers)
         .send(body);

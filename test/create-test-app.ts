@@ -45,6 +45,10 @@ export async function createTestApp(
     ...RATE_LIMITS_OFF,
     // Without SMTP_URL mail goes to an outbox folder: a throwaway one, not the repository's.
     MAIL_OUTBOX_DIR: join(tmpdir(), `whazz-test-outbox-${process.pid}`),
+    // Test files share one database: only the webhook suites deliver (to their own receivers
+    // on loopback), so no other suite's app sends their deliveries or refuses them.
+    WEBHOOKS_DELIVERY_ENABLED: 'false',
+    WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true',
     ...env,
   });
   const logs: string[] = [];

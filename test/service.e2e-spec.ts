@@ -79,6 +79,15 @@ const BEARER_ROUTES = [
   'GET /admin/keys',
   'POST /admin/keys/rotate',
   'POST /admin/keys/{kid}/retire',
+  // Issue #22: signed webhooks.
+  'GET /admin/webhooks',
+  'POST /admin/webhooks',
+  'GET /admin/webhooks/{id}',
+  'PATCH /admin/webhooks/{id}',
+  'POST /admin/webhooks/{id}/rotate-secret',
+  'POST /admin/webhooks/{id}/test',
+  'GET /admin/webhooks/{id}/deliveries',
+  'POST /admin/webhooks/{id}/deliveries/{deliveryId}/redeliver',
 ];
 
 function runRedocly(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module.js';
+import { WebhookOutboxModule } from '../webhooks/webhook-outbox.module.js';
 import { APP_GUARD } from '@nestjs/core';
 import { AuthorizationService } from './authorization.service.js';
 import { BootstrapAdministratorService } from './bootstrap-administrator.service.js';
@@ -14,7 +15,7 @@ import { PermissionsGuard } from './permissions.guard.js';
  * the principal the bearer guard puts on the request.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Role]), AuditModule],
+  imports: [TypeOrmModule.forFeature([Role]), AuditModule, WebhookOutboxModule],
   providers: [
     AuthorizationService,
     RolesService,

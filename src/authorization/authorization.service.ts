@@ -3,6 +3,7 @@ import { DataSource, In, Not, type EntityManager } from 'typeorm';
 import { ChangeFeedService, type Announce } from '../platform/change-feed/change-feed.service.js';
 import type { MaybePromise } from '../platform/maybe-promise.js';
 import { User } from '../users/entities/user.entity.js';
+import { WebhookOutbox } from '../webhooks/webhook-outbox.service.js';
 import { UserNotFoundError } from '../users/users.errors.js';
 import { Role } from './entities/role.entity.js';
 import { UserRole } from './entities/user-role.entity.js';
@@ -53,6 +54,7 @@ export class AuthorizationService implements OnModuleInit {
   constructor(
     private readonly dataSource: DataSource,
     private readonly feed: ChangeFeedService,
+    private readonly outbox: WebhookOutbox,
   ) {}
 
   /**
@@ -128,6 +130,7 @@ export class AuthorizationService implements OnModuleInit {
     if (!(await manager.existsBy(User, { id: userId }))) throw new UserNotFoundError();
     if (!wanted.includes(ADMIN_ROLE)) await this.assertNotLastAdministrator(userId, manager);
     const roleIds = roles.map(({ id }) => id);
+    const held = (await this.loadGrants(userId, manager)).roles;
     await manager.delete(UserRole, {
       userId,
       ...(roleIds.length > 0 && { roleId: Not(In(roleIds)) }),
@@ -141,8 +144,18 @@ export class AuthorizationService implements OnModuleInit {
         .orIgnore()
         .execute();
     }
+    if (held.join() !== wanted.join()) await this.recordRoles(manager, userId, wanted);
     await announce(ROLES_TOPIC, [userId]);
     return wanted;
+  }
+
+  /** `user.updated` with the roles the user now holds, in the change's transaction (issue #22). */
+  recordRoles(manager: EntityManager, userId: string, roles: string[]): Promise<void> {
+    return this.outbox.record(manager, {
+      type: 'user.updated',
+      userId,
+      data: { changes: { roles } },
+    });
   }
 
   /**

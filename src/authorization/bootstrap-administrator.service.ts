@@ -5,7 +5,7 @@ import type { Configuration } from '../config/configuration.js';
 import { ChangeFeedService } from '../platform/change-feed/change-feed.service.js';
 import { User } from '../users/entities/user.entity.js';
 import { loginLookupKey } from '../users/login-lookup-key.js';
-import { ROLES_TOPIC } from './authorization.service.js';
+import { AuthorizationService, ROLES_TOPIC } from './authorization.service.js';
 import { ADMIN_ROLE } from './permissions.js';
 
 /**
@@ -21,6 +21,7 @@ export class BootstrapAdministratorService implements OnApplicationBootstrap {
   constructor(
     private readonly feed: ChangeFeedService,
     private readonly audit: AuditService,
+    private readonly authorization: AuthorizationService,
     config: ConfigService<Configuration, true>,
   ) {
     const email = config.get('authorization', { infer: true }).bootstrapAdminEmail;
@@ -69,6 +70,8 @@ export class BootstrapAdministratorService implements OnApplicationBootstrap {
         'INSERT INTO user_roles (user_id, role_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
         [user.id, admin.id],
       );
+      const after = [...new Set([...before, ADMIN_ROLE])].sort();
+      await this.authorization.recordRoles(manager, user.id, after);
       await announce(ROLES_TOPIC, [user.id]);
       // A grant like any other: in the audit log, and shown to the account (issue #19 review).
       await this.audit.record(
@@ -77,7 +80,7 @@ export class BootstrapAdministratorService implements OnApplicationBootstrap {
           action: 'user.roles_changed',
           target: { type: 'user', id: user.id },
           before: { roles: before },
-          after: { roles: [...new Set([...before, ADMIN_ROLE])].sort() },
+          after: { roles: after },
           reason: 'BOOTSTRAP_ADMIN_EMAIL: no active administrator',
           userEvent: 'roles_changed',
         },

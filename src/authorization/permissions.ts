@@ -15,6 +15,8 @@ export const PERMISSIONS = [
   'audit:read',
   'keys:read',
   'keys:write',
+  'webhooks:read',
+  'webhooks:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

@@ -22,6 +22,7 @@ import { sessionsConfig } from '../sessions/sessions.config.js';
 import { devicesConfig } from '../devices/devices.config.js';
 import { signingKeysConfig } from '../tokens/signing-keys/signing-keys.config.js';
 import { tokensConfig } from '../tokens/tokens.config.js';
+import { webhooksConfig } from '../webhooks/webhooks.config.js';
 import { appConfig, AppVariables, resolveWebConcurrency } from './app.config.js';
 import {
   readVariables,
@@ -54,6 +55,7 @@ export const FEATURE_CONFIGS = [
   impersonationConfig,
   oauthConfig,
   mfaConfig,
+  webhooksConfig,
 ] as const;
 
 type Feature = (typeof FEATURE_CONFIGS)[number];

@@ -37,6 +37,10 @@ import { RefreshToken } from '../sessions/entities/refresh-token.entity.js';
 import { Session } from '../sessions/entities/session.entity.js';
 import { SigningKey } from '../tokens/signing-keys/entities/signing-key.entity.js';
 import { User } from '../users/entities/user.entity.js';
+import { WebhookDelivery } from '../webhooks/entities/webhook-delivery.entity.js';
+import { WebhookEndpoint } from '../webhooks/entities/webhook-endpoint.entity.js';
+import { WebhookEvent } from '../webhooks/entities/webhook-event.entity.js';
+import { AddWebhooks1796700000000 } from '../../migrations/1796700000000-AddWebhooks.js';
 import { QuietTypeOrmLogger } from './quiet-typeorm.logger.js';
 
 export const ENTITIES = [
@@ -58,6 +62,9 @@ export const ENTITIES = [
   OAuthState,
   OAuthLoginCode,
   SigningKey,
+  WebhookEndpoint,
+  WebhookEvent,
+  WebhookDelivery,
 ];
 
 /**
@@ -85,6 +92,7 @@ export const MIGRATIONS = [
   AddKnownDevices1796400000000,
   AddIdentities1796500000000,
   AddSigningKeys1796600000000,
+  AddWebhooks1796700000000,
 ];
 
 export interface ConnectionSettings {

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DevicesModule } from '../devices/devices.module.js';
 import { LoginBackoffModule } from '../login-backoff/login-backoff.module.js';
+import { WebhookOutboxModule } from '../webhooks/webhook-outbox.module.js';
 import { MailModule } from '../mail/mail.module.js';
 import { PasswordsModule } from '../passwords/passwords.module.js';
 import { SecurityEventsModule } from '../security-events/security-events.module.js';
@@ -32,6 +33,7 @@ import { StepUpGuard } from './step-up.guard.js';
     LoginBackoffModule,
     SecurityEventsModule,
     MailModule,
+    WebhookOutboxModule,
   ],
   controllers: [MfaController],
   providers: [

@@ -20,6 +20,7 @@ import type { Principal } from '../tokens/access-token.js';
 import { InvalidAccessTokenError } from '../tokens/tokens.errors.js';
 import type { User } from '../users/entities/user.entity.js';
 import { UsersService } from '../users/users.service.js';
+import { WebhookOutbox } from '../webhooks/webhook-outbox.service.js';
 import { mfaMails } from './mfa-mails.js';
 import {
   MfaAlreadyEnabledError,
@@ -67,6 +68,7 @@ export class MfaService {
     private readonly mail: MailService,
     private readonly devices: DevicesService,
     private readonly dataSource: DataSource,
+    private readonly outbox: WebhookOutbox,
     config: ConfigService<Configuration, true>,
   ) {
     this.issuer = config.get('mfa', { infer: true }).totpIssuer;
@@ -113,6 +115,8 @@ export class MfaService {
         if (!(await this.totp.confirm(user.id, code, manager))) return null;
         // Devices remembered under an earlier factor must not skip this one.
         await this.devices.forgetRememberedWithin(manager, user.id);
+        const event = { type: 'mfa.enabled', userId: user.id, data: { method: 'totp' } } as const;
+        await this.outbox.record(manager, event);
         return this.recoveryCodes.replace(user.id, manager);
       });
       if (confirmed) await this.backoff.succeeded(subject);
@@ -172,6 +176,10 @@ export class MfaService {
       await this.recoveryCodes.remove(userId, tx);
       await this.devices.forgetRememberedWithin(tx, userId);
       await this.secondFactor.cancelPendingLogins(userId, tx);
+      // A setup never confirmed guarded nothing: only a confirmed factor's removal is news.
+      if (totp) {
+        await this.outbox.record(tx, { type: 'mfa.disabled', userId, data: { method: 'totp' } });
+      }
       const methods: SecondFactorMethod[] = [];
       if (totp) methods.push('totp');
       if (recoveryCodesRemaining > 0) methods.push('recovery_code');

@@ -104,9 +104,11 @@ export class TotpFactorsService {
     return claimed.affected === 1;
   }
 
-  async remove(userId: string, manager: EntityManager = this.factors.manager): Promise<number> {
-    const result = await manager.delete(MfaFactor, { userId });
-    return result.affected ?? 0;
+  /** True when a confirmed factor was among those removed: two-step verification was on. */
+  async remove(userId: string, manager: EntityManager = this.factors.manager): Promise<boolean> {
+    const enrolled = await manager.existsBy(MfaFactor, { userId, confirmedAt: Not(IsNull()) });
+    await manager.delete(MfaFactor, { userId });
+    return enrolled;
   }
 
   /**

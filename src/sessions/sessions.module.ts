@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccountTokensModule } from '../account-tokens/account-tokens.module.js';
 import { DevicesModule } from '../devices/devices.module.js';
+import { WebhookOutboxModule } from '../webhooks/webhook-outbox.module.js';
 import { SecurityEventsModule } from '../security-events/security-events.module.js';
 import { RefreshToken } from './entities/refresh-token.entity.js';
 import { Session } from './entities/session.entity.js';
@@ -14,6 +15,7 @@ import { SessionsService } from './sessions.service.js';
     SecurityEventsModule,
     AccountTokensModule,
     DevicesModule,
+    WebhookOutboxModule,
   ],
   controllers: [SessionsController],
   providers: [SessionsService],

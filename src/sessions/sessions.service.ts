@@ -37,6 +37,7 @@ import {
   type AuthenticationMethod,
   type SessionRevocationReason,
 } from './entities/session.entity.js';
+import { WebhookOutbox } from '../webhooks/webhook-outbox.service.js';
 import { hashRefreshToken } from './refresh-token.js';
 import { claimRefreshToken, issueRefreshToken, lockSessionWithUser } from './rotation-steps.js';
 import { SessionNotFoundError } from './sessions.errors.js';
@@ -113,6 +114,7 @@ export class SessionsService
     private readonly events: SecurityEventsService,
     private readonly mailLinks: AccountTokensService,
     private readonly devices: DevicesService,
+    private readonly outbox: WebhookOutbox,
     config: ConfigService<Configuration, true>,
   ) {
     this.refreshTtlMs = config.get('sessions', { infer: true }).refreshTokenTtlSeconds * 1000;
@@ -350,7 +352,7 @@ export class SessionsService
     keepSessionId?: string,
   ): Promise<number> {
     const criteria = keepSessionId ? { userId, id: Not(keepSessionId) } : { userId };
-    const revoked = await this.markRevoked(manager, announce, criteria, reason);
+    const revoked = await this.markRevoked(manager, announce, criteria, reason, 'all');
     await this.voidMailLinks(manager, userId, reason);
     await this.forgetDevices(manager, userId, reason, keepSessionId);
     return revoked.length;
@@ -471,12 +473,17 @@ export class SessionsService
     await this.devices.forgetWithin(manager, userId, { allBut: kept?.deviceId ?? null });
   }
 
-  /** Revokes the live sessions matching `criteria`, and announces them with the transaction. */
+  /**
+   * Revokes the live sessions matching `criteria`, and announces them with the transaction;
+   * each user's `session.revoked` webhook goes to the outbox in it (`scope`: every session of
+   * the user, or one or a device's).
+   */
   private async markRevoked(
     manager: EntityManager,
     announce: Announce,
     criteria: FindOptionsWhere<Session>,
     reason: SessionRevocationReason,
+    scope: 'one' | 'all' = 'one',
   ): Promise<Revocation[]> {
     const revokedAt = new Date();
     const result = await manager
@@ -484,9 +491,18 @@ export class SessionsService
       .update(Session)
       .set({ revokedAt, revokedReason: reason })
       .where({ ...criteria, revokedAt: IsNull() })
-      .returning(['id'])
+      .returning('id, user_id')
       .execute();
-    const ids = (result.raw as { id: string }[]).map(({ id }) => id);
+    const rows = result.raw as { id: string; user_id: string }[];
+    const ids = rows.map(({ id }) => id);
+    for (const userId of new Set(rows.map((row) => row.user_id))) {
+      const sessionIds = rows.filter((row) => row.user_id === userId).map(({ id }) => id);
+      await this.outbox.record(manager, {
+        type: 'session.revoked',
+        userId,
+        data: { session_ids: sessionIds, scope, reason },
+      });
+    }
     await announce(
       REVOCATIONS_TOPIC,
       ids.map((id) => [id, revokedAt.getTime()]),

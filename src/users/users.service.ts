@@ -19,6 +19,8 @@ import { AuditService } from '../audit/audit.service.js';
 import { ChangeFeedService, type Announce } from '../platform/change-feed/change-feed.service.js';
 import type { MaybePromise } from '../platform/maybe-promise.js';
 import { runPeriodically } from '../platform/periodic-task.js';
+import type { UserFieldChanges, WebhookEventInput } from '../webhooks/webhook-events.js';
+import { WebhookOutbox } from '../webhooks/webhook-outbox.service.js';
 import { loginLookupKey } from './login-lookup-key.js';
 import { usernameSkeleton } from './username-skeleton.js';
 import { AccountFieldTakenError, type TakenBy } from './users.errors.js';
@@ -76,6 +78,7 @@ export class UsersService implements OnModuleInit, OnApplicationBootstrap, OnApp
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly feed: ChangeFeedService,
     private readonly audit: AuditService,
+    private readonly outbox: WebhookOutbox,
   ) {}
 
   /**
@@ -117,9 +120,11 @@ export class UsersService implements OnModuleInit, OnApplicationBootstrap, OnApp
 
   /**
    * Uniqueness is the unique indexes' job, not a read-then-write check: of concurrent
-   * signups for one name exactly one insert wins and the others become a 409 here.
+   * signups for one name exactly one insert wins and the others become a 409 here. Without a
+   * caller's transaction it opens one: the account and its `user.created` event go together.
    */
-  async create(newUser: NewUser, manager = this.users.manager): Promise<User> {
+  async create(newUser: NewUser, manager?: EntityManager): Promise<User> {
+    if (!manager) return this.users.manager.transaction((own) => this.create(newUser, own));
     const user = manager.create(User, {
       id: randomUUID(),
       email: loginLookupKey(newUser.email),
@@ -136,6 +141,12 @@ export class UsersService implements OnModuleInit, OnApplicationBootstrap, OnApp
       if (taken) throw new AccountFieldTakenError(taken);
       throw error;
     }
+    const { id, email, username, emailVerified } = user;
+    await this.outbox.record(manager, {
+      type: 'user.created',
+      userId: id,
+      data: { email, username, email_verified: emailVerified },
+    });
     // insert() filled in the generated columns (created_at, updated_at, is_active) from RETURNING.
     return user;
   }
@@ -184,12 +195,21 @@ export class UsersService implements OnModuleInit, OnApplicationBootstrap, OnApp
   }
 
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {
-    await this.updateAndAnnounce(id, { id }, { passwordHash });
+    await this.updateAndAnnounce(id, { id }, { passwordHash }, undefined, {
+      type: 'password.changed',
+      userId: id,
+    });
   }
 
   /** Only while the account still has `email`: a link to an old address verifies nothing. */
   async markEmailVerified(id: string, email: string): Promise<boolean> {
-    const affected = await this.updateAndAnnounce(id, { id, email }, { emailVerified: true });
+    const affected = await this.updateAndAnnounce(
+      id,
+      { id, email },
+      { emailVerified: true },
+      undefined,
+      { type: 'user.updated', userId: id, data: { changes: { email_verified: true } } },
+    );
     return affected > 0;
   }
 
@@ -204,11 +224,13 @@ export class UsersService implements OnModuleInit, OnApplicationBootstrap, OnApp
     proof: (manager: EntityManager) => Promise<boolean>,
   ): Promise<boolean> {
     try {
+      const changes = { email: loginLookupKey(email), email_verified: true };
       const affected = await this.updateAndAnnounce(
         id,
         { id },
-        { email: loginLookupKey(email), emailVerified: true },
+        { email: changes.email, emailVerified: true },
         proof,
+        { type: 'user.updated', userId: id, data: { changes } },
       );
       return affected > 0;
     } catch (error) {
@@ -225,6 +247,7 @@ export class UsersService implements OnModuleInit, OnApplicationBootstrap, OnApp
 
   async deleteWithin(manager: EntityManager, announce: Announce, id: string): Promise<void> {
     await manager.delete(User, { id });
+    await this.outbox.record(manager, { type: 'user.deleted', userId: id });
     await announce(USERS_TOPIC, [id]);
   }
 
@@ -258,6 +281,11 @@ export class UsersService implements OnModuleInit, OnApplicationBootstrap, OnApp
       if (taken) throw new AccountFieldTakenError(taken);
       throw error;
     }
+    await this.outbox.record(manager, {
+      type: 'user.updated',
+      userId: id,
+      data: { changes: reported(columns) },
+    });
     await announce(USERS_TOPIC, [id]);
   }
 
@@ -295,6 +323,11 @@ export class UsersService implements OnModuleInit, OnApplicationBootstrap, OnApp
           },
           manager,
         );
+        await this.outbox.record(manager, {
+          type: 'user.updated',
+          userId: id,
+          data: { changes: { is_active: true, disabled_until: null } },
+        });
       }
       const lifted = rows.map(({ id }) => id);
       await announce(USERS_TOPIC, lifted);
@@ -318,18 +351,22 @@ export class UsersService implements OnModuleInit, OnApplicationBootstrap, OnApp
   /**
    * Every instance drops the user from its cache, once (and only if) the update commits.
    * `precondition`, if given, runs first in the transaction; false: nothing is updated.
+   * `event` goes to the webhook outbox in the same transaction, if a row changed.
    */
   private updateAndAnnounce(
     id: string,
     criteria: FindOptionsWhere<User>,
     changes: QueryDeepPartialEntity<User>,
     precondition?: (manager: EntityManager) => Promise<boolean>,
+    event?: WebhookEventInput,
   ): Promise<number> {
     return this.feed.transaction(async (manager, announce) => {
       if (precondition && !(await precondition(manager))) return 0;
       const result = await manager.update(User, criteria, changes);
+      const affected = result.affected ?? 0;
+      if (event && affected > 0) await this.outbox.record(manager, event);
       await announce(USERS_TOPIC, [id]);
-      return result.affected ?? 0;
+      return affected;
     });
   }
 
@@ -363,6 +400,20 @@ export class UsersService implements OnModuleInit, OnApplicationBootstrap, OnApp
     }
     return user;
   }
+}
+
+/** The columns an administrator's change wrote, by the API's names, for `user.updated`. */
+function reported(columns: QueryDeepPartialEntity<User>): UserFieldChanges {
+  const changes: UserFieldChanges = {};
+  if (typeof columns.email === 'string') changes.email = columns.email;
+  if (typeof columns.username === 'string') changes.username = columns.username;
+  if (typeof columns.emailVerified === 'boolean') changes.email_verified = columns.emailVerified;
+  if (typeof columns.isActive === 'boolean') changes.is_active = columns.isActive;
+  if (columns.disabledUntil !== undefined) {
+    changes.disabled_until =
+      columns.disabledUntil instanceof Date ? columns.disabledUntil.toISOString() : null;
+  }
+  return changes;
 }
 
 function takenBy(error: unknown): TakenBy | undefined {

@@ -2339,3 +2339,106 @@ describe('issue #22: asymmetric signing keys cannot be turned against the servic
     expect(t.logs.join('\n')).not.toMatch(/PRIVATE KEY/);
   });
 });
+
+describe('issue #22: webhooks cannot be aimed inside the network or leak their secrets', () => {
+  let t: TestApp;
+  let operator: Awaited<ReturnType<typeof signUpAndLogIn>>;
+  const created: string[] = [];
+  beforeAll(async () => {
+    // As in production: private, loopback and link-local destinations refused.
+    t = await createTestApp({ WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'false' });
+    const signedUp = await signUp(t.http);
+    await t.dataSource.query(
+      `WITH role AS (INSERT INTO roles (name) VALUES ($1) RETURNING id),
+            granted AS (INSERT INTO role_permissions (role_id, permission)
+                        SELECT id, unnest(ARRAY['webhooks:read', 'webhooks:write']) FROM role)
+       INSERT INTO user_roles (user_id, role_id) SELECT $2, id FROM role`,
+      [`battery-webhooks-${randomUUID().slice(0, 8)}`, signedUp.id],
+    );
+    operator = { ...signedUp, ...(await logIn(t.http, signedUp)) };
+  });
+  afterAll(async () => {
+    // The database is shared: these endpoints must not collect other suites' events.
+    await t.dataSource.query(`UPDATE webhook_endpoints SET enabled = false WHERE id = ANY($1)`, [
+      created,
+    ]);
+    await t.close();
+  });
+
+  const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+  it.each([
+    'http://10.0.0.1/hook',
+    'http://169.254.169.254/latest/meta-data/',
+    'http://127.0.0.1:8080/hook',
+    'http://[::1]/hook',
+    'http://[::ffff:192.168.0.1]/hook',
+    'http://localhost/hook',
+    'http://0.0.0.0/hook',
+  ])('refuses the destination %s (422), with no secret issued', async (url) => {
+    const response = await t.http
+      .post('/admin/webhooks')
+      .set(bearer(operator.accessToken))
+      .send({ url });
+    expect(response.status).toBe(422);
+    expect(response.body.type).toBe('https://whazz.audio/problems/webhook-destination-refused');
+    expect(response.text).not.toContain('whsec_');
+  });
+
+  it.each([
+    'ftp://example.com/hook',
+    'https://user:pass@example.com/hook',
+    'not a url',
+    'javascript:alert(1)',
+  ])('refuses the URL %s (422)', async (url) => {
+    const response = await t.http
+      .post('/admin/webhooks')
+      .set(bearer(operator.accessToken))
+      .send({ url });
+    expect(response.status).toBe(422);
+  });
+
+  it('answers the secret once: never in the list, the endpoint, the audit log or a log line', async () => {
+    const response = await t.http
+      .post('/admin/webhooks')
+      .set(bearer(operator.accessToken))
+      .send({ url: 'https://93.184.216.34/hook', events: ['user.deleted'] });
+    expect(response.status, response.text).toBe(201);
+    created.push(response.body.id as string);
+    const secret = response.body.secret as string;
+    expect(secret).toMatch(/^whsec_/);
+    const rotated = await t.http
+      .post(`/admin/webhooks/${response.body.id as string}/rotate-secret`)
+      .set(bearer(operator.accessToken));
+    const listed = await t.http.get('/admin/webhooks').set(bearer(operator.accessToken));
+    const one = await t.http
+      .get(`/admin/webhooks/${response.body.id as string}`)
+      .set(bearer(operator.accessToken));
+    const audit = await t.http
+      .get(`/admin/audit?action=webhook.secret_rotated`)
+      .set(bearer(operator.accessToken));
+    const [stored] = await t.dataSource.query<[{ before: unknown; after: unknown }]>(
+      `SELECT json_agg(before) AS before, json_agg(after) AS after FROM audit_entries WHERE target_id = $1`,
+      [response.body.id],
+    );
+    for (const text of [
+      listed.text,
+      one.text,
+      audit.text,
+      JSON.stringify(stored),
+      t.logs.join('\n'),
+    ]) {
+      expect(text).not.toContain(secret.slice(6));
+      expect(text).not.toContain((rotated.body.secret as string).slice(6));
+    }
+  });
+
+  it('a user without webhooks permissions can neither list endpoints nor send a test event', async () => {
+    const user = await signUpAndLogIn(t.http);
+    expect((await t.http.get('/admin/webhooks').set(bearer(user.accessToken))).status).toBe(403);
+    const id = randomUUID();
+    expect(
+      (await t.http.post(`/admin/webhooks/${id}/test`).set(bearer(user.accessToken))).status,
+    ).toBe(403);
+  });
+});

@@ -1,7 +1,7 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /** Kinds of record an admin action can change. */
-export const AUDIT_TARGET_TYPES = ['user', 'role', 'signing_key'] as const;
+export const AUDIT_TARGET_TYPES = ['user', 'role', 'signing_key', 'webhook'] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
 /** The changed fields only, before or after; never a password hash or another secret. */

@@ -1,0 +1,189 @@
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { DataSource } from 'typeorm';
+import type { Configuration } from '../config/configuration.js';
+import { runPeriodically } from '../platform/periodic-task.js';
+import { WebhookEndpointsService } from './webhook-endpoints.service.js';
+import { sendWebhook, type SendOutcome } from './webhook-sender.js';
+import type { WebhooksConfig } from './webhooks.config.js';
+
+/** A delivery this instance holds the lease of. */
+interface ClaimedDelivery {
+  id: string;
+  attempts: number;
+  /** The lease's end as PostgreSQL wrote it (text keeps its microseconds): the claim's proof. */
+  lease: string;
+  url: string;
+  event_id: string;
+  type: string;
+  data: Record<string, unknown>;
+  occurred_at: Date;
+  endpoint_id: string;
+}
+
+/** Deliveries sent at once by one instance; a full batch is followed by the next at once. */
+const BATCH = 16;
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
+
+/**
+ * Sends the outbox in the background (issue #22): at least once, in order per user and
+ * endpoint, with retries on WEBHOOKS_RETRY_DELAYS_SECONDS. A delivery is claimed with
+ * `FOR UPDATE SKIP LOCKED` and a lease longer than the timeout, so instances never send one
+ * at the same time; one that died mid-send leaves a lease that runs out, and the delivery is
+ * sent again (receivers de-duplicate by `webhook-id`).
+ */
+@Injectable()
+export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(WebhookDeliveryWorker.name);
+  private readonly settings: WebhooksConfig;
+  private readonly leaseMs: number;
+  private stops: (() => void)[] = [];
+  private running?: Promise<void>;
+  private stopped = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly endpoints: WebhookEndpointsService,
+    config: ConfigService<Configuration, true>,
+  ) {
+    this.settings = config.get('webhooks', { infer: true });
+    this.leaseMs = this.settings.timeoutMs * 3 + 30_000;
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.settings.deliveryEnabled) return;
+    this.stops = [
+      runPeriodically(
+        'delivering webhooks',
+        this.settings.pollIntervalMs,
+        () => this.deliverDue(),
+        this.logger,
+      ),
+      runPeriodically('pruning webhook events', PRUNE_EVERY_MS, () => this.prune(), this.logger),
+    ];
+  }
+
+  /** Before the database closes: no new round, and the one in flight finishes (timeout-bound). */
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    this.stops.forEach((stop) => stop());
+    await this.running;
+  }
+
+  /** One round at a time per instance: a slow receiver does not pile rounds up. */
+  deliverDue(): Promise<void> {
+    if (this.running || this.stopped) return this.running ?? Promise.resolve();
+    this.running = this.deliverRounds().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async deliverRounds(): Promise<void> {
+    let claimed: ClaimedDelivery[];
+    do {
+      claimed = await this.claim();
+      await Promise.all(claimed.map((delivery) => this.attempt(delivery)));
+    } while (claimed.length === BATCH && !this.stopped);
+  }
+
+  /**
+   * The oldest due deliveries whose user has nothing earlier still pending to the same
+   * endpoint (in flight, or waiting for a retry), and whose endpoint is enabled. Rows another
+   * instance is claiming are skipped; the lease keeps them from being claimed again.
+   */
+  private async claim(): Promise<ClaimedDelivery[]> {
+    return this.dataSource.query<ClaimedDelivery[]>(
+      `WITH due AS (
+         SELECT d.id FROM webhook_deliveries d
+         JOIN webhook_endpoints endpoint ON endpoint.id = d.endpoint_id AND endpoint.enabled
+         WHERE d.status = 'pending' AND d.next_attempt_at <= now()
+           AND (d.locked_until IS NULL OR d.locked_until <= now())
+           AND (d.user_id IS NULL OR NOT EXISTS (
+             SELECT 1 FROM webhook_deliveries earlier
+             WHERE earlier.endpoint_id = d.endpoint_id AND earlier.user_id = d.user_id
+               AND earlier.status = 'pending' AND earlier.id < d.id))
+         ORDER BY d.id
+         LIMIT $1
+         FOR UPDATE OF d SKIP LOCKED
+       ), claimed AS (
+         UPDATE webhook_deliveries d
+         SET locked_until = now() + $2 * interval '1 millisecond',
+             attempts = d.attempts + 1, last_attempt_at = now()
+         FROM due WHERE d.id = due.id
+         RETURNING d.id, d.attempts, d.locked_until::text AS lease, d.event_id, d.endpoint_id
+       )
+       SELECT claimed.*, endpoint.url, event.type, event.data, event.occurred_at
+       FROM claimed
+       JOIN webhook_endpoints endpoint ON endpoint.id = claimed.endpoint_id
+       JOIN webhook_events event ON event.id = claimed.event_id
+       ORDER BY claimed.id`,
+      [BATCH, this.leaseMs],
+    );
+  }
+
+  private async attempt(delivery: ClaimedDelivery): Promise<void> {
+    const secrets = await this.endpoints.signingSecrets(delivery.endpoint_id);
+    const body = JSON.stringify({
+      type: delivery.type,
+      timestamp: delivery.occurred_at.toISOString(),
+      data: delivery.data,
+    });
+    const outcome = await sendWebhook(
+      delivery.url,
+      { id: delivery.event_id, body, secrets },
+      this.settings,
+    );
+    await this.settle(delivery, outcome);
+  }
+
+  /**
+   * Only while this instance still holds the lease: after it ran out, another instance may
+   * have sent the delivery again, and its outcome is the one kept.
+   */
+  private async settle(delivery: ClaimedDelivery, outcome: SendOutcome): Promise<void> {
+    const lease = [delivery.id, delivery.lease];
+    if (outcome.delivered) {
+      await this.dataSource.query(
+        `UPDATE webhook_deliveries SET status = 'delivered', delivered_at = now(),
+           response_status = $3, last_error = NULL, locked_until = NULL
+         WHERE id = $1 AND locked_until = $2::timestamptz`,
+        [...lease, outcome.status],
+      );
+      await this.endpoints.recordSuccess(delivery.endpoint_id);
+      return;
+    }
+    const delay = this.settings.retryDelaysMs[delivery.attempts - 1];
+    await this.dataSource.query(
+      `UPDATE webhook_deliveries SET response_status = $3, last_error = $4, locked_until = NULL,
+         status = CASE WHEN $5::int IS NULL THEN 'failed' ELSE 'pending' END,
+         next_attempt_at = now() + coalesce($5::int, 0) * interval '1 millisecond'
+       WHERE id = $1 AND locked_until = $2::timestamptz`,
+      [...lease, outcome.status, outcome.error, delay ?? null],
+    );
+    this.logger.warn({
+      msg: 'webhook delivery failed',
+      delivery_id: delivery.id,
+      endpoint_id: delivery.endpoint_id,
+      attempt: delivery.attempts,
+      status: outcome.status,
+      error: outcome.error,
+      gave_up: delay === undefined,
+    });
+    await this.endpoints.recordFailure(delivery.endpoint_id);
+  }
+
+  /** Events past the retention whose deliveries all ended (deliveries go with them). */
+  async prune(): Promise<void> {
+    await this.dataSource.query(
+      `DELETE FROM webhook_events event
+       WHERE event.occurred_at < now() - $1 * interval '1 millisecond'
+         AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d
+                         WHERE d.event_id = event.id AND d.status = 'pending')`,
+      [this.settings.retentionMs],
+    );
+  }
+}

@@ -1,0 +1,124 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
+
+export interface WebhookReceipt {
+  id: string;
+  timestamp: string;
+  signature: string;
+  body: string;
+  type: string;
+  data: Record<string, unknown> & { user_id?: string | null };
+  /** The path it was POSTed to. */
+  path: string;
+  /** When the request arrived and when it was answered (ms since epoch). */
+  startedAt: number;
+  endedAt: number;
+}
+
+export type ReceiverMode = 'accept' | 'fail' | 'redirect';
+
+export interface TestWebhookReceiver {
+  /** `http://127.0.0.1:<port>`. */
+  url: string;
+  received: WebhookReceipt[];
+  /** `accept`: 204; `fail`: 503; `redirect`: 302 to `redirectTo`. */
+  mode: ReceiverMode;
+  redirectTo?: string;
+  /** Milliseconds before answering: a slow receiver. */
+  delayMs: number;
+  /** The receipts of one user's events (at one path, if given), in arrival order. */
+  forUser(userId: string, path?: string): WebhookReceipt[];
+  /** Waits until `done` holds for the receipts (polling), or fails after `timeoutMs`. */
+  waitFor(done: (received: WebhookReceipt[]) => boolean, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * A receiver's verification with the `standardwebhooks` library (the reference
+ * implementation): true when the message verifies with `secret`, timestamp tolerance included.
+ */
+export function verifiesWith(receipt: WebhookReceipt, secret: string): boolean {
+  try {
+    new Webhook(secret).verify(receipt.body, {
+      'webhook-id': receipt.id,
+      'webhook-timestamp': receipt.timestamp,
+      'webhook-signature': receipt.signature,
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The same check written from the specification with node:crypto alone: HMAC-SHA256 over
+ * `id.timestamp.body` with the secret's base64 bytes; any `v1,` signature of the list matches.
+ */
+export function verifiesBySpecification(receipt: WebhookReceipt, secret: string): boolean {
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  const expected = createHmac('sha256', key)
+    .update(`${receipt.id}.${receipt.timestamp}.${receipt.body}`)
+    .digest();
+  return receipt.signature.split(' ').some((entry) => {
+    const [version, signature] = entry.split(',');
+    const given = Buffer.from(signature ?? '', 'base64');
+    return version === 'v1' && given.length === expected.length && timingSafeEqual(given, expected);
+  });
+}
+
+/** A real HTTP receiver in the test process: the service POSTs to it over TCP. */
+export async function startWebhookReceiver(): Promise<TestWebhookReceiver> {
+  const received: WebhookReceipt[] = [];
+  const receiver: TestWebhookReceiver = {
+    url: '',
+    received,
+    mode: 'accept',
+    delayMs: 0,
+    forUser: (userId, path) =>
+      received.filter(
+        (receipt) =>
+          receipt.data.user_id === userId && (path === undefined || receipt.path === path),
+      ),
+    async waitFor(done, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!done(received)) {
+        if (Date.now() > deadline) throw new Error(`timed out; received ${received.length}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const startedAt = Date.now();
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const answer = () => {
+        if (receiver.mode === 'fail') return response.writeHead(503).end('down for now');
+        if (receiver.mode === 'redirect') {
+          return response.writeHead(302, { location: receiver.redirectTo ?? '/' }).end();
+        }
+        const body = Buffer.concat(chunks).toString('utf8');
+        const parsed = JSON.parse(body) as { type: string; data: WebhookReceipt['data'] };
+        received.push({
+          id: String(request.headers['webhook-id']),
+          timestamp: String(request.headers['webhook-timestamp']),
+          signature: String(request.headers['webhook-signature']),
+          body,
+          type: parsed.type,
+          data: parsed.data,
+          path: request.url ?? '/',
+          startedAt,
+          endedAt: Date.now(),
+        });
+        response.writeHead(204).end();
+      };
+      setTimeout(answer, receiver.delayMs);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return receiver;
+}
