@@ -246,7 +246,9 @@ export class UsersService implements OnModuleInit, OnApplicationBootstrap, OnApp
   }
 
   async deleteWithin(manager: EntityManager, announce: Announce, id: string): Promise<void> {
-    await manager.delete(User, { id });
+    const { affected } = await manager.delete(User, { id });
+    // Deleted meanwhile (two deletions at once): the first one recorded the event.
+    if (!affected) return;
     await this.outbox.record(manager, { type: 'user.deleted', userId: id });
     await announce(USERS_TOPIC, [id]);
   }

@@ -72,7 +72,10 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     this.stops.forEach((stop) => stop());
-    await this.running;
+    // A round that failed (the database going away) must not fail the shutdown.
+    await this.running?.catch((error: unknown) =>
+      this.logger.warn({ msg: 'last webhook round failed', err: error }),
+    );
   }
 
   /** One round at a time per instance: a slow receiver does not pile rounds up. */
@@ -125,19 +128,38 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
     );
   }
 
+  /**
+   * Never rejects: whatever throws, the delivery is settled as a failed attempt (retried or
+   * given up) rather than kept under a lease that is re-claimed forever (issue #22 review).
+   */
   private async attempt(delivery: ClaimedDelivery): Promise<void> {
+    let outcome: SendOutcome;
+    try {
+      outcome = await this.send(delivery);
+    } catch (error) {
+      this.logger.error({ msg: 'webhook delivery threw', delivery_id: delivery.id, err: error });
+      outcome = { delivered: false, status: null, error: 'delivery failed' };
+    }
+    try {
+      await this.settle(delivery, outcome);
+    } catch (error) {
+      // The database is away: the lease runs out and the delivery is claimed again.
+      this.logger.error({
+        msg: 'webhook delivery not settled',
+        delivery_id: delivery.id,
+        err: error,
+      });
+    }
+  }
+
+  private async send(delivery: ClaimedDelivery): Promise<SendOutcome> {
     const secrets = await this.endpoints.signingSecrets(delivery.endpoint_id);
     const body = JSON.stringify({
       type: delivery.type,
       timestamp: delivery.occurred_at.toISOString(),
       data: delivery.data,
     });
-    const outcome = await sendWebhook(
-      delivery.url,
-      { id: delivery.event_id, body, secrets },
-      this.settings,
-    );
-    await this.settle(delivery, outcome);
+    return sendWebhook(delivery.url, { id: delivery.event_id, body, secrets }, this.settings);
   }
 
   /**

@@ -4,6 +4,7 @@ import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, IsNull, Not, type EntityManager, type Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
+import { RequestValidationError } from '../common/problem.exception.js';
 import type { Configuration } from '../config/configuration.js';
 import { WebhookDelivery, type WebhookDeliveryStatus } from './entities/webhook-delivery.entity.js';
 import { WebhookEndpoint } from './entities/webhook-endpoint.entity.js';
@@ -255,14 +256,29 @@ export class WebhookEndpointsService {
 
   /** Refused (422) unless WEBHOOKS_ALLOW_PRIVATE_NETWORKS; checked again at every delivery. */
   private async assertDestination(url: string): Promise<void> {
+    const target = parsedUrl(url);
     if (this.settings.allowPrivateNetworks) return;
     try {
-      await assertPublicDestination(new URL(url));
+      await assertPublicDestination(target);
     } catch (error) {
       if (error instanceof DestinationRefusedError) {
         throw new WebhookDestinationRefusedError(error.message);
       }
       throw new WebhookDestinationRefusedError('its host name does not resolve');
     }
+  }
+}
+
+/**
+ * The URL as delivery will parse it (WHATWG), whatever the setting: the DTO's check accepts
+ * some the parser refuses (`http://[fe80::1%eth0]/`), which could never be delivered.
+ */
+function parsedUrl(url: string): URL {
+  try {
+    return new URL(url);
+  } catch {
+    throw new RequestValidationError([
+      { field: 'url', message: 'must be an http or https URL without credentials' },
+    ]);
   }
 }

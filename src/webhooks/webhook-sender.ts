@@ -50,6 +50,20 @@ export function sendWebhook(
   message: SignedMessage,
   options: SendOptions,
 ): Promise<SendOutcome> {
+  try {
+    return post(url, message, options);
+  } catch (error) {
+    // A URL that does not parse, a header Node refuses: a failed attempt, never a throw
+    // that leaves the delivery's lease held (issue #22 review).
+    return Promise.resolve({
+      delivered: false,
+      status: null,
+      error: describe(error instanceof Error ? error : new Error(String(error))),
+    });
+  }
+}
+
+function post(url: string, message: SignedMessage, options: SendOptions): Promise<SendOutcome> {
   const target = new URL(url);
   const host = hostOf(target);
   if (!options.allowPrivateNetworks && isIP(host) && isNonPublicAddress(host)) {
