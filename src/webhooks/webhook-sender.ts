@@ -3,10 +3,10 @@ import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import {
+  checkedLookup,
   DestinationRefusedError,
   hostOf,
-  isNonPublicAddress,
-  publicOnlyLookup,
+  refusesAddress,
 } from './webhook-destination.js';
 
 /** One signed message, as the Standard Webhooks specification shapes it. */
@@ -42,8 +42,8 @@ export function signatureHeader(message: SignedMessage, timestamp: Date): string
 
 /**
  * POSTs `message` once: no redirect followed (a 3xx is a failure), at most `timeoutMs`, and
- * unless allowed no private, loopback or link-local destination, checked on the very address
- * the socket connects to. Only the status is read; the body is discarded.
+ * unless allowed no private or loopback destination, never a link-local one, checked on the
+ * very address the socket connects to. Only the status is read; the body is discarded.
  */
 export function sendWebhook(
   url: string,
@@ -66,7 +66,8 @@ export function sendWebhook(
 function post(url: string, message: SignedMessage, options: SendOptions): Promise<SendOutcome> {
   const target = new URL(url);
   const host = hostOf(target);
-  if (!options.allowPrivateNetworks && isIP(host) && isNonPublicAddress(host)) {
+  const refuses = refusesAddress(options.allowPrivateNetworks);
+  if (isIP(host) && refuses(host)) {
     return Promise.resolve(refused(new DestinationRefusedError(host)));
   }
   const timestamp = new Date(Math.floor(Date.now() / 1000) * 1000);
@@ -79,7 +80,7 @@ function post(url: string, message: SignedMessage, options: SendOptions): Promis
         agent: false,
         timeout: options.timeoutMs,
         signal: AbortSignal.timeout(options.timeoutMs),
-        ...(!options.allowPrivateNetworks && { lookup: publicOnlyLookup }),
+        lookup: checkedLookup(refuses),
         headers: {
           'content-type': 'application/json',
           'user-agent': USER_AGENT,
