@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MfaService } from '../src/mfa/mfa.service.js';
 import { UsersService } from '../src/users/users.service.js';
 import { createTestApp, type TestApp } from './create-test-app.js';
 import { signUpOperator } from './factories/admin.factory.js';
@@ -199,7 +200,7 @@ describe('webhooks (issue #22)', () => {
     });
     expect(data).toContainEqual({
       type: 'user.updated',
-      data: { user_id: user.id, changes: { is_active: false, disabled_until: null } },
+      data: { user_id: user.id, changes: { is_active: false } },
     });
     expect(data).toContainEqual({
       type: 'session.revoked',
@@ -564,6 +565,59 @@ describe('webhooks (issue #22)', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(await delivery()).toMatchObject({ locked_until: null, last_error: expect.any(String) });
+  });
+
+  /** How many `type` events the outbox holds for the user. */
+  const countOf = async (userId: string, type: string) =>
+    (
+      await t.dataSource.query<{ count: number }[]>(
+        `SELECT count(*)::int AS count FROM webhook_events WHERE user_id = $1 AND type = $2`,
+        [userId, type],
+      )
+    )[0]!.count;
+
+  it('two-step verification removed twice at once records mfa.disabled once', async () => {
+    const user = await signUpAndLogIn(t.http);
+    const asUser = bearer(user.accessToken);
+    const setup = await t.http
+      .post('/auth/mfa/totp/setup')
+      .set(asUser)
+      .send({ password: user.password });
+    await t.http
+      .post('/auth/mfa/totp/confirm')
+      .set(asUser)
+      .send({ code: totpStepsAway(setup.body.secret as string, 0) })
+      .expect(200);
+    const mfa = t.app.get(MfaService);
+    await Promise.all([mfa.reset(user.id), mfa.reset(user.id)]);
+    expect(await countOf(user.id, 'mfa.disabled')).toBe(1);
+  });
+
+  it('an administrator change that moves nothing records no user.updated; one that does names only what moved', async () => {
+    const asAdmin = bearer(admin.accessToken);
+    const user = await signUp(t.http);
+    await t.http
+      .patch(`/admin/users/${user.id}`)
+      .set(asAdmin)
+      .send({ email: user.email })
+      .expect(200);
+    for (let time = 0; time < 2; time += 1) {
+      await t.http
+        .post(`/admin/users/${user.id}/disable`)
+        .set(asAdmin)
+        .send({ reason: 'twice' })
+        .expect(200);
+    }
+    const username = `moved_${user.username.slice(-8)}`;
+    await t.http
+      .patch(`/admin/users/${user.id}`)
+      .set(asAdmin)
+      .send({ email: user.email, username })
+      .expect(200);
+    expect(await recordedChanges(user.id)).toEqual(
+      expect.arrayContaining([{ is_active: false }, { username }]),
+    );
+    expect(await countOf(user.id, 'user.updated')).toBe(2);
   });
 
   it('needs webhooks:read to list and webhooks:write to change', async () => {
