@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MfaService } from '../src/mfa/mfa.service.js';
+import { WebhookDeliveryWorker } from '../src/webhooks/webhook-delivery.worker.js';
 import { UsersService } from '../src/users/users.service.js';
 import { createTestApp, type TestApp } from './create-test-app.js';
 import { signUpOperator } from './factories/admin.factory.js';
@@ -618,6 +619,23 @@ describe('webhooks (issue #22)', () => {
       expect.arrayContaining([{ is_active: false }, { username }]),
     );
     expect(await countOf(user.id, 'user.updated')).toBe(2);
+  });
+
+  it("a disabled endpoint's deliveries past the retention fail, and their events are pruned", async () => {
+    const { id } = await createEndpoint(`${receiver.url}/disabled`, ['user.deleted']);
+    await t.dataSource.query(`UPDATE webhook_endpoints SET enabled = false WHERE id = $1`, [id]);
+    await t.http.post(`/admin/webhooks/${id}/test`).set(bearer(admin.accessToken)).expect(202);
+    await t.dataSource.query(
+      `UPDATE webhook_events SET occurred_at = now() - interval '31 days'
+       WHERE id IN (SELECT event_id FROM webhook_deliveries WHERE endpoint_id = $1)`,
+      [id],
+    );
+    await t.app.get(WebhookDeliveryWorker).prune();
+    const left = await t.dataSource.query(
+      `SELECT 1 FROM webhook_deliveries WHERE endpoint_id = $1`,
+      [id],
+    );
+    expect(left).toEqual([]);
   });
 
   it('needs webhooks:read to list and webhooks:write to change', async () => {

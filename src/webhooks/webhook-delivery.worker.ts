@@ -198,8 +198,20 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
     await this.endpoints.recordFailure(delivery.endpoint_id);
   }
 
-  /** Events past the retention whose deliveries all ended (deliveries go with them). */
+  /**
+   * Events past the retention whose deliveries all ended (deliveries go with them). A disabled
+   * endpoint's deliveries would wait forever: past the retention they fail, so their events go.
+   */
   async prune(): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE webhook_deliveries d
+       SET status = 'failed', last_error = 'endpoint disabled', locked_until = NULL
+       FROM webhook_endpoints endpoint, webhook_events event
+       WHERE endpoint.id = d.endpoint_id AND NOT endpoint.enabled
+         AND event.id = d.event_id AND d.status = 'pending'
+         AND event.occurred_at < now() - $1 * interval '1 millisecond'`,
+      [this.settings.retentionMs],
+    );
     await this.dataSource.query(
       `DELETE FROM webhook_events event
        WHERE event.occurred_at < now() - $1 * interval '1 millisecond'
