@@ -432,7 +432,7 @@ function withoutUnchanged(changes: UserFieldChanges, current: UserFieldChanges):
     Object.entries(changes).filter(
       ([key, value]) => current[key as keyof UserFieldChanges] !== value,
     ),
-  ) as UserFieldChanges;
+  );
 }
 
 function takenBy(error: unknown): TakenBy | undefined {
