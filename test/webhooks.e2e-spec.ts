@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MfaService } from '../src/mfa/mfa.service.js';
+import { WebhookDeliveryWorker } from '../src/webhooks/webhook-delivery.worker.js';
+import { UsersService } from '../src/users/users.service.js';
 import { createTestApp, type TestApp } from './create-test-app.js';
 import { signUpOperator } from './factories/admin.factory.js';
 import { logIn, signUp, signUpAndLogIn, type LoggedInUser } from './factories/user.factory.js';
@@ -198,7 +201,7 @@ describe('webhooks (issue #22)', () => {
     });
     expect(data).toContainEqual({
       type: 'user.updated',
-      data: { user_id: user.id, changes: { is_active: false, disabled_until: null } },
+      data: { user_id: user.id, changes: { is_active: false } },
     });
     expect(data).toContainEqual({
       type: 'session.revoked',
@@ -482,6 +485,157 @@ describe('webhooks (issue #22)', () => {
       [id],
     );
     expect(row).toEqual({ status: 'delivered', attempts: 2 });
+  });
+
+  /** The `changes` of a user's `user.updated` events, as the outbox holds them. */
+  const recordedChanges = async (userId: string) =>
+    (
+      await t.dataSource.query<{ changes: unknown }[]>(
+        `SELECT data->'changes' AS changes FROM webhook_events
+         WHERE user_id = $1 AND type = 'user.updated'`,
+        [userId],
+      )
+    ).map(({ changes }) => changes);
+
+  it('a role renamed, then deleted with reassign_to, records user.updated for every holder', async () => {
+    const asAdmin = bearer(admin.accessToken);
+    const name = `wh-role-${Date.now().toString(36)}`;
+    await t.http.post('/admin/roles').set(asAdmin).send({ name, permissions: [] }).expect(201);
+    const holders = [await signUp(t.http), await signUp(t.http)];
+    for (const holder of holders) {
+      await t.http
+        .put(`/admin/users/${holder.id}/roles`)
+        .set(asAdmin)
+        .send({ roles: [name] })
+        .expect(200);
+    }
+    const renamed = `${name}-renamed`;
+    await t.http.patch(`/admin/roles/${name}`).set(asAdmin).send({ name: renamed }).expect(200);
+    await t.http.delete(`/admin/roles/${renamed}?reassign_to=support`).set(asAdmin).expect(204);
+    for (const holder of holders) {
+      const changes = await recordedChanges(holder.id);
+      expect(changes).toHaveLength(3);
+      expect(changes).toEqual(
+        expect.arrayContaining([{ roles: [name] }, { roles: [renamed] }, { roles: ['support'] }]),
+      );
+    }
+  });
+
+  it('a user deleted twice at once records user.deleted once', async () => {
+    const user = await signUp(t.http);
+    const users = t.app.get(UsersService);
+    await Promise.all([users.delete(user.id), users.delete(user.id)]);
+    const [row] = await t.dataSource.query<{ deleted: number }[]>(
+      `SELECT count(*)::int AS deleted FROM webhook_events
+       WHERE user_id = $1 AND type = 'user.deleted'`,
+      [user.id],
+    );
+    expect(row!.deleted).toBe(1);
+  });
+
+  it('refuses a URL that validates but does not parse (422), at creation and update', async () => {
+    const asAdmin = bearer(admin.accessToken);
+    const url = 'http://[fe80::1%eth0]/hook';
+    const created = await t.http.post('/admin/webhooks').set(asAdmin).send({ url });
+    expect(created.status, created.text).toBe(422);
+    expect(created.text).not.toContain('whsec_');
+    const { id } = await createEndpoint(`${receiver.url}/unparsable`, ['user.deleted']);
+    const updated = await t.http.patch(`/admin/webhooks/${id}`).set(asAdmin).send({ url });
+    expect(updated.status, updated.text).toBe(422);
+  });
+
+  it('a stored URL that does not parse is a failed attempt: its lease is released, never held', async () => {
+    const { id } = await createEndpoint(`${receiver.url}/stuck`, ['user.deleted']);
+    // Stands for a row written before URLs were parsed at creation.
+    await t.dataSource.query(`UPDATE webhook_endpoints SET url = $2 WHERE id = $1`, [
+      id,
+      'http://[fe80::1%eth0]/hook',
+    ]);
+    await t.http.post(`/admin/webhooks/${id}/test`).set(bearer(admin.accessToken)).expect(202);
+    const delivery = async () =>
+      (
+        await t.dataSource.query<
+          { attempts: number; locked_until: Date | null; last_error: string | null }[]
+        >(
+          `SELECT attempts, locked_until, last_error FROM webhook_deliveries WHERE endpoint_id = $1`,
+          [id],
+        )
+      )[0];
+    const deadline = Date.now() + 10_000;
+    while (!(await delivery())?.last_error && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(await delivery()).toMatchObject({ locked_until: null, last_error: expect.any(String) });
+  });
+
+  /** How many `type` events the outbox holds for the user. */
+  const countOf = async (userId: string, type: string) =>
+    (
+      await t.dataSource.query<{ count: number }[]>(
+        `SELECT count(*)::int AS count FROM webhook_events WHERE user_id = $1 AND type = $2`,
+        [userId, type],
+      )
+    )[0]!.count;
+
+  it('two-step verification removed twice at once records mfa.disabled once', async () => {
+    const user = await signUpAndLogIn(t.http);
+    const asUser = bearer(user.accessToken);
+    const setup = await t.http
+      .post('/auth/mfa/totp/setup')
+      .set(asUser)
+      .send({ password: user.password });
+    await t.http
+      .post('/auth/mfa/totp/confirm')
+      .set(asUser)
+      .send({ code: totpStepsAway(setup.body.secret as string, 0) })
+      .expect(200);
+    const mfa = t.app.get(MfaService);
+    await Promise.all([mfa.reset(user.id), mfa.reset(user.id)]);
+    expect(await countOf(user.id, 'mfa.disabled')).toBe(1);
+  });
+
+  it('an administrator change that moves nothing records no user.updated; one that does names only what moved', async () => {
+    const asAdmin = bearer(admin.accessToken);
+    const user = await signUp(t.http);
+    await t.http
+      .patch(`/admin/users/${user.id}`)
+      .set(asAdmin)
+      .send({ email: user.email })
+      .expect(200);
+    for (let time = 0; time < 2; time += 1) {
+      await t.http
+        .post(`/admin/users/${user.id}/disable`)
+        .set(asAdmin)
+        .send({ reason: 'twice' })
+        .expect(200);
+    }
+    const username = `moved_${user.username.slice(-8)}`;
+    await t.http
+      .patch(`/admin/users/${user.id}`)
+      .set(asAdmin)
+      .send({ email: user.email, username })
+      .expect(200);
+    expect(await recordedChanges(user.id)).toEqual(
+      expect.arrayContaining([{ is_active: false }, { username }]),
+    );
+    expect(await countOf(user.id, 'user.updated')).toBe(2);
+  });
+
+  it("a disabled endpoint's deliveries past the retention fail, and their events are pruned", async () => {
+    const { id } = await createEndpoint(`${receiver.url}/disabled`, ['user.deleted']);
+    await t.dataSource.query(`UPDATE webhook_endpoints SET enabled = false WHERE id = $1`, [id]);
+    await t.http.post(`/admin/webhooks/${id}/test`).set(bearer(admin.accessToken)).expect(202);
+    await t.dataSource.query(
+      `UPDATE webhook_events SET occurred_at = now() - interval '31 days'
+       WHERE id IN (SELECT event_id FROM webhook_deliveries WHERE endpoint_id = $1)`,
+      [id],
+    );
+    await t.app.get(WebhookDeliveryWorker).prune();
+    const left = await t.dataSource.query(
+      `SELECT 1 FROM webhook_deliveries WHERE endpoint_id = $1`,
+      [id],
+    );
+    expect(left).toEqual([]);
   });
 
   it('needs webhooks:read to list and webhooks:write to change', async () => {

@@ -92,7 +92,7 @@ export class AdminUserChangesService {
       const changes = change.changesFor(user);
       const diff = difference(audited(user), audited(applied(user, changes)));
       if (Object.keys(diff.after).length === 0 && !change.alongside) return user;
-      await this.users.changeWithin(tx.manager, tx.announce, id, changes);
+      await this.users.changeWithin(tx.manager, tx.announce, user, changes);
       await change.alongside?.(tx, changes);
       await record(change.action, id, {
         ...diff,

@@ -1,5 +1,6 @@
 import { Param, ParseUUIDPipe } from '@nestjs/common';
 import { RequestValidationError } from '../common/problem.exception.js';
+import { DELIVERY_ID } from './dto/webhook-endpoint.dto.js';
 
 /** The `:id` of a webhook endpoint: a UUID, or 422 (never a database error). */
 export const EndpointIdParam = () =>
@@ -11,11 +12,11 @@ export const EndpointIdParam = () =>
     }),
   );
 
-/** A delivery's `:deliveryId`: a positive whole number, or 422. */
+/** A delivery's `:deliveryId`: a positive whole number that fits a bigint, or 422. */
 export const DeliveryIdParam = () =>
   Param('deliveryId', {
     transform(value: string) {
-      if (!/^[1-9][0-9]{0,18}$/.test(value)) {
+      if (!DELIVERY_ID.test(value)) {
         throw new RequestValidationError([
           { field: 'deliveryId', message: 'must be a delivery id' },
         ]);

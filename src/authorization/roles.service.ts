@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, type EntityManager, type Repository } from 'typeorm';
 import { ChangeFeedService } from '../platform/change-feed/change-feed.service.js';
+import { WebhookOutbox } from '../webhooks/webhook-outbox.service.js';
 import { EVERYONE, ROLES_TOPIC, type FeedTransaction } from './authorization.service.js';
 import {
   BuiltInRoleError,
@@ -50,6 +51,7 @@ export class RolesService {
   constructor(
     @InjectRepository(Role) private readonly roles: Repository<Role>,
     private readonly feed: ChangeFeedService,
+    private readonly outbox: WebhookOutbox,
   ) {}
 
   async list(): Promise<RoleView[]> {
@@ -88,6 +90,11 @@ export class RolesService {
       const before = await this.view(manager, role);
       role.name = newName;
       await saveUniquely(manager, role);
+      const holders = await manager.findBy(UserRole, { roleId: role.id });
+      await this.recordRolesOf(
+        manager,
+        holders.map(({ userId }) => userId),
+      );
       await announce(ROLES_TOPIC, [EVERYONE]);
       return { before, after: await this.view(manager, role) };
     });
@@ -127,12 +134,40 @@ export class RolesService {
            SELECT user_id, $2 FROM user_roles WHERE role_id = $1 ON CONFLICT DO NOTHING`,
           [role.id, target.id],
         );
-        await manager.delete(UserRole, { roleId: role.id });
+        const [removed] = await manager.query<[{ user_id: string }[], number]>(
+          `DELETE FROM user_roles WHERE role_id = $1 RETURNING user_id`,
+          [role.id],
+        );
+        await manager.delete(Role, { id: role.id });
+        await this.recordRolesOf(
+          manager,
+          removed.map(({ user_id }) => user_id),
+        );
+      } else {
+        await manager.delete(Role, { id: role.id });
       }
-      await manager.delete(Role, { id: role.id });
       await announce(ROLES_TOPIC, [EVERYONE]);
       return { before, after: null };
     });
+  }
+
+  /**
+   * `user.updated` with the roles each of `userIds` holds now (sorted as setUserRoles sorts
+   * them), in the change's transaction: a renamed or deleted role changes every holder's
+   * roles, and the other services hear it as they hear any roles change (issue #22).
+   */
+  private recordRolesOf(manager: EntityManager, userIds: string[]): Promise<void> {
+    if (userIds.length === 0) return Promise.resolve();
+    return this.outbox.recordEach(
+      manager,
+      'user.updated',
+      `SELECT holder.user_id, jsonb_build_object('changes', jsonb_build_object('roles',
+         (SELECT coalesce(jsonb_agg(r.name ORDER BY r.name COLLATE "C"), '[]'::jsonb)
+          FROM user_roles ur JOIN roles r ON r.id = ur.role_id
+          WHERE ur.user_id = holder.user_id))) AS data
+       FROM unnest($1::uuid[]) AS holder(user_id)`,
+      [userIds],
+    );
   }
 
   private inTransaction<T>(

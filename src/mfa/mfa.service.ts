@@ -170,9 +170,8 @@ export class MfaService {
   async reset(userId: string, manager?: EntityManager): Promise<RemovedSecondFactors> {
     const remove = async (tx: EntityManager): Promise<RemovedSecondFactors> => {
       // One after the other: a transaction's queries share its one connection.
-      const totp = await this.totp.isEnrolled(userId, tx);
       const recoveryCodesRemaining = await this.recoveryCodes.remaining(userId, tx);
-      await this.totp.remove(userId, tx);
+      const totp = await this.totp.remove(userId, tx);
       await this.recoveryCodes.remove(userId, tx);
       await this.devices.forgetRememberedWithin(tx, userId);
       await this.secondFactor.cancelPendingLogins(userId, tx);

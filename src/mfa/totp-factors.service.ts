@@ -106,9 +106,13 @@ export class TotpFactorsService {
 
   /** True when a confirmed factor was among those removed: two-step verification was on. */
   async remove(userId: string, manager: EntityManager = this.factors.manager): Promise<boolean> {
-    const enrolled = await manager.existsBy(MfaFactor, { userId, confirmedAt: Not(IsNull()) });
-    await manager.delete(MfaFactor, { userId });
-    return enrolled;
+    // What this statement removed, not what was there before: of two removals at once, the
+    // second waits for the first and removes nothing (one mfa.disabled, issue #22 review).
+    const [removed] = await manager.query<[{ confirmed: boolean }[], number]>(
+      `DELETE FROM mfa_factors WHERE user_id = $1 RETURNING confirmed_at IS NOT NULL AS confirmed`,
+      [userId],
+    );
+    return removed.some(({ confirmed }) => confirmed);
   }
 
   /**

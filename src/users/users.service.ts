@@ -246,7 +246,9 @@ export class UsersService implements OnModuleInit, OnApplicationBootstrap, OnApp
   }
 
   async deleteWithin(manager: EntityManager, announce: Announce, id: string): Promise<void> {
-    await manager.delete(User, { id });
+    const { affected } = await manager.delete(User, { id });
+    // Deleted meanwhile (two deletions at once): the first one recorded the event.
+    if (!affected) return;
     await this.outbox.record(manager, { type: 'user.deleted', userId: id });
     await announce(USERS_TOPIC, [id]);
   }
@@ -259,13 +261,18 @@ export class UsersService implements OnModuleInit, OnApplicationBootstrap, OnApp
     return manager.findOne(User, { where: { id }, lock: { mode: 'pessimistic_write' } });
   }
 
-  /** An administrator's change, in their transaction; a taken email or username is a 409. */
+  /**
+   * An administrator's change to `current` (locked by lockForChange), in their transaction; a
+   * taken email or username is a 409. `user.updated` names only the fields whose value moved,
+   * and is not recorded when none did (a re-disable, the email it already has).
+   */
   async changeWithin(
     manager: EntityManager,
     announce: Announce,
-    id: string,
+    current: User,
     changes: UserChanges,
   ): Promise<void> {
+    const { id } = current;
     const { username, email, ...rest } = changes;
     const columns: QueryDeepPartialEntity<User> = { ...rest };
     if (email !== undefined) columns.email = loginLookupKey(email);
@@ -281,11 +288,14 @@ export class UsersService implements OnModuleInit, OnApplicationBootstrap, OnApp
       if (taken) throw new AccountFieldTakenError(taken);
       throw error;
     }
-    await this.outbox.record(manager, {
-      type: 'user.updated',
-      userId: id,
-      data: { changes: reported(columns) },
-    });
+    const moved = withoutUnchanged(reported(columns), reported(current));
+    if (Object.keys(moved).length > 0) {
+      await this.outbox.record(manager, {
+        type: 'user.updated',
+        userId: id,
+        data: { changes: moved },
+      });
+    }
     await announce(USERS_TOPIC, [id]);
   }
 
@@ -414,6 +424,15 @@ function reported(columns: QueryDeepPartialEntity<User>): UserFieldChanges {
       columns.disabledUntil instanceof Date ? columns.disabledUntil.toISOString() : null;
   }
   return changes;
+}
+
+/** The fields of `changes` whose value differs from `current`'s. */
+function withoutUnchanged(changes: UserFieldChanges, current: UserFieldChanges): UserFieldChanges {
+  return Object.fromEntries(
+    Object.entries(changes).filter(
+      ([key, value]) => current[key as keyof UserFieldChanges] !== value,
+    ),
+  );
 }
 
 function takenBy(error: unknown): TakenBy | undefined {

@@ -72,7 +72,10 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     this.stops.forEach((stop) => stop());
-    await this.running;
+    // A round that failed (the database going away) must not fail the shutdown.
+    await this.running?.catch((error: unknown) =>
+      this.logger.warn({ msg: 'last webhook round failed', err: error }),
+    );
   }
 
   /** One round at a time per instance: a slow receiver does not pile rounds up. */
@@ -125,19 +128,38 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
     );
   }
 
+  /**
+   * Never rejects: whatever throws, the delivery is settled as a failed attempt (retried or
+   * given up) rather than kept under a lease that is re-claimed forever (issue #22 review).
+   */
   private async attempt(delivery: ClaimedDelivery): Promise<void> {
+    let outcome: SendOutcome;
+    try {
+      outcome = await this.send(delivery);
+    } catch (error) {
+      this.logger.error({ msg: 'webhook delivery threw', delivery_id: delivery.id, err: error });
+      outcome = { delivered: false, status: null, error: 'delivery failed' };
+    }
+    try {
+      await this.settle(delivery, outcome);
+    } catch (error) {
+      // The database is away: the lease runs out and the delivery is claimed again.
+      this.logger.error({
+        msg: 'webhook delivery not settled',
+        delivery_id: delivery.id,
+        err: error,
+      });
+    }
+  }
+
+  private async send(delivery: ClaimedDelivery): Promise<SendOutcome> {
     const secrets = await this.endpoints.signingSecrets(delivery.endpoint_id);
     const body = JSON.stringify({
       type: delivery.type,
       timestamp: delivery.occurred_at.toISOString(),
       data: delivery.data,
     });
-    const outcome = await sendWebhook(
-      delivery.url,
-      { id: delivery.event_id, body, secrets },
-      this.settings,
-    );
-    await this.settle(delivery, outcome);
+    return sendWebhook(delivery.url, { id: delivery.event_id, body, secrets }, this.settings);
   }
 
   /**
@@ -176,8 +198,20 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
     await this.endpoints.recordFailure(delivery.endpoint_id);
   }
 
-  /** Events past the retention whose deliveries all ended (deliveries go with them). */
+  /**
+   * Events past the retention whose deliveries all ended (deliveries go with them). A disabled
+   * endpoint's deliveries would wait forever: past the retention they fail, so their events go.
+   */
   async prune(): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE webhook_deliveries d
+       SET status = 'failed', last_error = 'endpoint disabled', locked_until = NULL
+       FROM webhook_endpoints endpoint, webhook_events event
+       WHERE endpoint.id = d.endpoint_id AND NOT endpoint.enabled
+         AND event.id = d.event_id AND d.status = 'pending'
+         AND event.occurred_at < now() - $1 * interval '1 millisecond'`,
+      [this.settings.retentionMs],
+    );
     await this.dataSource.query(
       `DELETE FROM webhook_events event
        WHERE event.occurred_at < now() - $1 * interval '1 millisecond'

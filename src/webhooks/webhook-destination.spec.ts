@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
-  assertPublicDestination,
+  assertAllowedDestination,
   DestinationRefusedError,
+  isNeverAllowedAddress,
   isNonPublicAddress,
 } from './webhook-destination.js';
 
@@ -23,6 +24,11 @@ describe('isNonPublicAddress', () => {
     '::ffff:10.0.0.1',
     '::ffff:127.0.0.1',
     '64:ff9b::a00:1',
+    '::a00:1',
+    '64:ff9b:1::a00:1',
+    '2002:a00:1::1',
+    '2001:0:4136:e378:8000:63bf:3fff:fdd2',
+    'fec0::1',
     'not-an-address',
   ])('refuses %s', (address) => {
     expect(isNonPublicAddress(address)).toBe(true);
@@ -36,22 +42,50 @@ describe('isNonPublicAddress', () => {
   );
 });
 
-describe('assertPublicDestination', () => {
+describe('assertAllowedDestination', () => {
   it('refuses a literal link-local address without resolving anything', async () => {
-    await expect(assertPublicDestination(new URL('http://169.254.169.254/'))).rejects.toThrow(
+    await expect(assertAllowedDestination(new URL('http://169.254.169.254/'))).rejects.toThrow(
       DestinationRefusedError,
     );
   });
 
   it('refuses a bracketed IPv6 loopback', async () => {
-    await expect(assertPublicDestination(new URL('http://[::1]:8080/'))).rejects.toThrow(
+    await expect(assertAllowedDestination(new URL('http://[::1]:8080/'))).rejects.toThrow(
       DestinationRefusedError,
     );
   });
 
   it('refuses a name that resolves to loopback', async () => {
-    await expect(assertPublicDestination(new URL('http://localhost/'))).rejects.toThrow(
+    await expect(assertAllowedDestination(new URL('http://localhost/'))).rejects.toThrow(
       DestinationRefusedError,
+    );
+  });
+});
+
+describe('isNeverAllowedAddress (refused even with WEBHOOKS_ALLOW_PRIVATE_NETWORKS)', () => {
+  it.each(['169.254.169.254', '0.0.0.0', '0.1.2.3', '::', 'fe80::1', '::ffff:169.254.169.254'])(
+    'refuses %s',
+    (address) => {
+      expect(isNeverAllowedAddress(address)).toBe(true);
+    },
+  );
+
+  it.each(['127.0.0.1', '10.0.0.1', '::1', 'fd00::1', '93.184.216.34'])('allows %s', (address) => {
+    expect(isNeverAllowedAddress(address)).toBe(false);
+  });
+
+  it('refuses a link-local literal even when private networks are allowed', async () => {
+    await expect(
+      assertAllowedDestination(new URL('http://169.254.169.254/'), true),
+    ).rejects.toThrow(DestinationRefusedError);
+    await expect(assertAllowedDestination(new URL('http://127.0.0.1/'), true)).resolves.toBe(
+      undefined,
+    );
+  });
+
+  it('names the host as given, never the address it resolved to', async () => {
+    await expect(assertAllowedDestination(new URL('http://localhost/'))).rejects.toThrow(
+      'destination localhost is or resolves to',
     );
   });
 });

@@ -1,14 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, IsNull, Not, type EntityManager, type Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
+import { RequestValidationError } from '../common/problem.exception.js';
 import type { Configuration } from '../config/configuration.js';
 import { WebhookDelivery, type WebhookDeliveryStatus } from './entities/webhook-delivery.entity.js';
 import { WebhookEndpoint } from './entities/webhook-endpoint.entity.js';
 import { WebhookEvent } from './entities/webhook-event.entity.js';
-import { assertPublicDestination, DestinationRefusedError } from './webhook-destination.js';
+import { assertAllowedDestination, DestinationRefusedError } from './webhook-destination.js';
 import type { WebhooksConfig } from './webhooks.config.js';
 import {
   WebhookDeliveryNotFoundError,
@@ -54,9 +55,10 @@ const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
  * the caller's transaction (`manager`) so the admin API audits them in the same one.
  */
 @Injectable()
-export class WebhookEndpointsService {
+export class WebhookEndpointsService implements OnApplicationBootstrap {
   private readonly logger = new Logger(WebhookEndpointsService.name);
   private readonly settings: WebhooksConfig;
+  private readonly production: boolean;
 
   constructor(
     @InjectRepository(WebhookEndpoint) private readonly endpoints: Repository<WebhookEndpoint>,
@@ -65,6 +67,16 @@ export class WebhookEndpointsService {
     config: ConfigService<Configuration, true>,
   ) {
     this.settings = config.get('webhooks', { infer: true });
+    this.production = config.get('app', { infer: true }).environment === 'production';
+  }
+
+  /** Allowed on purpose (receivers inside the network), but never silently in production. */
+  onApplicationBootstrap(): void {
+    if (this.production && this.settings.allowPrivateNetworks) {
+      this.logger.warn(
+        'WEBHOOKS_ALLOW_PRIVATE_NETWORKS is on: webhooks may reach private and loopback addresses (link-local stays refused)',
+      );
+    }
   }
 
   list(): Promise<WebhookEndpoint[]> {
@@ -253,16 +265,33 @@ export class WebhookEndpointsService {
     return endpoint;
   }
 
-  /** Refused (422) unless WEBHOOKS_ALLOW_PRIVATE_NETWORKS; checked again at every delivery. */
+  /**
+   * Refused (422) when not public, or with WEBHOOKS_ALLOW_PRIVATE_NETWORKS when link-local;
+   * checked again at every delivery.
+   */
   private async assertDestination(url: string): Promise<void> {
-    if (this.settings.allowPrivateNetworks) return;
+    const target = parsedUrl(url);
     try {
-      await assertPublicDestination(new URL(url));
+      await assertAllowedDestination(target, this.settings.allowPrivateNetworks);
     } catch (error) {
       if (error instanceof DestinationRefusedError) {
         throw new WebhookDestinationRefusedError(error.message);
       }
       throw new WebhookDestinationRefusedError('its host name does not resolve');
     }
+  }
+}
+
+/**
+ * The URL as delivery will parse it (WHATWG), whatever the setting: the DTO's check accepts
+ * some the parser refuses (`http://[fe80::1%eth0]/`), which could never be delivered.
+ */
+function parsedUrl(url: string): URL {
+  try {
+    return new URL(url);
+  } catch {
+    throw new RequestValidationError([
+      { field: 'url', message: 'must be an http or https URL without credentials' },
+    ]);
   }
 }

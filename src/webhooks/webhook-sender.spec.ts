@@ -90,3 +90,28 @@ describe('signatureHeader', () => {
     expect(() => new Webhook(other).verify(message.body, headers)).toThrow();
   });
 });
+
+describe('sendWebhook never throws and never reaches link-local', () => {
+  const message = { id: 'evt_1', body: '{}', secrets: [SECRET] };
+
+  it('turns a URL the WHATWG parser refuses into a failed attempt, never a throw', async () => {
+    const outcome = await sendWebhook('http://[fe80::1%eth0]/hook', message, {
+      timeoutMs: 1000,
+      allowPrivateNetworks: true,
+    });
+    expect(outcome).toMatchObject({ delivered: false, status: null });
+  });
+
+  it('refuses link-local even when private networks are allowed', async () => {
+    const outcome = await sendWebhook('http://169.254.169.254/latest/meta-data/', message, {
+      timeoutMs: 1000,
+      allowPrivateNetworks: true,
+    });
+    expect(outcome).toEqual({
+      delivered: false,
+      status: null,
+      error:
+        'destination 169.254.169.254 is or resolves to a private, loopback or link-local address',
+    });
+  });
+});

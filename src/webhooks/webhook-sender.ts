@@ -3,10 +3,10 @@ import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import {
+  checkedLookup,
   DestinationRefusedError,
   hostOf,
-  isNonPublicAddress,
-  publicOnlyLookup,
+  refusesAddress,
 } from './webhook-destination.js';
 
 /** One signed message, as the Standard Webhooks specification shapes it. */
@@ -42,17 +42,32 @@ export function signatureHeader(message: SignedMessage, timestamp: Date): string
 
 /**
  * POSTs `message` once: no redirect followed (a 3xx is a failure), at most `timeoutMs`, and
- * unless allowed no private, loopback or link-local destination, checked on the very address
- * the socket connects to. Only the status is read; the body is discarded.
+ * unless allowed no private or loopback destination, never a link-local one, checked on the
+ * very address the socket connects to. Only the status is read; the body is discarded.
  */
 export function sendWebhook(
   url: string,
   message: SignedMessage,
   options: SendOptions,
 ): Promise<SendOutcome> {
+  try {
+    return post(url, message, options);
+  } catch (error) {
+    // A URL that does not parse, a header Node refuses: a failed attempt, never a throw
+    // that leaves the delivery's lease held (issue #22 review).
+    return Promise.resolve({
+      delivered: false,
+      status: null,
+      error: describe(error instanceof Error ? error : new Error(String(error))),
+    });
+  }
+}
+
+function post(url: string, message: SignedMessage, options: SendOptions): Promise<SendOutcome> {
   const target = new URL(url);
   const host = hostOf(target);
-  if (!options.allowPrivateNetworks && isIP(host) && isNonPublicAddress(host)) {
+  const refuses = refusesAddress(options.allowPrivateNetworks);
+  if (isIP(host) && refuses(host)) {
     return Promise.resolve(refused(new DestinationRefusedError(host)));
   }
   const timestamp = new Date(Math.floor(Date.now() / 1000) * 1000);
@@ -65,7 +80,7 @@ export function sendWebhook(
         agent: false,
         timeout: options.timeoutMs,
         signal: AbortSignal.timeout(options.timeoutMs),
-        ...(!options.allowPrivateNetworks && { lookup: publicOnlyLookup }),
+        lookup: checkedLookup(refuses),
         headers: {
           'content-type': 'application/json',
           'user-agent': USER_AGENT,

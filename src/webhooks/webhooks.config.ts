@@ -14,7 +14,10 @@ export class WebhooksVariables {
   @IsBoolean()
   WEBHOOKS_DELIVERY_ENABLED = true;
 
-  /** Deliver to private, loopback and link-local addresses (receivers inside the network). */
+  /**
+   * Deliver to private and loopback addresses (receivers inside the network). Link-local
+   * (cloud metadata), 0.0.0.0/8 and :: stay refused; production warns at start.
+   */
   @Transform(toBoolean)
   @IsBoolean()
   WEBHOOKS_ALLOW_PRIVATE_NETWORKS = false;

@@ -2442,3 +2442,48 @@ describe('issue #22: webhooks cannot be aimed inside the network or leak their s
     ).toBe(403);
   });
 });
+
+import { signUpOperator } from '../factories/admin.factory.js';
+import type { LoggedInUser } from '../factories/user.factory.js';
+
+describe('issue #22 review: delivery ids past bigint are refused, never a database error', () => {
+  let t: TestApp;
+  let operator: LoggedInUser;
+  let endpointId: string;
+  const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+  beforeAll(async () => {
+    t = await createTestApp();
+    operator = await signUpOperator(t.http, t.dataSource, ['webhooks:read', 'webhooks:write']);
+    const created = await t.http
+      .post('/admin/webhooks')
+      .set(bearer(operator.accessToken))
+      .send({ url: 'https://93.184.216.34/hook', events: ['user.deleted'] });
+    endpointId = created.body.id as string;
+  });
+  afterAll(async () => {
+    await t.dataSource.query(`UPDATE webhook_endpoints SET enabled = false WHERE id = $1`, [
+      endpointId,
+    ]);
+    await t.close();
+  });
+
+  it.each(['9999999999999999999', '9223372036854775808'])(
+    'POST …/deliveries/%s/redeliver is a 422, not a 500',
+    async (deliveryId) => {
+      const response = await t.http
+        .post(`/admin/webhooks/${endpointId}/deliveries/${deliveryId}/redeliver`)
+        .set(bearer(operator.accessToken));
+      expect(response.status, response.text).toBe(422);
+    },
+  );
+
+  it.each(['9999999999999999999', '9223372036854775808'])(
+    'GET …/deliveries?before=%s is a 422, not a 500',
+    async (before) => {
+      const response = await t.http
+        .get(`/admin/webhooks/${endpointId}/deliveries?before=${before}`)
+        .set(bearer(operator.accessToken));
+      expect(response.status, response.text).toBe(422);
+    },
+  );
+});

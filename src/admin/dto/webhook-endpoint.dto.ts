@@ -26,6 +26,12 @@ export const SUBSCRIBABLE_EVENT_TYPES = WEBHOOK_EVENT_TYPES.filter(
   (type) => type !== 'webhook.test',
 );
 
+/**
+ * A delivery id as PostgreSQL's bigint holds it: at most 18 digits, so a longer one is a 422
+ * rather than an out-of-range error (22003) from the database.
+ */
+export const DELIVERY_ID = /^[1-9][0-9]{0,17}$/;
+
 /** http(s), absolute, no user name or password in it (they would be stored and shown). */
 const WebhookUrl = () => (target: object, key: string | symbol) => {
   IsUrl(
@@ -97,7 +103,7 @@ export class ListWebhookDeliveriesQueryDto {
 
   /** Deliveries older than this delivery id: the next page. @example "1042" */
   @IsOptional()
-  @Matches(/^[1-9][0-9]{0,18}$/, { message: 'must be a delivery id' })
+  @Matches(DELIVERY_ID, { message: 'must be a delivery id' })
   before?: string;
 
   /** Deliveries per page. @example 50 */
