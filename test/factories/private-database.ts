@@ -6,6 +6,8 @@ import { startEmbeddedPostgres } from '../../src/database/embedded-postgres.js';
 export interface PrivateDatabase {
   /** Empty: start the app on it with DATABASE_RUN_MIGRATIONS=true. */
   url: string;
+  /** The embedded PostgreSQL (no server in this run): it serves one connection at a time. */
+  embedded: boolean;
   drop(): Promise<void>;
 }
 
@@ -18,7 +20,7 @@ export async function privateDatabase(): Promise<PrivateDatabase> {
   const adminUrl = inject('adminDatabaseUrl');
   if (!adminUrl) {
     const embedded = await startEmbeddedPostgres('memory://');
-    return { url: embedded.url, drop: () => embedded.stop() };
+    return { url: embedded.url, embedded: true, drop: () => embedded.stop() };
   }
   const name = `whazz_private_${randomBytes(4).toString('hex')}`;
   const admin = async (sql: string) => {
@@ -31,13 +33,19 @@ export async function privateDatabase(): Promise<PrivateDatabase> {
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
+    embedded: false,
     drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
   };
 }
 
-/** createTestApp's env for an app on `database`, migrating it at start. */
+/**
+ * createTestApp's env for an app on `database`, migrating it at start. One connection on the
+ * embedded database, as the service itself opens there: its socket server mixes up the
+ * prepared statements of connections that query at once (26000, "unnamed prepared statement
+ * does not exist").
+ */
 export const onPrivateDatabase = (database: PrivateDatabase) => ({
   DATABASE_URL: database.url,
   DATABASE_RUN_MIGRATIONS: 'true',
-  DATABASE_POOL_SIZE: '4',
+  DATABASE_POOL_SIZE: database.embedded ? '1' : '4',
 });
