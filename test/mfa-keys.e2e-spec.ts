@@ -59,6 +59,7 @@ describe('MFA_ENCRYPTION_KEY at start-up', () => {
         APP_PUBLIC_URL: 'https://app.example.com',
         BCRYPT_COST: '10',
         SIGNING_KEY_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+        AUTH_PUBLIC_URL: 'https://auth.example.com',
       }),
     ).rejects.toThrow(/MFA_ENCRYPTION_KEY: must be set/);
   });
@@ -75,6 +76,7 @@ describe('MFA_ENCRYPTION_KEY at start-up', () => {
         APP_PUBLIC_URL: 'https://app.example.com',
         // The signing keys' own production refusal (issue #22) is not what this test is about.
         SIGNING_KEY_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+        AUTH_PUBLIC_URL: 'https://auth.example.com',
         HOST: '127.0.0.1',
         PORT: '0',
         LOG_LEVEL: 'warn',

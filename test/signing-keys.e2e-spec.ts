@@ -50,6 +50,8 @@ async function independentVerifier(issuerUrl: string) {
   const discovery = (await (
     await fetch(`${issuerUrl}/.well-known/openid-configuration`)
   ).json()) as { issuer: string; jwks_uri: string };
+  // OIDC Discovery §4.3, RFC 8414 §3.3: a client must refuse any other issuer.
+  expect(discovery.issuer).toBe(issuerUrl);
   const jwks: JWTVerifyGetKey = createRemoteJWKSet(new URL(discovery.jwks_uri), {
     cooldownDuration: 0,
   });
@@ -87,11 +89,11 @@ describe('signing keys (issue #22)', () => {
 
     const verify = await independentVerifier(issuerUrl);
     const { payload } = await verify(user.accessToken);
-    expect(payload).toMatchObject({ sub: user.id, iss: 'whazz-audio-auth' });
+    expect(payload).toMatchObject({ sub: user.id, iss: issuerUrl });
 
     const discovery = await t.http.get('/.well-known/openid-configuration');
     expect(discovery.body).toMatchObject({
-      issuer: 'whazz-audio-auth',
+      issuer: issuerUrl,
       jwks_uri: `${issuerUrl}/.well-known/jwks.json`,
       id_token_signing_alg_values_supported: ['EdDSA'],
     });
@@ -221,7 +223,8 @@ describe('signing keys (issue #22)', () => {
   });
 
   it('two instances on one database agree on the published set and the signing key', async () => {
-    const { t: other } = await listeningApp(database);
+    // Instances behind one address share it as their issuer.
+    const { t: other } = await listeningApp(database, { AUTH_PUBLIC_URL: issuerUrl });
     try {
       const jwksOf = async (app: TestApp) =>
         ((await app.http.get('/.well-known/jwks.json')).body.keys as { kid: string }[])

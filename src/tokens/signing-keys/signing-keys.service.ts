@@ -41,7 +41,6 @@ const UNKNOWN_KID_RELOAD_MS = 1_000;
 export class SigningKeysService implements OnModuleInit {
   private readonly logger = new Logger(SigningKeysService.name);
   private readonly settings: SigningKeysConfig;
-  private readonly issuer: string;
   private readonly cipher: SecretCipher;
   private keys: PublishedKey[] = [];
   private byKid = new Map<string, PublishedKey>();
@@ -57,7 +56,6 @@ export class SigningKeysService implements OnModuleInit {
     config: ConfigService<Configuration, true>,
   ) {
     this.settings = config.get('signingKeys', { infer: true });
-    this.issuer = config.get('tokens', { infer: true }).issuer;
     const { encryptionKey, previousEncryptionKeys } = this.settings;
     this.cipher = new SecretCipher(
       encryptionKey,
@@ -95,7 +93,8 @@ export class SigningKeysService implements OnModuleInit {
     const algorithms = new Set(this.keys.map((key) => key.algorithm as string));
     if (this.settings.algorithm !== 'HS256') algorithms.add(this.settings.algorithm);
     return {
-      issuer: this.issuer,
+      // The very URL this document is served under, and the `iss` of key-signed tokens.
+      issuer: this.settings.publicUrl,
       jwks_uri: `${this.settings.publicUrl}/.well-known/jwks.json`,
       id_token_signing_alg_values_supported: [...algorithms].sort(),
       subject_types_supported: ['public'],
