@@ -2,7 +2,9 @@ import { createServer } from 'node:net';
 import { createHmac, createPrivateKey } from 'node:crypto';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAdminCli } from '../src/admin/admin-cli.js';
 import { runKeysCli } from '../src/admin/keys-cli.js';
+import { buildConfiguration } from '../src/config/configuration.js';
 import { SecretCipher } from '../src/platform/crypto/secret-cipher.js';
 import { createTestApp, TEST_JWT_SECRET, type TestApp } from './create-test-app.js';
 import { auditRowsFor, signUpOperator } from './factories/admin.factory.js';
@@ -316,4 +318,50 @@ describe('signing keys: the first start and the switch from HS256 (issue #22)', 
       await database.drop();
     }
   });
+});
+
+describe('signing keys: the command line changes only what it is asked to (issue #22 review)', () => {
+  it('lists without publishing, and never seals with the development key beside a real one', async () => {
+    const database = await privateDatabase();
+    const t = await createTestApp({
+      ...onPrivateDatabase(database),
+      SIGNING_KEY_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
+    });
+    try {
+      const rows = async () =>
+        (
+          await t.dataSource.query<{ encryption_key_id: string }[]>(
+            'SELECT encryption_key_id FROM signing_keys',
+          )
+        ).map((row) => row.encryption_key_id);
+      const before = await rows();
+      expect(before).toHaveLength(1);
+      // A shell with another algorithm and no key-encryption key (not production).
+      const { signingKeys: shell } = buildConfiguration({ JWT_SIGNING_ALGORITHM: 'ES256' });
+      const elsewhere = {
+        ...t.configuration,
+        signingKeys: {
+          ...t.configuration.signingKeys,
+          algorithm: shell.algorithm,
+          encryptionKey: shell.encryptionKey,
+          encryptionKeyIsDevelopment: shell.encryptionKeyIsDevelopment,
+        },
+      };
+      expect(await runKeysCli(['list'], elsewhere)).toMatchObject({ exitCode: 0 });
+      expect(await runAdminCli(['list'], elsewhere)).toMatchObject({ exitCode: 0 });
+      expect(await rows()).toEqual(before);
+
+      expect(await runKeysCli(['rotate'], elsewhere)).toMatchObject({
+        exitCode: 1,
+        output: expect.stringContaining('SIGNING_KEY_ENCRYPTION_KEY is not set here'),
+      });
+      expect(await rows()).toEqual(before);
+      // With the key set, the same shell rotates.
+      expect(await runKeysCli(['rotate'], t.configuration)).toMatchObject({ exitCode: 0 });
+      expect(await rows()).toHaveLength(2);
+    } finally {
+      await t.close();
+      await database.drop();
+    }
+  }, 30_000);
 });

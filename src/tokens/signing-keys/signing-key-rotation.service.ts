@@ -1,13 +1,15 @@
 import {
+  Inject,
   Injectable,
   Logger,
+  Optional,
   type OnApplicationBootstrap,
   type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, type EntityManager, type Repository } from 'typeorm';
+import { IsNull, Not, type EntityManager, type Repository } from 'typeorm';
 import { AuditService, type AuditActor } from '../../audit/audit.service.js';
 import type { ClientInfo } from '../../common/http/client-address.js';
 import type { Configuration } from '../../config/configuration.js';
@@ -15,6 +17,7 @@ import {
   ChangeFeedService,
   type Announce,
 } from '../../platform/change-feed/change-feed.service.js';
+import { COMMAND_LINE } from '../../platform/command-line/command-line.module.js';
 import { SecretCipher } from '../../platform/crypto/secret-cipher.js';
 import { runPeriodically } from '../../platform/periodic-task.js';
 import { SigningKey } from './entities/signing-key.entity.js';
@@ -29,6 +32,7 @@ import {
 import type { SigningKeysConfig } from './signing-keys.config.js';
 import {
   AsymmetricSigningOffError,
+  DevelopmentKeyRefusedError,
   RotationPendingError,
   SigningKeyInUseError,
   SigningKeyNotFoundError,
@@ -72,6 +76,7 @@ export class SigningKeyRotationService
     private readonly feed: ChangeFeedService,
     private readonly audit: AuditService,
     config: ConfigService<Configuration, true>,
+    @Optional() @Inject(COMMAND_LINE) private readonly commandLine = false,
   ) {
     this.settings = config.get('signingKeys', { infer: true });
     this.lifetimes = {
@@ -85,13 +90,17 @@ export class SigningKeyRotationService
     );
   }
 
-  /** Before the app serves: a key signs (the first start creates it), and memory holds it. */
+  /**
+   * Before the app serves: a key signs (the first start creates it), and memory holds it. The
+   * command line only reads: its shell may hold another algorithm or no key-encryption key.
+   */
   async onModuleInit(): Promise<void> {
-    await this.keepSchedule(SYSTEM);
+    if (!this.commandLine) await this.keepSchedule(SYSTEM);
     await this.keys.reload();
   }
 
   onApplicationBootstrap(): void {
+    if (this.commandLine) return;
     this.stopHousekeeping = runPeriodically(
       'signing key housekeeping',
       HOUSEKEEPING_MS,
@@ -205,6 +214,7 @@ export class SigningKeyRotationService
     activeFrom: number,
   ): Promise<SigningKeyView> {
     if (this.settings.algorithm === 'HS256') throw new AsymmetricSigningOffError();
+    await this.refuseDevelopmentKeyOver(manager);
     const material = await generateKeyMaterial(this.settings.algorithm);
     const sealed = this.cipher.seal(material.privateKey, material.kid);
     material.privateKey.fill(0);
@@ -225,6 +235,20 @@ export class SigningKeyRotationService
       `published signing key ${row.kid} (${row.algorithm}), signing from ${row.activeFrom.toISOString()}`,
     );
     return viewOf(row, [row], Date.now());
+  }
+
+  /**
+   * The published development key seals only where nothing else ever did: a shell or an
+   * instance that lacks SIGNING_KEY_ENCRYPTION_KEY must not put a readable private key beside
+   * keys sealed with a real one.
+   */
+  private async refuseDevelopmentKeyOver(manager: EntityManager): Promise<void> {
+    const { encryptionKey, encryptionKeyIsDevelopment } = this.settings;
+    if (!encryptionKeyIsDevelopment || !encryptionKey) return;
+    const sealedOtherwise = await manager.exists(SigningKey, {
+      where: { encryptionKeyId: Not(encryptionKey.id) },
+    });
+    if (sealedOtherwise) throw new DevelopmentKeyRefusedError();
   }
 
   private async retireWithin(

@@ -81,16 +81,31 @@ function resolveEncryptionKeys(
     env.SIGNING_KEY_PREVIOUS_ENCRYPTION_KEYS,
     problems,
   );
-  if (current) return { encryptionKey: current, previousEncryptionKeys: previous };
+  if (current) {
+    return {
+      encryptionKey: current,
+      previousEncryptionKeys: previous,
+      encryptionKeyIsDevelopment: false,
+    };
+  }
   if (environment !== 'production') {
-    return { encryptionKey: DEVELOPMENT_KEY, previousEncryptionKeys: previous };
+    return {
+      encryptionKey: DEVELOPMENT_KEY,
+      previousEncryptionKeys: previous,
+      /** Published in this file: it never seals beside keys sealed with a real one. */
+      encryptionKeyIsDevelopment: true,
+    };
   }
   if (env.JWT_SIGNING_ALGORITHM !== 'HS256') {
     problems.push(
       `SIGNING_KEY_ENCRYPTION_KEY: must be set when NODE_ENV=production and JWT_SIGNING_ALGORITHM=${env.JWT_SIGNING_ALGORITHM} (it encrypts the private signing keys in the database)`,
     );
   }
-  return { encryptionKey: null, previousEncryptionKeys: previous };
+  return {
+    encryptionKey: null,
+    previousEncryptionKeys: previous,
+    encryptionKeyIsDevelopment: false,
+  };
 }
 
 /** Asymmetric access-token signing keys (issue #22): algorithm, encryption at rest, rotation. */

@@ -47,3 +47,16 @@ export class AsymmetricSigningOffError extends ProblemException {
     });
   }
 }
+
+/** SIGNING_KEY_ENCRYPTION_KEY is unset here while the keys in the table were sealed with one. */
+export class DevelopmentKeyRefusedError extends ProblemException {
+  constructor() {
+    super({
+      status: 409,
+      code: 'signing-key-encryption-key-missing',
+      title: 'Conflict',
+      detail:
+        'SIGNING_KEY_ENCRYPTION_KEY is not set here, but the signing keys were sealed with one: set it, a new key is not sealed with the published development key.',
+    });
+  }
+}
