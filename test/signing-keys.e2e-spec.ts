@@ -6,6 +6,7 @@ import { runAdminCli } from '../src/admin/admin-cli.js';
 import { runKeysCli } from '../src/admin/keys-cli.js';
 import { buildConfiguration } from '../src/config/configuration.js';
 import { SecretCipher } from '../src/platform/crypto/secret-cipher.js';
+import { SigningKeysService } from '../src/tokens/signing-keys/signing-keys.service.js';
 import { createTestApp, TEST_JWT_SECRET, type TestApp } from './create-test-app.js';
 import { auditRowsFor, signUpOperator } from './factories/admin.factory.js';
 import {
@@ -361,6 +362,43 @@ describe('signing keys: the command line changes only what it is asked to (issue
       expect(await rows()).toHaveLength(2);
     } finally {
       await t.close();
+      await database.drop();
+    }
+  }, 30_000);
+});
+
+describe('signing keys: signing that cannot happen is a 503, and shows at start-up (issue #22 review)', () => {
+  it('answers a refresh with 503 and Retry-After while no key signs, and refuses to start under the wrong key-encryption key', async () => {
+    const database = await privateDatabase();
+    const env = {
+      ...onPrivateDatabase(database),
+      SIGNING_KEY_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
+    };
+    const t = await createTestApp(env);
+    try {
+      const user = await signUpAndLogIn(t.http);
+      // Nothing signs (the only key's start moved a day ahead, as a clock far behind would see it).
+      await t.dataSource.query(`UPDATE signing_keys SET active_from = now() + interval '1 day'`);
+      await t.app.get(SigningKeysService).reload();
+      const response = await t.http
+        .post('/auth/refresh')
+        .send({ refresh_token: user.refreshToken });
+      expect(response.status).toBe(503);
+      expect(response.headers['retry-after']).toBe('5');
+      expect(response.body.type).toBe('https://whazz.audio/problems/signing-unavailable');
+      expect(JSON.stringify(response.body)).not.toMatch(/stack|Error:/);
+      await t.dataSource.query(`UPDATE signing_keys SET active_from = now() - interval '1 minute'`);
+    } finally {
+      await t.close();
+    }
+    try {
+      await expect(
+        createTestApp({
+          ...env,
+          SIGNING_KEY_ENCRYPTION_KEY: Buffer.alloc(32, 4).toString('base64'),
+        }),
+      ).rejects.toThrow(/Access tokens cannot be signed/);
+    } finally {
       await database.drop();
     }
   }, 30_000);

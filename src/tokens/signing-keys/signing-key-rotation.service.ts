@@ -97,6 +97,8 @@ export class SigningKeyRotationService
   async onModuleInit(): Promise<void> {
     if (!this.commandLine) await this.keepSchedule(SYSTEM);
     await this.keys.reload();
+    // Fail fast: an instance that could not sign would answer every login with a 503.
+    if (!this.commandLine && this.settings.algorithm !== 'HS256') await this.keys.signingKey();
   }
 
   onApplicationBootstrap(): void {

@@ -60,3 +60,19 @@ export class DevelopmentKeyRefusedError extends ProblemException {
     });
   }
 }
+
+/**
+ * No key signs now, or its private part does not open (a wrong SIGNING_KEY_ENCRYPTION_KEY):
+ * the service cannot issue tokens until an operator acts, which is not the client's fault.
+ */
+export class SigningUnavailableError extends ProblemException {
+  constructor() {
+    super({
+      status: 503,
+      code: 'signing-unavailable',
+      title: 'Service Unavailable',
+      detail: 'Access tokens cannot be signed right now; try again shortly.',
+      headers: { 'Retry-After': '5' },
+    });
+  }
+}
