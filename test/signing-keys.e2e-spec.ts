@@ -1,11 +1,12 @@
 import { createServer } from 'node:net';
 import { createHmac, createPrivateKey } from 'node:crypto';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runAdminCli } from '../src/admin/admin-cli.js';
 import { runKeysCli } from '../src/admin/keys-cli.js';
 import { buildConfiguration } from '../src/config/configuration.js';
 import { SecretCipher } from '../src/platform/crypto/secret-cipher.js';
+import { SigningKeyRotationService } from '../src/tokens/signing-keys/signing-key-rotation.service.js';
 import { SigningKeysService } from '../src/tokens/signing-keys/signing-keys.service.js';
 import { createTestApp, TEST_JWT_SECRET, type TestApp } from './create-test-app.js';
 import { auditRowsFor, signUpOperator } from './factories/admin.factory.js';
@@ -399,6 +400,42 @@ describe('signing keys: signing that cannot happen is a 503, and shows at start-
         }),
       ).rejects.toThrow(/Access tokens cannot be signed/);
     } finally {
+      await database.drop();
+    }
+  }, 30_000);
+});
+
+describe('signing keys: one clock for every instance (issue #22 review)', () => {
+  it('schedules on the database clock, and the first key signs for a clock a little behind too', async () => {
+    const database = await privateDatabase();
+    const t = await createTestApp({
+      ...onPrivateDatabase(database),
+      SIGNING_KEY_ACTIVATION_DELAY_SECONDS: '60',
+    });
+    const times = () =>
+      t.dataSource.query<{ published: number; active: number; now: number }[]>(
+        `SELECT extract(epoch FROM published_at) * 1000 AS published,
+                extract(epoch FROM active_from) * 1000 AS active,
+                extract(epoch FROM now()) * 1000 AS now
+           FROM signing_keys ORDER BY published_at`,
+      );
+    try {
+      const [first] = await times();
+      expect(Number(first!.published) - Number(first!.active)).toBe(5000);
+
+      // This instance's clock runs ten minutes behind the database's.
+      const realNow = Date.now.bind(Date);
+      const behind = vi.spyOn(Date, 'now').mockImplementation(() => realNow() - 600_000);
+      try {
+        await t.app.get(SigningKeyRotationService).rotate({ userId: null, label: 'test' });
+      } finally {
+        behind.mockRestore();
+      }
+      const [, second] = await times();
+      expect(Math.abs(Number(second!.now) - Number(second!.published))).toBeLessThan(5000);
+      expect(Number(second!.active) - Number(second!.published)).toBe(60_000);
+    } finally {
+      await t.close();
       await database.drop();
     }
   }, 30_000);

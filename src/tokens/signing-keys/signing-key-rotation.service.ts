@@ -20,6 +20,7 @@ import {
 import { COMMAND_LINE } from '../../platform/command-line/command-line.module.js';
 import { SecretCipher } from '../../platform/crypto/secret-cipher.js';
 import { runPeriodically } from '../../platform/periodic-task.js';
+import { CLOCK_SKEW_SECONDS } from '../access-token.js';
 import { SigningKey } from './entities/signing-key.entity.js';
 import { generateKeyMaterial } from './signing-key-material.js';
 import {
@@ -127,7 +128,13 @@ export class SigningKeyRotationService
     const view = await this.locked(async (manager, announce, rows, now) => {
       if (pendingKeys(rows, now).length > 0) throw new RotationPendingError();
       const first = !signingKeyAt(rows, now);
-      return this.publish(manager, announce, actor, first ? now : now + this.delayMs());
+      return this.publish(
+        manager,
+        announce,
+        actor,
+        now,
+        first ? this.atOnce(now) : now + this.delayMs(),
+      );
     });
     await this.keys.reload();
     return view;
@@ -174,12 +181,12 @@ export class SigningKeyRotationService
       if (!this.scheduleDue(rows, now)) return false;
       const asymmetric = this.settings.algorithm !== 'HS256';
       if (asymmetric && !signingKeyAt(rows, now)) {
-        await this.publish(manager, announce, actor, now);
+        await this.publish(manager, announce, actor, now, this.atOnce(now));
       } else if (
         asymmetric &&
         rotationDue(rows, now, this.settings.algorithm, this.settings.rotationIntervalSeconds)
       ) {
-        await this.publish(manager, announce, actor, now + this.delayMs());
+        await this.publish(manager, announce, actor, now, now + this.delayMs());
       }
       for (const key of keysDueForRetirement(rows, now, this.lifetimes.tokenTtlSeconds)) {
         await this.retireWithin(manager, announce, actor, key, rows, now);
@@ -193,7 +200,15 @@ export class SigningKeyRotationService
     return this.settings.activationDelaySeconds * 1000;
   }
 
-  /** Runs `change` under the lock, on the keys not retired as the database has them now. */
+  /** A key that signs at once does so on an instance whose clock is a little behind too. */
+  private atOnce(now: number): number {
+    return now - CLOCK_SKEW_SECONDS * 1000;
+  }
+
+  /**
+   * Runs `change` under the lock, on the keys not retired as the database has them, at the
+   * database's time: every instance schedules on one clock, not on its own.
+   */
   private locked<T>(
     change: (
       manager: EntityManager,
@@ -205,7 +220,8 @@ export class SigningKeyRotationService
     return this.feed.transaction(async (manager, announce) => {
       await manager.query(LOCK);
       const rows = await manager.find(SigningKey, { where: { retiredAt: IsNull() } });
-      return change(manager, announce, rows, Date.now());
+      const [{ now }] = await manager.query<[{ now: Date }]>('SELECT clock_timestamp() AS now');
+      return change(manager, announce, rows, new Date(now).getTime());
     });
   }
 
@@ -213,6 +229,7 @@ export class SigningKeyRotationService
     manager: EntityManager,
     announce: Announce,
     actor: KeyActor,
+    now: number,
     activeFrom: number,
   ): Promise<SigningKeyView> {
     if (this.settings.algorithm === 'HS256') throw new AsymmetricSigningOffError();
@@ -226,7 +243,7 @@ export class SigningKeyRotationService
       publicJwk: material.publicJwk,
       privateKeyCiphertext: sealed.ciphertext,
       encryptionKeyId: sealed.keyId,
-      publishedAt: new Date(),
+      publishedAt: new Date(now),
       activeFrom: new Date(activeFrom),
       retiredAt: null,
     };
