@@ -6,6 +6,7 @@ import { runAdminCli } from '../src/admin/admin-cli.js';
 import { runKeysCli } from '../src/admin/keys-cli.js';
 import { buildConfiguration } from '../src/config/configuration.js';
 import { SecretCipher } from '../src/platform/crypto/secret-cipher.js';
+import { AuthService } from '../src/auth/auth.service.js';
 import { SigningKeyRotationService } from '../src/tokens/signing-keys/signing-key-rotation.service.js';
 import { SigningKeysService } from '../src/tokens/signing-keys/signing-keys.service.js';
 import { createTestApp, TEST_JWT_SECRET, type TestApp } from './create-test-app.js';
@@ -434,6 +435,40 @@ describe('signing keys: one clock for every instance (issue #22 review)', () => 
       const [, second] = await times();
       expect(Math.abs(Number(second!.now) - Number(second!.published))).toBeLessThan(5000);
       expect(Number(second!.active) - Number(second!.published)).toBe(60_000);
+    } finally {
+      await t.close();
+      await database.drop();
+    }
+  }, 30_000);
+});
+
+describe('signing keys: a key retired mid-request (issue #22 review)', () => {
+  it('does not remember a token whose key was retired while its session was read', async () => {
+    const database = await privateDatabase();
+    const t = await createTestApp({
+      ...onPrivateDatabase(database),
+      SIGNING_KEY_ACTIVATION_DELAY_SECONDS: '1',
+    });
+    const me = (token: string) => t.http.get('/auth/me').set(bearer(token));
+    try {
+      const user = await signUpAndLogIn(t.http);
+      const rotation = t.app.get(SigningKeyRotationService);
+      const actor = { userId: null, label: 'test' };
+      await rotation.rotate(actor);
+      await sleep(1100);
+      const auth = t.app.get(AuthService);
+      const authenticate = auth.authenticate.bind(auth);
+      const racing = vi.spyOn(auth, 'authenticate').mockImplementation(async (claims) => {
+        const principal = await authenticate(claims);
+        await rotation.retire(actor, kidOf(user.accessToken)!);
+        return principal;
+      });
+      try {
+        expect((await me(user.accessToken)).status).toBe(401);
+      } finally {
+        racing.mockRestore();
+      }
+      expect((await me(user.accessToken)).status).toBe(401);
     } finally {
       await t.close();
       await database.drop();

@@ -73,6 +73,14 @@ export class AccessTokenVerifier {
     return { claims, kid };
   }
 
+  /**
+   * Still true of a token `verify` accepted? Its key may have been retired since; a token
+   * remembered after the retirement's forgetting would outlive it (issue #22 review).
+   */
+  stillPublished(kid: string | undefined): boolean {
+    return kid === undefined || this.keys.isPublished(kid);
+  }
+
   private async keyFor(token: string): Promise<VerificationKey> {
     let header: { alg?: string; kid?: unknown };
     try {

@@ -118,6 +118,11 @@ export class SigningKeysService implements OnModuleInit {
     this.retiredListeners.push(listener);
   }
 
+  /** Whether `kid` names a key published now, as memory holds it (no read). */
+  isPublished(kid: string): boolean {
+    return this.byKid.has(kid);
+  }
+
   /** The published key named `kid`; an unknown kid rereads the table first (rate-limited). */
   async verificationKey(kid: string): Promise<PublishedKey | undefined> {
     const known = this.byKid.get(kid);
