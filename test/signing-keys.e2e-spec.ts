@@ -399,7 +399,7 @@ describe('signing keys: signing that cannot happen is a 503, and shows at start-
           ...env,
           SIGNING_KEY_ENCRYPTION_KEY: Buffer.alloc(32, 4).toString('base64'),
         }),
-      ).rejects.toThrow(/Access tokens cannot be signed/);
+      ).rejects.toThrow(/SIGNING_KEY_ENCRYPTION_KEY: the signing key does not open/);
     } finally {
       await database.drop();
     }

@@ -13,6 +13,7 @@ import { IsNull, Not, type EntityManager, type Repository } from 'typeorm';
 import { AuditService, type AuditActor } from '../../audit/audit.service.js';
 import type { ClientInfo } from '../../common/http/client-address.js';
 import type { Configuration } from '../../config/configuration.js';
+import { StartupRefusalError } from '../../config/startup-refusal.js';
 import {
   ChangeFeedService,
   type Announce,
@@ -37,6 +38,7 @@ import {
   RotationPendingError,
   SigningKeyInUseError,
   SigningKeyNotFoundError,
+  SigningUnavailableError,
 } from './signing-keys.errors.js';
 import { SIGNING_KEYS_TOPIC, SigningKeysService } from './signing-keys.service.js';
 import { viewOf, type SigningKeyState, type SigningKeyView } from './signing-key-view.js';
@@ -98,8 +100,19 @@ export class SigningKeyRotationService
   async onModuleInit(): Promise<void> {
     if (!this.commandLine) await this.keepSchedule(SYSTEM);
     await this.keys.reload();
-    // Fail fast: an instance that could not sign would answer every login with a 503.
-    if (!this.commandLine && this.settings.algorithm !== 'HS256') await this.keys.signingKey();
+    if (!this.commandLine && this.settings.algorithm !== 'HS256') await this.refuseIfUnableToSign();
+  }
+
+  /** Fail fast: an instance that could not sign would answer every login with a 503. */
+  private async refuseIfUnableToSign(): Promise<void> {
+    try {
+      await this.keys.signingKey();
+    } catch (error) {
+      if (!(error instanceof SigningUnavailableError)) throw error;
+      throw new StartupRefusalError([
+        'SIGNING_KEY_ENCRYPTION_KEY: the signing key does not open with it nor with SIGNING_KEY_PREVIOUS_ENCRYPTION_KEYS; set the key it was sealed with (docs/security.md, signing keys)',
+      ]);
+    }
   }
 
   onApplicationBootstrap(): void {
