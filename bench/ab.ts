@@ -256,6 +256,9 @@ async function main(): Promise<void> {
     // What production asks for since issue #18, as `npm run bench` sets it.
     SMTP_URL: smtp.url,
     APP_PUBLIC_URL: 'https://auth.bench.example',
+    // And since issue #22: a key-encryption key and an https issuer URL.
+    SIGNING_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    AUTH_PUBLIC_URL: 'https://auth.bench.example',
     CONNECTIONS_PER_ADDRESS: 'off',
   };
   try {

@@ -343,6 +343,8 @@ async function main(): Promise<void> {
     // Production refuses to keep signing keys without a key-encryption key (issue #22).
     SIGNING_KEY_ENCRYPTION_KEY:
       process.env.SIGNING_KEY_ENCRYPTION_KEY ?? randomBytes(32).toString('base64'),
+    // And an https issuer URL (issue #22 review); nothing fetches it during the bench.
+    AUTH_PUBLIC_URL: process.env.AUTH_PUBLIC_URL ?? 'https://auth.bench.example',
     BCRYPT_COST: String(BCRYPT_COST),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     // All load comes from one address and hits few accounts: limits would measure themselves.

@@ -1,9 +1,14 @@
 import { createServer } from 'node:net';
 import { createHmac, createPrivateKey } from 'node:crypto';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { runAdminCli } from '../src/admin/admin-cli.js';
 import { runKeysCli } from '../src/admin/keys-cli.js';
+import { buildConfiguration } from '../src/config/configuration.js';
 import { SecretCipher } from '../src/platform/crypto/secret-cipher.js';
+import { AuthService } from '../src/auth/auth.service.js';
+import { SigningKeyRotationService } from '../src/tokens/signing-keys/signing-key-rotation.service.js';
+import { SigningKeysService } from '../src/tokens/signing-keys/signing-keys.service.js';
 import { createTestApp, TEST_JWT_SECRET, type TestApp } from './create-test-app.js';
 import { auditRowsFor, signUpOperator } from './factories/admin.factory.js';
 import {
@@ -25,6 +30,11 @@ async function freePort(): Promise<number> {
 }
 
 const PROBLEMS = 'https://whazz.audio/problems';
+/**
+ * Two instances need a PostgreSQL server: the embedded database belongs to one process (as
+ * in the multi-instance suites), and two apps on its socket server crash the test worker.
+ */
+const onServer = inject('databaseKind') === 'server';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const kidOf = (token: string) => decodeProtectedHeader(token).kid;
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
@@ -50,6 +60,8 @@ async function independentVerifier(issuerUrl: string) {
   const discovery = (await (
     await fetch(`${issuerUrl}/.well-known/openid-configuration`)
   ).json()) as { issuer: string; jwks_uri: string };
+  // OIDC Discovery §4.3, RFC 8414 §3.3: a client must refuse any other issuer.
+  expect(discovery.issuer).toBe(issuerUrl);
   const jwks: JWTVerifyGetKey = createRemoteJWKSet(new URL(discovery.jwks_uri), {
     cooldownDuration: 0,
   });
@@ -87,11 +99,11 @@ describe('signing keys (issue #22)', () => {
 
     const verify = await independentVerifier(issuerUrl);
     const { payload } = await verify(user.accessToken);
-    expect(payload).toMatchObject({ sub: user.id, iss: 'whazz-audio-auth' });
+    expect(payload).toMatchObject({ sub: user.id, iss: issuerUrl });
 
     const discovery = await t.http.get('/.well-known/openid-configuration');
     expect(discovery.body).toMatchObject({
-      issuer: 'whazz-audio-auth',
+      issuer: issuerUrl,
       jwks_uri: `${issuerUrl}/.well-known/jwks.json`,
       id_token_signing_alg_values_supported: ['EdDSA'],
     });
@@ -220,66 +232,76 @@ describe('signing keys (issue #22)', () => {
     expect((await t.http.get('/admin/keys').set(bearer(nobody.accessToken))).status).toBe(403);
   });
 
-  it('two instances on one database agree on the published set and the signing key', async () => {
-    const { t: other } = await listeningApp(database);
-    try {
-      const jwksOf = async (app: TestApp) =>
-        ((await app.http.get('/.well-known/jwks.json')).body.keys as { kid: string }[])
-          .map((key) => key.kid)
-          .sort();
-      expect(await jwksOf(other)).toEqual(await jwksOf(t));
+  it.runIf(onServer)(
+    'two instances on one database agree on the published set and the signing key',
+    async () => {
+      // Instances behind one address share it as their issuer.
+      const { t: other } = await listeningApp(database, { AUTH_PUBLIC_URL: issuerUrl });
+      try {
+        const jwksOf = async (app: TestApp) =>
+          ((await app.http.get('/.well-known/jwks.json')).body.keys as { kid: string }[])
+            .map((key) => key.kid)
+            .sort();
+        expect(await jwksOf(other)).toEqual(await jwksOf(t));
 
-      const { kid } = (await runKeysCli(['rotate'], t.configuration)).output.match(
-        /^(?<kid>\S+)/,
-      )!.groups!;
-      // The other instance hears of it through the change feed.
-      await within(2000, async () => (await jwksOf(other)).includes(kid!));
-      expect(await jwksOf(other)).toEqual(await jwksOf(t));
-      const user = await signUpAndLogIn(t.http);
-      let refreshToken = user.refreshToken;
-      const refreshOn = async (app: TestApp) => {
-        const response = await app.http.post('/auth/refresh').send({ refresh_token: refreshToken });
-        refreshToken = response.body.refresh_token as string;
-        return response.body.access_token as string;
-      };
-      await sleep(1000);
-      await within(3000, async () => kidOf(await refreshOn(other)) === kid);
-      expect(kidOf(await refreshOn(t))).toBe(kid);
-      // A token from one instance is good on the other.
-      expect((await me(await refreshOn(other))).status).toBe(200);
+        const { kid } = (await runKeysCli(['rotate'], t.configuration)).output.match(
+          /^(?<kid>\S+)/,
+        )!.groups!;
+        // The other instance hears of it through the change feed.
+        await within(2000, async () => (await jwksOf(other)).includes(kid!));
+        expect(await jwksOf(other)).toEqual(await jwksOf(t));
+        const user = await signUpAndLogIn(t.http);
+        let refreshToken = user.refreshToken;
+        const refreshOn = async (app: TestApp) => {
+          const response = await app.http
+            .post('/auth/refresh')
+            .send({ refresh_token: refreshToken });
+          refreshToken = response.body.refresh_token as string;
+          return response.body.access_token as string;
+        };
+        await sleep(1000);
+        await within(3000, async () => kidOf(await refreshOn(other)) === kid);
+        expect(kidOf(await refreshOn(t))).toBe(kid);
+        // A token from one instance is good on the other.
+        expect((await me(await refreshOn(other))).status).toBe(200);
 
-      const listed = await runKeysCli(['list'], t.configuration);
-      expect(listed.exitCode).toBe(0);
-      expect(listed.output).toMatch(new RegExp(`^${kid}  EdDSA  signing`, 'm'));
-      expect(await runKeysCli(['retire'], t.configuration)).toMatchObject({ exitCode: 2 });
-      expect(await runKeysCli(['retire', kid!], t.configuration)).toMatchObject({
-        exitCode: 1,
-        output: expect.stringContaining('rotate first'),
-      });
-      expect(await auditRowsFor(t.dataSource, kid!)).toMatchObject([
-        { action: 'signing_key.published', actor_label: expect.stringMatching(/^cli:/) },
-      ]);
-    } finally {
-      await other.close();
-    }
-  }, 30_000);
+        const listed = await runKeysCli(['list'], t.configuration);
+        expect(listed.exitCode).toBe(0);
+        expect(listed.output).toMatch(new RegExp(`^${kid}  EdDSA  signing`, 'm'));
+        expect(await runKeysCli(['retire'], t.configuration)).toMatchObject({ exitCode: 2 });
+        expect(await runKeysCli(['retire', kid!], t.configuration)).toMatchObject({
+          exitCode: 1,
+          output: expect.stringContaining('rotate first'),
+        });
+        expect(await auditRowsFor(t.dataSource, kid!)).toMatchObject([
+          { action: 'signing_key.published', actor_label: expect.stringMatching(/^cli:/) },
+        ]);
+      } finally {
+        await other.close();
+      }
+    },
+    30_000,
+  );
 });
 
 describe('signing keys: the first start and the switch from HS256 (issue #22)', () => {
-  it('two instances starting together on an empty database create one key', async () => {
-    const database = await privateDatabase();
-    const env = { ...onPrivateDatabase(database), SIGNING_KEY_ACTIVATION_DELAY_SECONDS: '1' };
-    const apps = await Promise.all([createTestApp(env), createTestApp(env)]);
-    try {
-      const [{ count }] = await apps[0].dataSource.query<[{ count: string }]>(
-        'SELECT count(*) FROM signing_keys',
-      );
-      expect(count).toBe('1');
-    } finally {
-      await Promise.all(apps.map((app) => app.close()));
-      await database.drop();
-    }
-  });
+  it.runIf(onServer)(
+    'two instances starting together on an empty database create one key',
+    async () => {
+      const database = await privateDatabase();
+      const env = { ...onPrivateDatabase(database), SIGNING_KEY_ACTIVATION_DELAY_SECONDS: '1' };
+      const apps = await Promise.all([createTestApp(env), createTestApp(env)]);
+      try {
+        const [{ count }] = await apps[0].dataSource.query<[{ count: string }]>(
+          'SELECT count(*) FROM signing_keys',
+        );
+        expect(count).toBe('1');
+      } finally {
+        await Promise.all(apps.map((app) => app.close()));
+        await database.drop();
+      }
+    },
+  );
 
   it('keeps HS256 tokens issued before the switch valid, and refuses later ones', async () => {
     const database = await privateDatabase();
@@ -313,4 +335,157 @@ describe('signing keys: the first start and the switch from HS256 (issue #22)', 
       await database.drop();
     }
   });
+});
+
+describe('signing keys: the command line changes only what it is asked to (issue #22 review)', () => {
+  it('lists without publishing, and never seals with the development key beside a real one', async () => {
+    const database = await privateDatabase();
+    const t = await createTestApp({
+      ...onPrivateDatabase(database),
+      SIGNING_KEY_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
+    });
+    try {
+      const rows = async () =>
+        (
+          await t.dataSource.query<{ encryption_key_id: string }[]>(
+            'SELECT encryption_key_id FROM signing_keys',
+          )
+        ).map((row) => row.encryption_key_id);
+      const before = await rows();
+      expect(before).toHaveLength(1);
+      // A shell with another algorithm and no key-encryption key (not production).
+      const { signingKeys: shell } = buildConfiguration({ JWT_SIGNING_ALGORITHM: 'ES256' });
+      const elsewhere = {
+        ...t.configuration,
+        signingKeys: {
+          ...t.configuration.signingKeys,
+          algorithm: shell.algorithm,
+          encryptionKey: shell.encryptionKey,
+          encryptionKeyIsDevelopment: shell.encryptionKeyIsDevelopment,
+        },
+      };
+      expect(await runKeysCli(['list'], elsewhere)).toMatchObject({ exitCode: 0 });
+      expect(await runAdminCli(['list'], elsewhere)).toMatchObject({ exitCode: 0 });
+      expect(await rows()).toEqual(before);
+
+      expect(await runKeysCli(['rotate'], elsewhere)).toMatchObject({
+        exitCode: 1,
+        output: expect.stringContaining('SIGNING_KEY_ENCRYPTION_KEY is not set here'),
+      });
+      expect(await rows()).toEqual(before);
+      // With the key set, the same shell rotates.
+      expect(await runKeysCli(['rotate'], t.configuration)).toMatchObject({ exitCode: 0 });
+      expect(await rows()).toHaveLength(2);
+    } finally {
+      await t.close();
+      await database.drop();
+    }
+  }, 30_000);
+});
+
+describe('signing keys: signing that cannot happen is a 503, and shows at start-up (issue #22 review)', () => {
+  it('answers a refresh with 503 and Retry-After while no key signs, and refuses to start under the wrong key-encryption key', async () => {
+    const database = await privateDatabase();
+    const env = {
+      ...onPrivateDatabase(database),
+      SIGNING_KEY_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
+    };
+    const t = await createTestApp(env);
+    try {
+      const user = await signUpAndLogIn(t.http);
+      // Nothing signs (the only key's start moved a day ahead, as a clock far behind would see it).
+      await t.dataSource.query(`UPDATE signing_keys SET active_from = now() + interval '1 day'`);
+      await t.app.get(SigningKeysService).reload();
+      const response = await t.http
+        .post('/auth/refresh')
+        .send({ refresh_token: user.refreshToken });
+      expect(response.status).toBe(503);
+      expect(response.headers['retry-after']).toBe('5');
+      expect(response.body.type).toBe('https://whazz.audio/problems/signing-unavailable');
+      expect(JSON.stringify(response.body)).not.toMatch(/stack|Error:/);
+      await t.dataSource.query(`UPDATE signing_keys SET active_from = now() - interval '1 minute'`);
+    } finally {
+      await t.close();
+    }
+    try {
+      await expect(
+        createTestApp({
+          ...env,
+          SIGNING_KEY_ENCRYPTION_KEY: Buffer.alloc(32, 4).toString('base64'),
+        }),
+      ).rejects.toThrow(/SIGNING_KEY_ENCRYPTION_KEY: the signing key does not open/);
+    } finally {
+      await database.drop();
+    }
+  }, 30_000);
+});
+
+describe('signing keys: one clock for every instance (issue #22 review)', () => {
+  it('schedules on the database clock, and the first key signs for a clock a little behind too', async () => {
+    const database = await privateDatabase();
+    const t = await createTestApp({
+      ...onPrivateDatabase(database),
+      SIGNING_KEY_ACTIVATION_DELAY_SECONDS: '60',
+    });
+    const times = () =>
+      t.dataSource.query<{ published: number; active: number; now: number }[]>(
+        `SELECT extract(epoch FROM published_at) * 1000 AS published,
+                extract(epoch FROM active_from) * 1000 AS active,
+                extract(epoch FROM now()) * 1000 AS now
+           FROM signing_keys ORDER BY published_at`,
+      );
+    try {
+      const [first] = await times();
+      expect(Number(first!.published) - Number(first!.active)).toBe(5000);
+
+      // This instance's clock runs ten minutes behind the database's.
+      const realNow = Date.now.bind(Date);
+      const behind = vi.spyOn(Date, 'now').mockImplementation(() => realNow() - 600_000);
+      try {
+        await t.app.get(SigningKeyRotationService).rotate({ userId: null, label: 'test' });
+      } finally {
+        behind.mockRestore();
+      }
+      const [, second] = await times();
+      expect(Math.abs(Number(second!.now) - Number(second!.published))).toBeLessThan(5000);
+      expect(Number(second!.active) - Number(second!.published)).toBe(60_000);
+    } finally {
+      await t.close();
+      await database.drop();
+    }
+  }, 30_000);
+});
+
+describe('signing keys: a key retired mid-request (issue #22 review)', () => {
+  it('does not remember a token whose key was retired while its session was read', async () => {
+    const database = await privateDatabase();
+    const t = await createTestApp({
+      ...onPrivateDatabase(database),
+      SIGNING_KEY_ACTIVATION_DELAY_SECONDS: '1',
+    });
+    const me = (token: string) => t.http.get('/auth/me').set(bearer(token));
+    try {
+      const user = await signUpAndLogIn(t.http);
+      const rotation = t.app.get(SigningKeyRotationService);
+      const actor = { userId: null, label: 'test' };
+      await rotation.rotate(actor);
+      await sleep(1100);
+      const auth = t.app.get(AuthService);
+      const authenticate = auth.authenticate.bind(auth);
+      const racing = vi.spyOn(auth, 'authenticate').mockImplementation(async (claims) => {
+        const principal = await authenticate(claims);
+        await rotation.retire(actor, kidOf(user.accessToken)!);
+        return principal;
+      });
+      try {
+        expect((await me(user.accessToken)).status).toBe(401);
+      } finally {
+        racing.mockRestore();
+      }
+      expect((await me(user.accessToken)).status).toBe(401);
+    } finally {
+      await t.close();
+      await database.drop();
+    }
+  }, 30_000);
 });

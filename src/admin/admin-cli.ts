@@ -11,6 +11,7 @@ import {
 } from '../config/configuration.js';
 import { DatabaseModule } from '../database/database.module.js';
 import { ChangeFeedModule } from '../platform/change-feed/change-feed.module.js';
+import { CommandLineModule } from '../platform/command-line/command-line.module.js';
 import { AdminCommands, UnknownAccountError } from './admin-commands.js';
 import { AdminModule } from './admin.module.js';
 
@@ -33,6 +34,7 @@ export class AdminCliModule {
         }),
         DatabaseModule,
         ChangeFeedModule,
+        CommandLineModule,
         AdminModule,
       ],
     };

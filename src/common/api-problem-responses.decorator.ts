@@ -13,7 +13,7 @@ const DEFAULT_DESCRIPTIONS: Record<number, string> = {
   413: 'Body larger than 100 kB',
   422: 'The body failed validation; `errors` lists each field',
   429: 'Too many requests: wait the seconds in `Retry-After`',
-  503: 'The database, or password hashing, is unavailable for now: retry after `Retry-After`',
+  503: 'The database, password hashing or token signing is unavailable for now: retry after `Retry-After`',
 };
 
 /**

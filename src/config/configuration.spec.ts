@@ -9,6 +9,7 @@ const PRODUCTION = {
   SMTP_URL: 'smtp://mail.example.com:587',
   APP_PUBLIC_URL: 'https://app.example.com',
   SIGNING_KEY_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+  AUTH_PUBLIC_URL: 'https://auth.example.com',
 };
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -244,6 +245,16 @@ describe('buildConfiguration', () => {
         { SIGNING_KEY_ENCRYPTION_KEY: undefined },
         'SIGNING_KEY_ENCRYPTION_KEY: must be set when NODE_ENV=production and JWT_SIGNING_ALGORITHM=EdDSA',
       ],
+      [
+        'an issuer URL served over http',
+        { AUTH_PUBLIC_URL: 'http://auth.example.com' },
+        'AUTH_PUBLIC_URL: must be an https URL when NODE_ENV=production',
+      ],
+      [
+        'no issuer URL (verifiers could not discover the keys)',
+        { AUTH_PUBLIC_URL: undefined },
+        'AUTH_PUBLIC_URL: must be set when NODE_ENV=production',
+      ],
       ...[
         'http://localhost:8000',
         'https://LOCALHOST/',
@@ -266,6 +277,7 @@ describe('buildConfiguration', () => {
       expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
         expect.stringMatching(/^JWT_SECRET: must be set/),
         expect.stringMatching(/^SIGNING_KEY_ENCRYPTION_KEY: must be set/),
+        expect.stringMatching(/^AUTH_PUBLIC_URL: must be set/),
         expect.stringMatching(/^SMTP_URL: must be set/),
         expect.stringMatching(/^APP_PUBLIC_URL: must not point at localhost/),
       ]);

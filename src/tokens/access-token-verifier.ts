@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import type { Configuration } from '../config/configuration.js';
+import { CLOCK_SKEW_SECONDS } from './access-token.js';
 import type { SigningAlgorithm } from './signing-keys/signing-keys.config.js';
 import { SigningKeysService } from './signing-keys/signing-keys.service.js';
 import { InvalidAccessTokenError } from './tokens.errors.js';
@@ -31,8 +32,10 @@ export interface VerifiedToken {
 @Injectable()
 export class AccessTokenVerifier {
   private readonly secret: KeyObject;
-  private readonly expected: { issuer: string; audience: string };
+  private readonly expected: { issuer: string[]; audience: string };
   private readonly signingAlgorithm: SigningAlgorithm;
+  /** The longest life one of our tokens has, clock skew included, in seconds. */
+  private readonly maxLifetimeSeconds: number;
 
   constructor(
     private readonly keys: SigningKeysService,
@@ -41,8 +44,15 @@ export class AccessTokenVerifier {
   ) {
     const tokens = config.get('tokens', { infer: true });
     this.secret = createSecretKey(Buffer.from(tokens.jwtSecret, 'utf8'));
-    this.expected = { issuer: tokens.issuer, audience: tokens.audience };
-    this.signingAlgorithm = config.get('signingKeys', { infer: true }).algorithm;
+    const signingKeys = config.get('signingKeys', { infer: true });
+    // Both: AUTH_PUBLIC_URL signs key-signed tokens (the discovery issuer), JWT_ISSUER signed
+    // the earlier ones and still signs HS256 (docs/security.md, issuers).
+    this.expected = {
+      issuer: [...new Set([signingKeys.publicUrl, tokens.issuer])],
+      audience: tokens.audience,
+    };
+    this.signingAlgorithm = signingKeys.algorithm;
+    this.maxLifetimeSeconds = tokens.accessTokenTtlSeconds + CLOCK_SKEW_SECONDS;
     keys.onRetired((kids) => verifiedTokens.forgetSignedBy(kids));
   }
 
@@ -57,10 +67,18 @@ export class AccessTokenVerifier {
     } catch (error) {
       throw failureOf(error);
     }
-    if (algorithm === 'HS256' && !this.acceptsHs256(claims.iat)) {
+    if (algorithm === 'HS256' && !this.acceptsHs256(claims)) {
       throw new InvalidAccessTokenError();
     }
     return { claims, kid };
+  }
+
+  /**
+   * Still true of a token `verify` accepted? Its key may have been retired since; a token
+   * remembered after the retirement's forgetting would outlive it (issue #22 review).
+   */
+  stillPublished(kid: string | undefined): boolean {
+    return kid === undefined || this.keys.isPublished(kid);
   }
 
   private async keyFor(token: string): Promise<VerificationKey> {
@@ -82,12 +100,20 @@ export class AccessTokenVerifier {
 
   /**
    * HS256 always while it signs; after a switch to a key, only tokens issued before the switch
-   * (see SigningKeysService.hs256IssuedBefore), so for one token lifetime at most.
+   * (see SigningKeysService.hs256IssuedBefore) that live no longer than ours do, and only for
+   * one token lifetime after it: whoever holds JWT_SECRET cannot mint a backdated token that
+   * lives for a year (issue #22 review).
    */
-  private acceptsHs256(issuedAt: number | undefined): boolean {
+  private acceptsHs256({ iat, exp }: JWTPayload): boolean {
     if (this.signingAlgorithm === 'HS256') return true;
     const before = this.keys.hs256IssuedBefore;
-    return before === null || (issuedAt !== undefined && issuedAt * 1000 < before);
+    if (before === null) return true;
+    if (typeof iat !== 'number' || typeof exp !== 'number') return false;
+    return (
+      iat * 1000 < before &&
+      exp - iat <= this.maxLifetimeSeconds &&
+      Date.now() < before + this.maxLifetimeSeconds * 1000
+    );
   }
 }
 

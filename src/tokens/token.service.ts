@@ -47,10 +47,13 @@ export class TokenService {
   ) {
     const tokens = config.get('tokens', { infer: true });
     this.ttlSeconds = tokens.accessTokenTtlSeconds;
-    this.issuer = tokens.issuer;
+    const signingKeys = config.get('signingKeys', { infer: true });
+    this.algorithm = signingKeys.algorithm;
+    // Key-signed tokens name the URL their keys are discovered from (OIDC Discovery §4.3);
+    // HS256 ones keep JWT_ISSUER, which the services holding the secret check.
+    this.issuer = this.algorithm === 'HS256' ? tokens.issuer : signingKeys.publicUrl;
     this.audience = tokens.audience;
     this.secret = createSecretKey(Buffer.from(tokens.jwtSecret, 'utf8'));
-    this.algorithm = config.get('signingKeys', { infer: true }).algorithm;
   }
 
   async issueAccessToken(

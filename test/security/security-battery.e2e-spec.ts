@@ -2487,3 +2487,30 @@ describe('issue #22 review: delivery ids past bigint are refused, never a databa
     },
   );
 });
+
+describe('issue #22 review: JWT_SECRET mints nothing once keys sign', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const hs256 = (claims: object) => {
+    const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(claims)}`;
+    return `${unsigned}.${createHmac('sha256', TEST_JWT_SECRET).update(unsigned).digest('base64url')}`;
+  };
+
+  it('refuses an HS256 token backdated before the switch that lives a year, for a real session', async () => {
+    const u = await signUpAndLogIn(t.http);
+    const now = Math.floor(Date.now() / 1000);
+    const issuedBefore = t.app.get(SigningKeysService).hs256IssuedBefore!;
+    const iat = Math.min(now, Math.floor(issuedBefore / 1000)) - 3600;
+    const claims = { ...claimsOf(u.accessToken), iss: 'whazz-audio-auth', jti: randomUUID(), iat };
+    const response = await t.http
+      .get('/auth/me')
+      .set('Authorization', `Bearer ${hs256({ ...claims, exp: now + 365 * 86_400 })}`);
+    expect(response.status).toBe(401);
+    expect(response.body.type).toBe('https://whazz.audio/problems/invalid-token');
+  });
+});

@@ -5,7 +5,10 @@ import { whenReady, type MaybePromise } from '../../platform/maybe-promise.js';
 import { IS_PUBLIC_KEY } from '../../common/public.decorator.js';
 import { AccessTokenVerifier } from '../../tokens/access-token-verifier.js';
 import { bearerTokenOf, type Principal, type VerifiedClaims } from '../../tokens/access-token.js';
-import { AuthenticationRequiredError } from '../../tokens/tokens.errors.js';
+import {
+  AuthenticationRequiredError,
+  InvalidAccessTokenError,
+} from '../../tokens/tokens.errors.js';
 import { MfaEnrolmentRequiredError } from '../../mfa/mfa.errors.js';
 import { OPEN_BEFORE_MFA_ENROLMENT_KEY } from '../../mfa/open-before-mfa-enrolment.decorator.js';
 import { AuthService } from '../auth.service.js';
@@ -63,6 +66,8 @@ export class JwtAuthGuard implements CanActivate {
     // Refuses, among others, a token without exp or iat, which jose lets through; past it, the
     // claims have the shapes VerifiedClaims names.
     const principal = await this.auth.authenticate(claims);
+    // Its key retired while the session was read: refused, as it would be a moment later.
+    if (!this.verifier.stillPublished(kid)) throw new InvalidAccessTokenError();
     this.verifiedTokens.remember(token, claims as Partial<VerifiedClaims> as VerifiedClaims, kid);
     return principal;
   }

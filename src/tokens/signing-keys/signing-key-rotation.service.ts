@@ -1,22 +1,27 @@
 import {
+  Inject,
   Injectable,
   Logger,
+  Optional,
   type OnApplicationBootstrap,
   type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, type EntityManager, type Repository } from 'typeorm';
+import { IsNull, Not, type EntityManager, type Repository } from 'typeorm';
 import { AuditService, type AuditActor } from '../../audit/audit.service.js';
 import type { ClientInfo } from '../../common/http/client-address.js';
 import type { Configuration } from '../../config/configuration.js';
+import { StartupRefusalError } from '../../config/startup-refusal.js';
 import {
   ChangeFeedService,
   type Announce,
 } from '../../platform/change-feed/change-feed.service.js';
+import { COMMAND_LINE } from '../../platform/command-line/command-line.module.js';
 import { SecretCipher } from '../../platform/crypto/secret-cipher.js';
 import { runPeriodically } from '../../platform/periodic-task.js';
+import { CLOCK_SKEW_SECONDS } from '../access-token.js';
 import { SigningKey } from './entities/signing-key.entity.js';
 import { generateKeyMaterial } from './signing-key-material.js';
 import {
@@ -29,9 +34,11 @@ import {
 import type { SigningKeysConfig } from './signing-keys.config.js';
 import {
   AsymmetricSigningOffError,
+  DevelopmentKeyRefusedError,
   RotationPendingError,
   SigningKeyInUseError,
   SigningKeyNotFoundError,
+  SigningUnavailableError,
 } from './signing-keys.errors.js';
 import { SIGNING_KEYS_TOPIC, SigningKeysService } from './signing-keys.service.js';
 import { viewOf, type SigningKeyState, type SigningKeyView } from './signing-key-view.js';
@@ -72,6 +79,7 @@ export class SigningKeyRotationService
     private readonly feed: ChangeFeedService,
     private readonly audit: AuditService,
     config: ConfigService<Configuration, true>,
+    @Optional() @Inject(COMMAND_LINE) private readonly commandLine = false,
   ) {
     this.settings = config.get('signingKeys', { infer: true });
     this.lifetimes = {
@@ -85,13 +93,30 @@ export class SigningKeyRotationService
     );
   }
 
-  /** Before the app serves: a key signs (the first start creates it), and memory holds it. */
+  /**
+   * Before the app serves: a key signs (the first start creates it), and memory holds it. The
+   * command line only reads: its shell may hold another algorithm or no key-encryption key.
+   */
   async onModuleInit(): Promise<void> {
-    await this.keepSchedule(SYSTEM);
+    if (!this.commandLine) await this.keepSchedule(SYSTEM);
     await this.keys.reload();
+    if (!this.commandLine && this.settings.algorithm !== 'HS256') await this.refuseIfUnableToSign();
+  }
+
+  /** Fail fast: an instance that could not sign would answer every login with a 503. */
+  private async refuseIfUnableToSign(): Promise<void> {
+    try {
+      await this.keys.signingKey();
+    } catch (error) {
+      if (!(error instanceof SigningUnavailableError)) throw error;
+      throw new StartupRefusalError([
+        'SIGNING_KEY_ENCRYPTION_KEY: the signing key does not open with it nor with SIGNING_KEY_PREVIOUS_ENCRYPTION_KEYS; set the key it was sealed with (docs/security.md, signing keys)',
+      ]);
+    }
   }
 
   onApplicationBootstrap(): void {
+    if (this.commandLine) return;
     this.stopHousekeeping = runPeriodically(
       'signing key housekeeping',
       HOUSEKEEPING_MS,
@@ -116,7 +141,13 @@ export class SigningKeyRotationService
     const view = await this.locked(async (manager, announce, rows, now) => {
       if (pendingKeys(rows, now).length > 0) throw new RotationPendingError();
       const first = !signingKeyAt(rows, now);
-      return this.publish(manager, announce, actor, first ? now : now + this.delayMs());
+      return this.publish(
+        manager,
+        announce,
+        actor,
+        now,
+        first ? this.atOnce(now) : now + this.delayMs(),
+      );
     });
     await this.keys.reload();
     return view;
@@ -163,12 +194,12 @@ export class SigningKeyRotationService
       if (!this.scheduleDue(rows, now)) return false;
       const asymmetric = this.settings.algorithm !== 'HS256';
       if (asymmetric && !signingKeyAt(rows, now)) {
-        await this.publish(manager, announce, actor, now);
+        await this.publish(manager, announce, actor, now, this.atOnce(now));
       } else if (
         asymmetric &&
         rotationDue(rows, now, this.settings.algorithm, this.settings.rotationIntervalSeconds)
       ) {
-        await this.publish(manager, announce, actor, now + this.delayMs());
+        await this.publish(manager, announce, actor, now, now + this.delayMs());
       }
       for (const key of keysDueForRetirement(rows, now, this.lifetimes.tokenTtlSeconds)) {
         await this.retireWithin(manager, announce, actor, key, rows, now);
@@ -182,7 +213,15 @@ export class SigningKeyRotationService
     return this.settings.activationDelaySeconds * 1000;
   }
 
-  /** Runs `change` under the lock, on the keys not retired as the database has them now. */
+  /** A key that signs at once does so on an instance whose clock is a little behind too. */
+  private atOnce(now: number): number {
+    return now - CLOCK_SKEW_SECONDS * 1000;
+  }
+
+  /**
+   * Runs `change` under the lock, on the keys not retired as the database has them, at the
+   * database's time: every instance schedules on one clock, not on its own.
+   */
   private locked<T>(
     change: (
       manager: EntityManager,
@@ -194,7 +233,8 @@ export class SigningKeyRotationService
     return this.feed.transaction(async (manager, announce) => {
       await manager.query(LOCK);
       const rows = await manager.find(SigningKey, { where: { retiredAt: IsNull() } });
-      return change(manager, announce, rows, Date.now());
+      const [{ now }] = await manager.query<[{ now: Date }]>('SELECT clock_timestamp() AS now');
+      return change(manager, announce, rows, new Date(now).getTime());
     });
   }
 
@@ -202,9 +242,11 @@ export class SigningKeyRotationService
     manager: EntityManager,
     announce: Announce,
     actor: KeyActor,
+    now: number,
     activeFrom: number,
   ): Promise<SigningKeyView> {
     if (this.settings.algorithm === 'HS256') throw new AsymmetricSigningOffError();
+    await this.refuseDevelopmentKeyOver(manager);
     const material = await generateKeyMaterial(this.settings.algorithm);
     const sealed = this.cipher.seal(material.privateKey, material.kid);
     material.privateKey.fill(0);
@@ -214,7 +256,7 @@ export class SigningKeyRotationService
       publicJwk: material.publicJwk,
       privateKeyCiphertext: sealed.ciphertext,
       encryptionKeyId: sealed.keyId,
-      publishedAt: new Date(),
+      publishedAt: new Date(now),
       activeFrom: new Date(activeFrom),
       retiredAt: null,
     };
@@ -225,6 +267,20 @@ export class SigningKeyRotationService
       `published signing key ${row.kid} (${row.algorithm}), signing from ${row.activeFrom.toISOString()}`,
     );
     return viewOf(row, [row], Date.now());
+  }
+
+  /**
+   * The published development key seals only where nothing else ever did: a shell or an
+   * instance that lacks SIGNING_KEY_ENCRYPTION_KEY must not put a readable private key beside
+   * keys sealed with a real one.
+   */
+  private async refuseDevelopmentKeyOver(manager: EntityManager): Promise<void> {
+    const { encryptionKey, encryptionKeyIsDevelopment } = this.settings;
+    if (!encryptionKeyIsDevelopment || !encryptionKey) return;
+    const sealedOtherwise = await manager.exists(SigningKey, {
+      where: { encryptionKeyId: Not(encryptionKey.id) },
+    });
+    if (sealedOtherwise) throw new DevelopmentKeyRefusedError();
   }
 
   private async retireWithin(

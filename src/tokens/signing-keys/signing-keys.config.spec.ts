@@ -7,6 +7,7 @@ const PRODUCTION = {
   JWT_SECRET: 'k'.repeat(40),
   SMTP_URL: 'smtp://mail.example.com:587',
   APP_PUBLIC_URL: 'https://app.example.com',
+  AUTH_PUBLIC_URL: 'https://auth.example.com',
 };
 
 describe('signing key settings (issue #22)', () => {
@@ -46,6 +47,19 @@ describe('signing key settings (issue #22)', () => {
     expect(() => buildConfiguration({ SIGNING_KEY_ENCRYPTION_KEY: bad })).toThrow(
       expect.objectContaining({ message: expect.not.stringContaining(bad) as unknown }),
     );
+  });
+
+  it('production refuses an issuer URL that is missing or not https (issue #22 review)', () => {
+    const key = randomBytes(32).toString('base64');
+    const production = { ...PRODUCTION, SIGNING_KEY_ENCRYPTION_KEY: key };
+    expect(() => buildConfiguration({ ...production, AUTH_PUBLIC_URL: '' })).toThrow(
+      /AUTH_PUBLIC_URL: must be set when NODE_ENV=production/,
+    );
+    expect(() =>
+      buildConfiguration({ ...production, AUTH_PUBLIC_URL: 'http://auth.example.com' }),
+    ).toThrow(/AUTH_PUBLIC_URL: must be an https URL/);
+    // Outside production the development server's address stands in.
+    expect(buildConfiguration({}).signingKeys.publicUrl).toBe('http://localhost:8000');
   });
 
   it('turns days into an interval, 0 into none; the public URL loses its trailing slash', () => {

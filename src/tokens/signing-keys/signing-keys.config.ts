@@ -36,9 +36,31 @@ export class SigningKeysVariables {
   @IntegerSetting(0, 3650)
   SIGNING_KEY_ROTATION_DAYS = 0;
 
-  /** Where other services reach this one: the base of `jwks_uri` in the discovery document. */
+  /**
+   * Where other services reach this one: the issuer (`iss` of key-signed tokens and of the
+   * discovery document, which must be identical, OIDC Discovery §4.3) and the base of `jwks_uri`.
+   */
+  @OptionalText()
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
-  AUTH_PUBLIC_URL = 'http://localhost:8000';
+  AUTH_PUBLIC_URL?: string;
+}
+
+/** Outside production only: where `npm run start:dev` listens. */
+const DEVELOPMENT_PUBLIC_URL = 'http://localhost:8000';
+
+/** Production: set, and https (the issuer URL verifiers fetch the keys from). */
+function resolvePublicUrl(env: SigningKeysVariables, { environment, problems }: SettingsContext) {
+  const url = env.AUTH_PUBLIC_URL?.replace(/\/+$/, '');
+  if (environment === 'production' && env.JWT_SIGNING_ALGORITHM !== 'HS256') {
+    if (!url) {
+      problems.push(
+        'AUTH_PUBLIC_URL: must be set when NODE_ENV=production (the issuer other services discover the keys from)',
+      );
+    } else if (!url.startsWith('https://')) {
+      problems.push('AUTH_PUBLIC_URL: must be an https URL when NODE_ENV=production');
+    }
+  }
+  return url ?? DEVELOPMENT_PUBLIC_URL;
 }
 
 /**
@@ -59,16 +81,31 @@ function resolveEncryptionKeys(
     env.SIGNING_KEY_PREVIOUS_ENCRYPTION_KEYS,
     problems,
   );
-  if (current) return { encryptionKey: current, previousEncryptionKeys: previous };
+  if (current) {
+    return {
+      encryptionKey: current,
+      previousEncryptionKeys: previous,
+      encryptionKeyIsDevelopment: false,
+    };
+  }
   if (environment !== 'production') {
-    return { encryptionKey: DEVELOPMENT_KEY, previousEncryptionKeys: previous };
+    return {
+      encryptionKey: DEVELOPMENT_KEY,
+      previousEncryptionKeys: previous,
+      /** Published in this file: it never seals beside keys sealed with a real one. */
+      encryptionKeyIsDevelopment: true,
+    };
   }
   if (env.JWT_SIGNING_ALGORITHM !== 'HS256') {
     problems.push(
       `SIGNING_KEY_ENCRYPTION_KEY: must be set when NODE_ENV=production and JWT_SIGNING_ALGORITHM=${env.JWT_SIGNING_ALGORITHM} (it encrypts the private signing keys in the database)`,
     );
   }
-  return { encryptionKey: null, previousEncryptionKeys: previous };
+  return {
+    encryptionKey: null,
+    previousEncryptionKeys: previous,
+    encryptionKeyIsDevelopment: false,
+  };
 }
 
 /** Asymmetric access-token signing keys (issue #22): algorithm, encryption at rest, rotation. */
@@ -84,8 +121,8 @@ export const signingKeysConfig = defineFeatureConfig({
     /** Null: no automatic rotation. */
     rotationIntervalSeconds:
       env.SIGNING_KEY_ROTATION_DAYS > 0 ? env.SIGNING_KEY_ROTATION_DAYS * 24 * 60 * 60 : null,
-    /** Without a trailing slash. */
-    publicUrl: env.AUTH_PUBLIC_URL.replace(/\/+$/, ''),
+    /** Without a trailing slash: the issuer of key-signed tokens and of the discovery document. */
+    publicUrl: resolvePublicUrl(env, context),
   }),
 });
 

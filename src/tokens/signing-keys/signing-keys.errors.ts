@@ -47,3 +47,32 @@ export class AsymmetricSigningOffError extends ProblemException {
     });
   }
 }
+
+/** SIGNING_KEY_ENCRYPTION_KEY is unset here while the keys in the table were sealed with one. */
+export class DevelopmentKeyRefusedError extends ProblemException {
+  constructor() {
+    super({
+      status: 409,
+      code: 'signing-key-encryption-key-missing',
+      title: 'Conflict',
+      detail:
+        'SIGNING_KEY_ENCRYPTION_KEY is not set here, but the signing keys were sealed with one: set it, a new key is not sealed with the published development key.',
+    });
+  }
+}
+
+/**
+ * No key signs now, or its private part does not open (a wrong SIGNING_KEY_ENCRYPTION_KEY):
+ * the service cannot issue tokens until an operator acts, which is not the client's fault.
+ */
+export class SigningUnavailableError extends ProblemException {
+  constructor() {
+    super({
+      status: 503,
+      code: 'signing-unavailable',
+      title: 'Service Unavailable',
+      detail: 'Access tokens cannot be signed right now; try again shortly.',
+      headers: { 'Retry-After': '5' },
+    });
+  }
+}

@@ -3,7 +3,7 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { JWK } from 'jose';
-import { IsNull, type Repository } from 'typeorm';
+import { In, IsNull, type Repository } from 'typeorm';
 import type { Configuration } from '../../config/configuration.js';
 import { ChangeFeedService } from '../../platform/change-feed/change-feed.service.js';
 import { SecretCipher } from '../../platform/crypto/secret-cipher.js';
@@ -12,6 +12,7 @@ import { SigningKey } from './entities/signing-key.entity.js';
 import { privateKeyOf, publicKeyOf, publishedJwk } from './signing-key-material.js';
 import { signingKeyAt, type ScheduledKey } from './signing-key-schedule.js';
 import type { AsymmetricAlgorithm, SigningKeysConfig } from './signing-keys.config.js';
+import { SigningUnavailableError } from './signing-keys.errors.js';
 
 /** Announces the kid of a key published, activated early or retired. */
 export const SIGNING_KEYS_TOPIC = 'signing-keys';
@@ -41,7 +42,6 @@ const UNKNOWN_KID_RELOAD_MS = 1_000;
 export class SigningKeysService implements OnModuleInit {
   private readonly logger = new Logger(SigningKeysService.name);
   private readonly settings: SigningKeysConfig;
-  private readonly issuer: string;
   private readonly cipher: SecretCipher;
   private keys: PublishedKey[] = [];
   private byKid = new Map<string, PublishedKey>();
@@ -57,7 +57,6 @@ export class SigningKeysService implements OnModuleInit {
     config: ConfigService<Configuration, true>,
   ) {
     this.settings = config.get('signingKeys', { infer: true });
-    this.issuer = config.get('tokens', { infer: true }).issuer;
     const { encryptionKey, previousEncryptionKeys } = this.settings;
     this.cipher = new SecretCipher(
       encryptionKey,
@@ -95,7 +94,8 @@ export class SigningKeysService implements OnModuleInit {
     const algorithms = new Set(this.keys.map((key) => key.algorithm as string));
     if (this.settings.algorithm !== 'HS256') algorithms.add(this.settings.algorithm);
     return {
-      issuer: this.issuer,
+      // The very URL this document is served under, and the `iss` of key-signed tokens.
+      issuer: this.settings.publicUrl,
       jwks_uri: `${this.settings.publicUrl}/.well-known/jwks.json`,
       id_token_signing_alg_values_supported: [...algorithms].sort(),
       subject_types_supported: ['public'],
@@ -118,6 +118,11 @@ export class SigningKeysService implements OnModuleInit {
     this.retiredListeners.push(listener);
   }
 
+  /** Whether `kid` names a key published now, as memory holds it (no read). */
+  isPublished(kid: string): boolean {
+    return this.byKid.has(kid);
+  }
+
   /** The published key named `kid`; an unknown kid rereads the table first (rate-limited). */
   async verificationKey(kid: string): Promise<PublishedKey | undefined> {
     const known = this.byKid.get(kid);
@@ -126,22 +131,46 @@ export class SigningKeysService implements OnModuleInit {
     return this.byKid.get(kid);
   }
 
-  /** The key that signs now, with its private part (opened once per key). */
+  /**
+   * The key that signs now, with its private part (opened when the table is read). None, or
+   * one that does not open: a 503 problem, not a 500 (see docs/security.md, key rotation).
+   */
   async signingKey(): Promise<ActiveSigningKey> {
     const key = signingKeyAt(this.keys, Date.now());
-    if (!key) throw new Error('No signing key is active: see docs/security.md, key rotation');
-    let privateKey = this.privateKeys.get(key.kid);
-    if (!privateKey) {
-      const row = await this.rows
-        .createQueryBuilder('key')
-        .addSelect('key.privateKeyCiphertext')
-        .where('key.kid = :kid', { kid: key.kid })
-        .getOneOrFail();
-      const sealed = { ciphertext: row.privateKeyCiphertext, keyId: row.encryptionKeyId };
-      privateKey = privateKeyOf(this.cipher.open(sealed, row.kid));
-      this.privateKeys.set(key.kid, privateKey);
-    }
+    if (!key) throw new SigningUnavailableError();
+    if (!this.privateKeys.has(key.kid)) await this.openPrivateKeys([key.kid]);
+    const privateKey = this.privateKeys.get(key.kid);
+    if (!privateKey) throw new SigningUnavailableError();
     return { kid: key.kid, algorithm: key.algorithm, privateKey };
+  }
+
+  /** Opens the private parts not opened yet; one that does not open is logged, not thrown. */
+  private async openPrivateKeys(kids: readonly string[]): Promise<void> {
+    const wanted = kids.filter((kid) => !this.privateKeys.has(kid));
+    if (wanted.length === 0) return;
+    const rows = await this.rows
+      .createQueryBuilder('key')
+      .addSelect('key.privateKeyCiphertext')
+      .where({ kid: In(wanted) })
+      .getMany();
+    for (const row of rows) {
+      try {
+        const sealed = { ciphertext: row.privateKeyCiphertext, keyId: row.encryptionKeyId };
+        this.privateKeys.set(row.kid, privateKeyOf(this.cipher.open(sealed, row.kid)));
+      } catch {
+        this.logger.error(
+          `the private part of signing key ${row.kid} does not open: check SIGNING_KEY_ENCRYPTION_KEY and SIGNING_KEY_PREVIOUS_ENCRYPTION_KEYS`,
+        );
+      }
+    }
+  }
+
+  /** The key signing now and those waiting to: the ones whose private part will be needed. */
+  private keysThatSign(keys: readonly PublishedKey[], now: number): string[] {
+    const signing = signingKeyAt(keys, now);
+    return keys
+      .filter((key) => signing === undefined || key.activeFrom >= signing.activeFrom)
+      .map((key) => key.kid);
   }
 
   /** Rereads the published keys; concurrent calls share one read. */
@@ -172,6 +201,8 @@ export class SigningKeysService implements OnModuleInit {
     this.byKid = new Map(keys.map((key) => [key.kid, key]));
     this.firstPublishedAt = first?.first ? new Date(first.first) : null;
     for (const kid of retired) this.privateKeys.delete(kid);
+    // Opened now, not at the first login: a wrong key-encryption key shows at start-up.
+    await this.openPrivateKeys(this.keysThatSign(keys, Date.now()));
     if (retired.length > 0) for (const listener of this.retiredListeners) listener(retired);
   }
 

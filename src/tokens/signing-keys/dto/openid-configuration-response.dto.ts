@@ -3,7 +3,7 @@
  * itself from the issuer: where the keys are, which algorithms sign.
  */
 export class OpenIdConfigurationResponseDto {
-  /** The `iss` of every access token (JWT_ISSUER). @example "whazz-audio-auth" */
+  /** AUTH_PUBLIC_URL: the URL this document is served under, and the `iss` of key-signed tokens. @example "https://auth.whazz.audio" */
   issuer: string;
   /** @example "https://auth.whazz.audio/.well-known/jwks.json" */
   jwks_uri: string;
