@@ -4,11 +4,8 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { ProblemException } from '../common/problem.exception.js';
-import {
-  InvalidEnvironmentError,
-  loadConfiguration,
-  type Configuration,
-} from '../config/configuration.js';
+import type { Configuration } from '../config/configuration.js';
+import { runAsScript, type CliOutcome } from '../platform/command-line/run-command.js';
 import { DatabaseModule } from '../database/database.module.js';
 import { ChangeFeedModule } from '../platform/change-feed/change-feed.module.js';
 import { CommandLineModule } from '../platform/command-line/command-line.module.js';
@@ -39,11 +36,6 @@ export class AdminCliModule {
       ],
     };
   }
-}
-
-export interface CliOutcome {
-  exitCode: number;
-  output: string;
 }
 
 /** Runs one command; what it prints and the exit code (2: usage, 1: refused or failed). */
@@ -80,19 +72,5 @@ export async function runAdminCli(
   }
 }
 
-async function main(): Promise<void> {
-  let configuration: Configuration;
-  try {
-    configuration = loadConfiguration();
-  } catch (error) {
-    if (!(error instanceof InvalidEnvironmentError)) throw error;
-    process.stderr.write(`${error.message}\nSee docs/configuration.md.\n`);
-    process.exit(1);
-  }
-  const { exitCode, output } = await runAdminCli(process.argv.slice(2), configuration);
-  (exitCode === 0 ? process.stdout : process.stderr).write(`${output}\n`);
-  process.exit(exitCode);
-}
-
 // Run as a script (node dist/src/admin/admin-cli.js), not when a test imports it.
-if (process.argv[1]?.endsWith('admin-cli.js')) void main();
+if (process.argv[1]?.endsWith('admin-cli.js')) void runAsScript(runAdminCli);

@@ -2,14 +2,11 @@ import 'reflect-metadata';
 import { userInfo } from 'node:os';
 import { NestFactory } from '@nestjs/core';
 import { ProblemException } from '../common/problem.exception.js';
-import {
-  InvalidEnvironmentError,
-  loadConfiguration,
-  type Configuration,
-} from '../config/configuration.js';
+import type { Configuration } from '../config/configuration.js';
+import { runAsScript, type CliOutcome } from '../platform/command-line/run-command.js';
 import { SigningKeyRotationService } from '../tokens/signing-keys/signing-key-rotation.service.js';
 import type { SigningKeyView } from '../tokens/signing-keys/signing-key-view.js';
-import { AdminCliModule, type CliOutcome } from './admin-cli.js';
+import { AdminCliModule } from './admin-cli.js';
 
 const USAGE = `Usage: npm run keys -- <command>
   list           every signing key, newest first, with its state
@@ -61,19 +58,5 @@ export async function runKeysCli(
   }
 }
 
-async function main(): Promise<void> {
-  let configuration: Configuration;
-  try {
-    configuration = loadConfiguration();
-  } catch (error) {
-    if (!(error instanceof InvalidEnvironmentError)) throw error;
-    process.stderr.write(`${error.message}\nSee docs/configuration.md.\n`);
-    process.exit(1);
-  }
-  const { exitCode, output } = await runKeysCli(process.argv.slice(2), configuration);
-  (exitCode === 0 ? process.stdout : process.stderr).write(`${output}\n`);
-  process.exit(exitCode);
-}
-
 // Run as a script (node dist/src/admin/keys-cli.js), not when a test imports it.
-if (process.argv[1]?.endsWith('keys-cli.js')) void main();
+if (process.argv[1]?.endsWith('keys-cli.js')) void runAsScript(runKeysCli);

@@ -2,11 +2,8 @@ import 'reflect-metadata';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
-import {
-  InvalidEnvironmentError,
-  loadConfiguration,
-  type Configuration,
-} from '../config/configuration.js';
+import type { Configuration } from '../config/configuration.js';
+import { runAsScript, type CliOutcome } from '../platform/command-line/run-command.js';
 import { DatabaseModule } from '../database/database.module.js';
 import { MfaSecretsModule } from './mfa-secrets.module.js';
 import { TotpFactorsService } from './totp-factors.service.js';
@@ -34,16 +31,11 @@ class MfaCliModule {
   }
 }
 
-export interface MfaCliOutcome {
-  exitCode: number;
-  output: string;
-}
-
 /** Runs one command; what it prints and the exit code (2: usage, 1: refused). */
 export async function runMfaCli(
   args: readonly string[],
   configuration: Configuration,
-): Promise<MfaCliOutcome> {
+): Promise<CliOutcome> {
   if (args.length !== 1 || args[0] !== 'reseal') return { exitCode: 2, output: USAGE };
   if (configuration.mfa.currentKey === null) {
     return { exitCode: 1, output: 'MFA_ENCRYPTION_KEY is not set: nothing to re-encrypt with.' };
@@ -66,19 +58,5 @@ export async function runMfaCli(
   }
 }
 
-async function main(): Promise<void> {
-  let configuration: Configuration;
-  try {
-    configuration = loadConfiguration();
-  } catch (error) {
-    if (!(error instanceof InvalidEnvironmentError)) throw error;
-    process.stderr.write(`${error.message}\nSee docs/configuration.md.\n`);
-    process.exit(1);
-  }
-  const { exitCode, output } = await runMfaCli(process.argv.slice(2), configuration);
-  (exitCode === 0 ? process.stdout : process.stderr).write(`${output}\n`);
-  process.exit(exitCode);
-}
-
 // Run as a script (node dist/src/mfa/mfa-cli.js), not when a test imports it.
-if (process.argv[1]?.endsWith('mfa-cli.js')) void main();
+if (process.argv[1]?.endsWith('mfa-cli.js')) void runAsScript(runMfaCli);
