@@ -2514,3 +2514,32 @@ describe('issue #22 review: JWT_SECRET mints nothing once keys sign', () => {
     expect(response.body.type).toBe('https://whazz.audio/problems/invalid-token');
   });
 });
+
+describe('optional fields sent as null are refused, never a 500 (OpenAPI fuzzer, stop 28)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('answers 422 for null where a body field may only be left out', async () => {
+    const user = await signUpAndLogIn(t.http);
+    const bearer = { Authorization: `Bearer ${user.accessToken}` };
+    const cases: [string, Record<string, unknown>, Record<string, string>][] = [
+      ['/auth/mfa/totp/setup', { password: null }, bearer],
+      [
+        '/auth/login',
+        { username_or_email: user.username, password: user.password, device_token: null },
+        {},
+      ],
+      ['/auth/oauth/token', { code: 'x'.repeat(43), code_verifier: null }, {}],
+    ];
+    for (const [path, body, headers] of cases) {
+      const response = await t.http.post(path).set(headers).send(body);
+      expect(response.status, `${path} ${JSON.stringify(response.body)}`).toBe(422);
+      expect(response.headers['content-type']).toContain('application/problem+json');
+    }
+  });
+});

@@ -1,5 +1,6 @@
-import { IsBoolean, IsOptional, IsString, Matches } from 'class-validator';
+import { IsBoolean, IsString, Matches } from 'class-validator';
 import { DEVICE_TOKEN_PATTERN } from '../device-token.js';
+import { Optional } from '../../common/validation/optional.decorator.js';
 
 /** What a request that finishes a login says about its device (issue #20). */
 export class DeviceTokenFields {
@@ -11,7 +12,7 @@ export class DeviceTokenFields {
    */
   @Matches(DEVICE_TOKEN_PATTERN, { message: 'must be a device token from an earlier login' })
   @IsString()
-  @IsOptional()
+  @Optional()
   device_token?: string;
 
   /**
@@ -20,6 +21,6 @@ export class DeviceTokenFields {
    * @example true
    */
   @IsBoolean()
-  @IsOptional()
+  @Optional()
   request_device_token?: boolean;
 }

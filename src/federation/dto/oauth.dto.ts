@@ -1,8 +1,9 @@
-import { Equals, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { Equals, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { CurrentPassword } from '../../passwords/current-password.decorator.js';
 import { NoNulCharacter } from '../../common/validation/no-nul-character.decorator.js';
 import { ApiTimestamp, isoTimestamp } from '../../common/dto/timestamp.js';
 import type { Identity } from '../entities/identity.entity.js';
+import { Optional } from '../../common/validation/optional.decorator.js';
 
 /** Where the sign-in returns to, and what the app wants back. */
 export class AuthorizeQueryDto {
@@ -21,7 +22,7 @@ export class AuthorizeQueryDto {
    * app checks it to know the sign-in is the one it started.
    * @example "k3J9x0v2"
    */
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(512)
   @NoNulCharacter()
@@ -33,7 +34,7 @@ export class AuthorizeQueryDto {
    * may register the same scheme and catch the code, which then needs the verifier.
    * @example "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
    */
-  @IsOptional()
+  @Optional()
   @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'must be a base64url SHA-256 (43 characters)' })
   code_challenge?: string;
 
@@ -49,7 +50,7 @@ export class LinkProviderDto extends AuthorizeQueryDto {
    * The account's password, required when it has one: a stolen access token alone must not
    * add a way in. An account without one needs a sign-in of the last 5 minutes instead.
    */
-  @IsOptional()
+  @Optional()
   @CurrentPassword()
   current_password?: string;
 }
@@ -70,7 +71,7 @@ export class CompleteLinkDto {
    * The PKCE verifier whose challenge went with linking's start, when one did.
    * @example "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
    */
-  @IsOptional()
+  @Optional()
   @Matches(CODE_VERIFIER, { message: 'must be 43 to 128 unreserved characters' })
   code_verifier?: string;
 }
@@ -97,7 +98,7 @@ export class OAuthTokenDto {
    * one did; required then.
    * @example "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
    */
-  @IsOptional()
+  @Optional()
   @Matches(CODE_VERIFIER, { message: 'must be 43 to 128 unreserved characters' })
   code_verifier?: string;
 }

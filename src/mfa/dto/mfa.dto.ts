@@ -1,15 +1,16 @@
-import { IsBoolean, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsBoolean, IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { DeviceTokenFields } from '../../devices/dto/device-token-fields.dto.js';
 import { NoNulCharacter } from '../../common/validation/no-nul-character.decorator.js';
 import { CurrentPassword } from '../../passwords/current-password.decorator.js';
 import { RecoveryCodeField, TotpCodeField } from './second-factor-fields.js';
+import { Optional } from '../../common/validation/optional.decorator.js';
 
 export class TotpSetupDto {
   /**
    * The account's password. An account without one (opened through a sign-in provider) sends
    * none: a sign-in within the last 5 minutes confirms the setup instead.
    */
-  @IsOptional()
+  @Optional()
   @CurrentPassword()
   password?: string;
 }
@@ -57,6 +58,6 @@ export class MfaVerifyDto extends DeviceTokenFields {
    * @example true
    */
   @IsBoolean()
-  @IsOptional()
+  @Optional()
   remember_device?: boolean;
 }
