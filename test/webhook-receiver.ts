@@ -28,11 +28,17 @@ export interface TestWebhookReceiver {
   redirectTo?: string;
   /** Milliseconds before answering: a slow receiver. */
   delayMs: number;
+  /** Requests read but not answered yet. */
+  inFlight: number;
   /** The receipts of one user's events (at one path, if given), in arrival order. */
   forUser(userId: string, path?: string): WebhookReceipt[];
   /** Waits until `done` holds for the receipts (polling), or fails after `timeoutMs`. */
   waitFor(done: (received: WebhookReceipt[]) => boolean, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
+  /** Stops listening and drops open connections: the port refuses connections (ECONNREFUSED). */
+  goDown(): Promise<void>;
+  /** Listens again on the same port. */
+  comeBack(): Promise<void>;
 }
 
 /**
@@ -76,6 +82,7 @@ export async function startWebhookReceiver(): Promise<TestWebhookReceiver> {
     received,
     mode: 'accept',
     delayMs: 0,
+    inFlight: 0,
     forUser: (userId, path) =>
       received.filter(
         (receipt) =>
@@ -89,13 +96,21 @@ export async function startWebhookReceiver(): Promise<TestWebhookReceiver> {
       }
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
+    goDown: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+    comeBack: () => new Promise((resolve) => server.listen(port, '127.0.0.1', resolve)),
   };
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const startedAt = Date.now();
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
+      receiver.inFlight += 1;
       const answer = () => {
+        receiver.inFlight -= 1;
         if (receiver.mode === 'fail') return response.writeHead(503).end('down for now');
         if (receiver.mode === 'redirect') {
           return response.writeHead(302, { location: receiver.redirectTo ?? '/' }).end();
@@ -119,6 +134,7 @@ export async function startWebhookReceiver(): Promise<TestWebhookReceiver> {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { port } = server.address() as AddressInfo;
+  receiver.url = `http://127.0.0.1:${port}`;
   return receiver;
 }
