@@ -52,7 +52,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
     config: ConfigService<Configuration, true>,
   ) {
     this.settings = config.get('webhooks', { infer: true });
-    this.leaseMs = this.settings.timeoutMs * 3 + 30_000;
+    this.leaseMs = this.settings.leaseMs;
   }
 
   onApplicationBootstrap(): void {
