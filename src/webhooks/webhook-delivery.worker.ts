@@ -9,6 +9,7 @@ import { DataSource } from 'typeorm';
 import type { Configuration } from '../config/configuration.js';
 import { runPeriodically } from '../platform/periodic-task.js';
 import { WebhookEndpointsService } from './webhook-endpoints.service.js';
+import { WebhookSecretsService } from './webhook-secrets.service.js';
 import { sendWebhook, type SendOutcome } from './webhook-sender.js';
 import type { WebhooksConfig } from './webhooks.config.js';
 
@@ -49,6 +50,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
   constructor(
     private readonly dataSource: DataSource,
     private readonly endpoints: WebhookEndpointsService,
+    private readonly secrets: WebhookSecretsService,
     config: ConfigService<Configuration, true>,
   ) {
     this.settings = config.get('webhooks', { infer: true });
@@ -153,7 +155,18 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
   }
 
   private async send(delivery: ClaimedDelivery): Promise<SendOutcome> {
-    const secrets = await this.endpoints.signingSecrets(delivery.endpoint_id);
+    let secrets: string[];
+    try {
+      secrets = await this.secrets.signingSecrets(delivery.endpoint_id);
+    } catch (error) {
+      // A key missing from configuration: a failed attempt, retried once the key is back.
+      this.logger.warn({
+        msg: 'webhook secret does not open',
+        endpoint_id: delivery.endpoint_id,
+        reason: error instanceof Error ? error.message : 'unknown',
+      });
+      return { delivered: false, status: null, error: 'signing secret unavailable' };
+    }
     const body = JSON.stringify({
       type: delivery.type,
       timestamp: delivery.occurred_at.toISOString(),

@@ -2543,3 +2543,47 @@ describe('optional fields sent as null are refused, never a 500 (OpenAPI fuzzer,
     }
   });
 });
+
+describe('webhook endpoint secrets are sealed at rest (issue #22)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => {
+    await t.dataSource.query(
+      `UPDATE webhook_endpoints SET enabled = false WHERE url = 'http://127.0.0.1:9/battery'`,
+    );
+    await t.close();
+  });
+
+  it('no column holds the secret shown at creation or rotation, and no answer repeats it', async () => {
+    const admin = await signUpOperator(t.http, t.dataSource);
+    const bearer = { Authorization: `Bearer ${admin.accessToken}` };
+    const created = await t.http
+      .post('/admin/webhooks')
+      .set(bearer)
+      .send({ url: 'http://127.0.0.1:9/battery', events: ['user.deleted'] });
+    expect(created.status, created.text).toBe(201);
+    const id = created.body.id as string;
+    const rotated = await t.http.post(`/admin/webhooks/${id}/rotate-secret`).set(bearer);
+    expect(rotated.status).toBe(200);
+    const shown = [created.body.secret as string, rotated.body.secret as string];
+    const [row] = await t.dataSource.query<Record<string, unknown>[]>(
+      `SELECT * FROM webhook_endpoints WHERE id = $1`,
+      [id],
+    );
+    const answers = [
+      await t.http.get(`/admin/webhooks/${id}`).set(bearer),
+      await t.http.get('/admin/webhooks').set(bearer),
+    ];
+    for (const secret of shown) {
+      const material = secret.slice('whsec_'.length);
+      expect(JSON.stringify(row)).not.toContain(material);
+      expect(JSON.stringify(row).includes(Buffer.from(material, 'base64').toString('hex'))).toBe(
+        false,
+      );
+      for (const answer of answers) expect(answer.text).not.toContain(material);
+      expect(t.logs.join('\n')).not.toContain(material);
+    }
+  });
+});

@@ -1,0 +1,46 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * Webhook secrets sealed at rest (issue #22): room for AES-256-GCM ciphertext and the id of
+ * the key that sealed it. The migration cannot seal (it has no key): a row whose key id is null
+ * is a secret stored in clear before this change, read as such and sealed by the service at
+ * its next start (WebhookSecrets.sealAtStart).
+ */
+export class SealWebhookSecrets1796700000010 implements MigrationInterface {
+  name = 'SealWebhookSecrets1796700000010';
+
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(
+      `ALTER TABLE "webhook_endpoints" ALTER COLUMN "secret" TYPE character varying(255)`,
+    );
+    await queryRunner.query(
+      `ALTER TABLE "webhook_endpoints" ALTER COLUMN "previous_secret" TYPE character varying(255)`,
+    );
+    await queryRunner.query(
+      `ALTER TABLE "webhook_endpoints" ADD "secret_key_id" character varying(16)`,
+    );
+    await queryRunner.query(
+      `ALTER TABLE "webhook_endpoints" ADD "previous_secret_key_id" character varying(16)`,
+    );
+  }
+
+  /** Only while nothing is sealed yet: SQL cannot open a sealed secret to put it back in clear. */
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(
+      `DO $$ BEGIN
+         IF EXISTS (SELECT 1 FROM "webhook_endpoints"
+                    WHERE "secret_key_id" IS NOT NULL OR "previous_secret_key_id" IS NOT NULL) THEN
+           RAISE EXCEPTION 'webhook secrets are sealed: rotate or delete those endpoints first';
+         END IF;
+       END $$`,
+    );
+    await queryRunner.query(`ALTER TABLE "webhook_endpoints" DROP COLUMN "previous_secret_key_id"`);
+    await queryRunner.query(`ALTER TABLE "webhook_endpoints" DROP COLUMN "secret_key_id"`);
+    await queryRunner.query(
+      `ALTER TABLE "webhook_endpoints" ALTER COLUMN "previous_secret" TYPE character varying(64)`,
+    );
+    await queryRunner.query(
+      `ALTER TABLE "webhook_endpoints" ALTER COLUMN "secret" TYPE character varying(64)`,
+    );
+  }
+}
