@@ -215,6 +215,45 @@ describe('webhook secrets at rest (issue #22)', () => {
     expect(verifiesBySpecification(receipt, legacySecret)).toBe(true);
   });
 
+  it('the published development key never seals beside secrets sealed under a real key', async () => {
+    const clearId = randomUUID();
+    const clearSecret = `whsec_${randomBytes(32).toString('base64')}`;
+    await t!.dataSource.query(
+      `INSERT INTO webhook_endpoints (id, url, secret) VALUES ($1, $2, $3)`,
+      [clearId, `${receiver.url}/clear`, clearSecret],
+    );
+    const before = await t!.dataSource.query<{ id: string; secret_key_id: string | null }[]>(
+      `SELECT id, secret_key_id FROM webhook_endpoints WHERE id <> $1 ORDER BY id`,
+      [clearId],
+    );
+    // No SIGNING_KEY_ENCRYPTION_KEY outside production: the development key is current, and
+    // the real keys still open what they sealed.
+    await start({ SIGNING_KEY_PREVIOUS_ENCRYPTION_KEYS: `${second},${first}` });
+    admin = { ...admin, ...(await logIn(t!.http, admin)) };
+    expect(
+      t!.logs.some((line) => line.includes('none is sealed or resealed under the published')),
+    ).toBe(true);
+    // Nothing moved onto the development key, and the clear one was not sealed under it.
+    expect(
+      await t!.dataSource.query(
+        `SELECT id, secret_key_id FROM webhook_endpoints WHERE id <> $1 ORDER BY id`,
+        [clearId],
+      ),
+    ).toEqual(before);
+    expect((await row(clearId)).secret_key_id).toBeNull();
+    const created = await t!.http
+      .post('/admin/webhooks')
+      .set(asAdmin())
+      .send({ url: `${receiver.url}/development` });
+    expect(created.status, created.text).toBe(503);
+    const rotated = await t!.http
+      .post(`/admin/webhooks/${before[0]!.id}/rotate-secret`)
+      .set(asAdmin());
+    expect(rotated.status, rotated.text).toBe(503);
+    expect((await row(before[0]!.id)).secret_key_id).toBe(before[0]!.secret_key_id);
+    await t!.dataSource.query(`DELETE FROM webhook_endpoints WHERE id = $1`, [clearId]);
+  });
+
   it('production without the key: refuses to start while endpoints exist; with none, 503 not 500', async () => {
     const production = {
       NODE_ENV: 'production',

@@ -92,7 +92,7 @@ export class WebhookEndpointsService implements OnApplicationBootstrap {
     await this.assertDestination(input.url);
     const secret = newWebhookSecret();
     const id = randomUUID();
-    const sealed = this.secrets.seal(id, secret);
+    const sealed = await this.secrets.seal(manager, id, secret);
     await manager.insert(WebhookEndpoint, {
       id,
       url: input.url,
@@ -143,7 +143,7 @@ export class WebhookEndpointsService implements OnApplicationBootstrap {
       .getOne();
     if (!current) throw new WebhookEndpointNotFoundError();
     const secret = newWebhookSecret();
-    const sealed = this.secrets.seal(id, secret);
+    const sealed = await this.secrets.seal(manager, id, secret);
     const overlapEndsAt = new Date(Date.now() + this.settings.secretOverlapMs);
     await manager.update(
       WebhookEndpoint,

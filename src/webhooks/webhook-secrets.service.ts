@@ -4,7 +4,9 @@ import { ConfigService } from '@nestjs/config';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Configuration } from '../config/configuration.js';
 import { StartupRefusalError } from '../config/startup-refusal.js';
+import { developmentKeyRefused } from '../platform/crypto/encryption-keys.js';
 import { SecretCipher } from '../platform/crypto/secret-cipher.js';
+import type { SigningKeysConfig } from '../tokens/signing-keys/signing-keys.config.js';
 import { WebhookSecretsUnavailableError } from './webhooks.errors.js';
 
 /** A secret as its columns hold it: sealed under `keyId`, or in clear when `keyId` is null. */
@@ -22,6 +24,9 @@ interface EndpointSecretsRow {
   overlapping: boolean;
 }
 
+/** What one endpoint's reseal at start came to. */
+type ResealResult = 'resealed' | 'unchanged' | 'keyMissing' | 'failed';
+
 /** Standard Webhooks secrets: `whsec_` and base64 of 24 to 64 random bytes; 32 here. */
 export const newWebhookSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
 
@@ -36,12 +41,14 @@ export class WebhookSecretsService implements OnModuleInit {
   private readonly logger = new Logger(WebhookSecretsService.name);
   private readonly cipher: SecretCipher;
   private readonly production: boolean;
+  private readonly keys: SigningKeysConfig;
 
   constructor(
     private readonly dataSource: DataSource,
     config: ConfigService<Configuration, true>,
   ) {
-    const { encryptionKey, previousEncryptionKeys } = config.get('signingKeys', { infer: true });
+    this.keys = config.get('signingKeys', { infer: true });
+    const { encryptionKey, previousEncryptionKeys } = this.keys;
     this.cipher = new SecretCipher(
       encryptionKey,
       previousEncryptionKeys,
@@ -50,11 +57,31 @@ export class WebhookSecretsService implements OnModuleInit {
     this.production = config.get('app', { infer: true }).environment === 'production';
   }
 
-  /** A 503, not a 500, where no key seals: production without SIGNING_KEY_ENCRYPTION_KEY. */
-  seal(endpointId: string, secret: string): StoredSecret {
-    if (this.cipher.currentKeyId === null) throw new WebhookSecretsUnavailableError();
+  /**
+   * A 503, not a 500, where no key seals: production without SIGNING_KEY_ENCRYPTION_KEY, or an
+   * instance on the published development key while secrets are sealed under a real one.
+   */
+  async seal(manager: EntityManager, endpointId: string, secret: string): Promise<StoredSecret> {
+    if (this.cipher.currentKeyId === null || (await this.developmentKeyRefused(manager))) {
+      throw new WebhookSecretsUnavailableError();
+    }
+    return this.sealNow(endpointId, secret);
+  }
+
+  private sealNow(endpointId: string, secret: string): StoredSecret {
     const sealed = this.cipher.seal(Buffer.from(secret, 'utf8'), endpointId);
     return { secret: sealed.ciphertext, keyId: sealed.keyId };
+  }
+
+  private developmentKeyRefused(manager: EntityManager): Promise<boolean> {
+    return developmentKeyRefused(this.keys, async (keyId) => {
+      const [row] = await manager.query<{ sealed: boolean }[]>(
+        `SELECT EXISTS (SELECT 1 FROM webhook_endpoints
+           WHERE secret_key_id <> $1 OR previous_secret_key_id <> $1) AS sealed`,
+        [keyId],
+      );
+      return row?.sealed ?? false;
+    });
   }
 
   /** Throws when the key that sealed it is not configured or the ciphertext does not open. */
@@ -85,7 +112,8 @@ export class WebhookSecretsService implements OnModuleInit {
    * neither read nor stored). Otherwise secrets still in clear (written before sealing) and
    * those under a previous key are sealed under the current one. At start rather than in the
    * migration, which has no key; and rather than by a command, because an instance still on the
-   * old key that cannot read a resealed secret only fails a delivery, which is retried.
+   * old key that cannot read a resealed secret only postpones a delivery. Never onto the
+   * published development key while secrets are sealed under a real one.
    */
   async onModuleInit(): Promise<void> {
     if (this.cipher.currentKeyId === null) {
@@ -99,49 +127,94 @@ export class WebhookSecretsService implements OnModuleInit {
       }
       return;
     }
-    await this.dataSource.transaction((manager) => this.resealAll(manager));
+    if (await this.developmentKeyRefused(this.dataSource.manager)) {
+      this.logger.warn({
+        msg: 'webhook secrets are sealed under a SIGNING_KEY_ENCRYPTION_KEY not set here: none is sealed or resealed under the published development key',
+      });
+      return;
+    }
+    await this.resealAll();
   }
 
-  private async resealAll(manager: EntityManager): Promise<void> {
-    const rows = await manager.query<EndpointSecretsRow[]>(
-      `SELECT id, secret, secret_key_id, previous_secret, previous_secret_key_id
-       FROM webhook_endpoints
-       WHERE secret_key_id IS DISTINCT FROM $1
-          OR (previous_secret IS NOT NULL AND previous_secret_key_id IS DISTINCT FROM $1)
-       FOR UPDATE`,
+  /** One endpoint at a time, each in its own transaction: one that fails stops no other. */
+  private async resealAll(): Promise<void> {
+    const rows = await this.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM webhook_endpoints WHERE ${NOT_UNDER_CURRENT_KEY} ORDER BY id`,
       [this.cipher.currentKeyId],
     );
-    let unreadable = 0;
-    for (const row of rows) {
-      try {
-        const current = this.reseal(row.id, { secret: row.secret, keyId: row.secret_key_id });
-        const previous =
-          row.previous_secret === null
-            ? { secret: null, keyId: null }
-            : this.reseal(row.id, {
-                secret: row.previous_secret,
-                keyId: row.previous_secret_key_id,
-              });
+    const results: Record<ResealResult, number> = {
+      resealed: 0,
+      unchanged: 0,
+      keyMissing: 0,
+      failed: 0,
+    };
+    for (const { id } of rows) results[await this.resealOne(id)] += 1;
+    if (results.resealed > 0) {
+      this.logger.log({
+        msg: 'webhook secrets sealed under the current key',
+        endpoints: results.resealed,
+      });
+    }
+    if (results.keyMissing > 0 || results.failed > 0) {
+      // Their deliveries wait (uncounted) until the key is configured; the next start retries.
+      this.logger.warn({
+        msg: 'webhook secrets left as they were: a key not configured (SIGNING_KEY_PREVIOUS_ENCRYPTION_KEYS), or a database error',
+        key_missing: results.keyMissing,
+        database_errors: results.failed,
+      });
+    }
+  }
+
+  private async resealOne(id: string): Promise<ResealResult> {
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        const [row] = await manager.query<EndpointSecretsRow[]>(
+          `SELECT id, secret, secret_key_id, previous_secret, previous_secret_key_id
+           FROM webhook_endpoints WHERE id = $2 AND (${NOT_UNDER_CURRENT_KEY}) FOR UPDATE`,
+          [this.cipher.currentKeyId, id],
+        );
+        // Resealed meanwhile by another instance starting, or deleted.
+        if (!row) return 'unchanged';
+        const resealed = this.resealed(row);
+        if (!resealed) return 'keyMissing';
         await manager.query(
           `UPDATE webhook_endpoints SET secret = $2, secret_key_id = $3,
              previous_secret = $4, previous_secret_key_id = $5 WHERE id = $1`,
-          [row.id, current.secret, current.keyId, previous.secret, previous.keyId],
+          [id, ...resealed],
         );
-      } catch {
-        unreadable += 1;
-      }
-    }
-    if (unreadable > 0) {
-      // Their deliveries fail and are retried until the key that sealed them is configured.
-      this.logger.warn({
-        msg: 'webhook secrets sealed with a key that is not configured (SIGNING_KEY_PREVIOUS_ENCRYPTION_KEYS)',
-        endpoints: unreadable,
+        return 'resealed';
       });
+    } catch (error) {
+      this.logger.error({ msg: 'webhook secret not resealed', endpoint_id: id, err: error });
+      return 'failed';
+    }
+  }
+
+  /** The new column values, or undefined when a secret does not open (its key not configured). */
+  private resealed(row: EndpointSecretsRow): (string | null)[] | undefined {
+    try {
+      const current = this.reseal(row.id, { secret: row.secret, keyId: row.secret_key_id });
+      const previous =
+        row.previous_secret === null
+          ? { secret: null, keyId: null }
+          : this.reseal(row.id, { secret: row.previous_secret, keyId: row.previous_secret_key_id });
+      return [current.secret, current.keyId, previous.secret, previous.keyId];
+    } catch (error) {
+      this.logger.warn({
+        msg: 'webhook secret does not open: left as it is',
+        endpoint_id: row.id,
+        reason: error instanceof Error ? error.message : 'unknown',
+      });
+      return undefined;
     }
   }
 
   private reseal(endpointId: string, stored: StoredSecret): StoredSecret {
     if (stored.keyId === this.cipher.currentKeyId) return stored;
-    return this.seal(endpointId, this.open(endpointId, stored));
+    return this.sealNow(endpointId, this.open(endpointId, stored));
   }
 }
+
+/** `$1` is the current key's id. */
+const NOT_UNDER_CURRENT_KEY = `secret_key_id IS DISTINCT FROM $1
+  OR (previous_secret IS NOT NULL AND previous_secret_key_id IS DISTINCT FROM $1)`;
