@@ -13,6 +13,8 @@ export interface WebhookThroughput {
   p50: number;
   p99: number;
   failedChanges: number;
+  /** Changes answered but whose event had not arrived when the wait ended. */
+  missing: number;
 }
 
 /**
@@ -85,13 +87,20 @@ export async function measureWebhookThroughput(
 ): Promise<WebhookThroughput> {
   const receiver = await startReceiver();
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` };
+  let endpointId: string | undefined;
   try {
     const created = await fetch(`${base}/admin/webhooks`, {
       method: 'POST',
       headers,
       body: JSON.stringify({ url: receiver.url, events: ['user.updated'] }),
     });
+    if (created.status === 403) {
+      throw new Error(
+        "webhook endpoint: 403 (on a kept EMBEDDED_DATABASE_DIR an earlier run holds `admin`, so this run's account was not promoted)",
+      );
+    }
     if (created.status !== 201) throw new Error(`webhook endpoint: ${created.status}`);
+    endpointId = ((await created.json()) as { id: string }).id;
     const answeredAt = new Map<string, number>();
     let next = 0;
     let failedChanges = 0;
@@ -117,6 +126,7 @@ export async function measureWebhookThroughput(
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     const arrivals = [...receiver.arrivals.values()];
+    if (arrivals.length === 0) throw new Error(`none of ${expected} events arrived`);
     const last = Math.max(...arrivals.map(({ at }) => at));
     const latencies = arrivals
       .filter(({ username }) => answeredAt.has(username))
@@ -129,8 +139,18 @@ export async function measureWebhookThroughput(
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
       failedChanges,
+      missing: Math.max(0, expected - arrivals.length),
     };
   } finally {
+    // The admin API deletes no endpoint: disabled, it sends nothing more to this dead receiver
+    // on a kept database, and its leftovers are pruned after the retention.
+    if (endpointId) {
+      await fetch(`${base}/admin/webhooks/${endpointId}`, {
+        method: 'PATCH',
+        headers,
+        body: JSON.stringify({ enabled: false }),
+      }).catch(() => undefined);
+    }
     await receiver.close();
   }
 }
