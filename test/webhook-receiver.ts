@@ -30,6 +30,10 @@ export interface TestWebhookReceiver {
   delayMs: number;
   /** Requests read but not answered yet. */
   inFlight: number;
+  /** While true, requests are read but left unanswered until `release()`: surely mid-delivery. */
+  hold: boolean;
+  /** Stops holding and answers the held requests (recorded as received, sent if still open). */
+  release(): void;
   /** The receipts of one user's events (at one path, if given), in arrival order. */
   forUser(userId: string, path?: string): WebhookReceipt[];
   /** Waits until `done` holds for the receipts (polling), or fails after `timeoutMs`. */
@@ -83,6 +87,11 @@ export async function startWebhookReceiver(): Promise<TestWebhookReceiver> {
     mode: 'accept',
     delayMs: 0,
     inFlight: 0,
+    hold: false,
+    release() {
+      receiver.hold = false;
+      held.splice(0).forEach((answer) => answer());
+    },
     forUser: (userId, path) =>
       received.filter(
         (receipt) =>
@@ -101,8 +110,17 @@ export async function startWebhookReceiver(): Promise<TestWebhookReceiver> {
         server.close(() => resolve());
         server.closeAllConnections();
       }),
-    comeBack: () => new Promise((resolve) => server.listen(port, '127.0.0.1', resolve)),
+    // A port taken meanwhile fails at once rather than leaving the test to time out.
+    comeBack: () =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve();
+        });
+      }),
   };
+  const held: (() => void)[] = [];
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const startedAt = Date.now();
     const chunks: Buffer[] = [];
@@ -111,8 +129,14 @@ export async function startWebhookReceiver(): Promise<TestWebhookReceiver> {
       receiver.inFlight += 1;
       const answer = () => {
         receiver.inFlight -= 1;
-        if (receiver.mode === 'fail') return response.writeHead(503).end('down for now');
+        // A held request whose sender went away (killed, timed out): nobody to answer.
+        const gone = response.destroyed || request.socket.destroyed;
+        if (receiver.mode === 'fail') {
+          if (!gone) response.writeHead(503).end('down for now');
+          return;
+        }
         if (receiver.mode === 'redirect') {
+          if (gone) return;
           return response.writeHead(302, { location: receiver.redirectTo ?? '/' }).end();
         }
         const body = Buffer.concat(chunks).toString('utf8');
@@ -128,9 +152,10 @@ export async function startWebhookReceiver(): Promise<TestWebhookReceiver> {
           startedAt,
           endedAt: Date.now(),
         });
-        response.writeHead(204).end();
+        if (!gone) response.writeHead(204).end();
       };
-      setTimeout(answer, receiver.delayMs);
+      if (receiver.hold) held.push(answer);
+      else setTimeout(answer, receiver.delayMs);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
