@@ -2587,3 +2587,55 @@ describe('webhook endpoint secrets are sealed at rest (issue #22)', () => {
     }
   });
 });
+
+import {
+  onPrivateDatabase,
+  privateDatabase,
+  type PrivateDatabase,
+} from '../factories/private-database.js';
+
+describe('security battery: the published development key seals no webhook secret beside a real key (issue #22 review)', () => {
+  let database: PrivateDatabase;
+  let t: TestApp | undefined;
+  beforeAll(async () => {
+    database = await privateDatabase();
+  });
+  afterAll(async () => {
+    await t?.close();
+    await database?.drop();
+  });
+
+  it('an instance without SIGNING_KEY_ENCRYPTION_KEY neither creates nor reseals onto the development key', async () => {
+    const realKey = randomBytes(32).toString('base64');
+    t = await createTestApp({
+      ...onPrivateDatabase(database),
+      SIGNING_KEY_ENCRYPTION_KEY: realKey,
+    });
+    const admin = await signUpOperator(t.http, t.dataSource);
+    const created = await t.http
+      .post('/admin/webhooks')
+      .set({ Authorization: `Bearer ${admin.accessToken}` })
+      .send({ url: 'http://127.0.0.1:9/battery-development-key' });
+    expect(created.status, created.text).toBe(201);
+    const sealed = async () =>
+      t!.dataSource.query<{ secret: string; secret_key_id: string }[]>(
+        `SELECT secret, secret_key_id FROM webhook_endpoints ORDER BY id`,
+      );
+    const before = await sealed();
+    await t.close();
+    // The real key only as a previous one: before the fix, the start moved secrets onto the
+    // published key, and a creation sealed beside them under it.
+    t = await createTestApp({
+      ...onPrivateDatabase(database),
+      SIGNING_KEY_PREVIOUS_ENCRYPTION_KEYS: realKey,
+    });
+    expect(await sealed()).toEqual(before);
+    const again = await logIn(t.http, admin);
+    const refused = await t.http
+      .post('/admin/webhooks')
+      .set({ Authorization: `Bearer ${again.accessToken}` })
+      .send({ url: 'http://127.0.0.1:9/battery-development-key-2' });
+    expect(refused.status, refused.text).toBe(503);
+    expect(await sealed()).toEqual(before);
+  });
+});
