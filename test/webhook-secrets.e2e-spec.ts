@@ -197,11 +197,20 @@ describe('webhook secrets at rest (issue #22)', () => {
       `INSERT INTO webhook_endpoints (id, url, secret) VALUES ($1, $2, $3)`,
       [legacyId, `${receiver.url}/legacy`, legacySecret],
     );
+    // One whose key is not configured: left as it is, and it stops none of the others.
+    const lostId = randomUUID();
+    await t!.dataSource.query(
+      `INSERT INTO webhook_endpoints (id, url, secret, secret_key_id) VALUES ($1, $2, 'x.y.z', 'deadbeef')`,
+      [lostId, `${receiver.url}/lost`],
+    );
     await start({
       SIGNING_KEY_ENCRYPTION_KEY: second,
       SIGNING_KEY_PREVIOUS_ENCRYPTION_KEYS: first,
     });
     admin = { ...admin, ...(await logIn(t!.http, admin)) };
+    expect((await row(lostId)).secret_key_id).toBe('deadbeef');
+    expect(t!.logs.some((line) => /"key_missing":1\b/.test(line))).toBe(true);
+    await t!.dataSource.query(`DELETE FROM webhook_endpoints WHERE id = $1`, [lostId]);
     const rows = await t!.dataSource.query<
       { secret: string; secret_key_id: string; previous_secret_key_id: string | null }[]
     >(`SELECT secret, secret_key_id, previous_secret_key_id FROM webhook_endpoints`);
