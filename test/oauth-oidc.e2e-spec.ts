@@ -381,7 +381,7 @@ describe('social login with OpenID Connect', () => {
     expect(asLogin.body.type).toBe(problem('invalid-login-code'));
   });
 
-  it('refuses (409) to unlink the only way to sign in, and lets the reset flow add a password', async () => {
+  it('refuses (409) to unlink the only way to sign in, manages two-step verification without a password, and lets the reset flow add a password', async () => {
     const who = account();
     const tokens = await signInWithProvider(who);
     const bearer = { Authorization: `Bearer ${tokens.body.access_token}` };
@@ -413,6 +413,26 @@ describe('social login with OpenID Connect', () => {
     // Two-step verification: a fresh sign-in stands in for the password it does not have.
     const setup = await t.http.post('/auth/mfa/totp/setup').set(bearer).send({});
     expect(setup.status, JSON.stringify(setup.body)).toBe(200);
+    const secret = setup.body.secret as string;
+    const confirmed = await t.http
+      .post('/auth/mfa/totp/confirm')
+      .set(bearer)
+      .send({ code: totpStepsAway(secret, -1) });
+    expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(200);
+    // Managing it asks the code and, for want of a password, the same fresh sign-in.
+    const regenerated = await t.http
+      .post('/auth/mfa/recovery-codes/regenerate')
+      .set(bearer)
+      .send({ code: totpStepsAway(secret, 0) });
+    expect(regenerated.status, JSON.stringify(regenerated.body)).toBe(200);
+    const [recoveryCode] = regenerated.body.recovery_codes as string[];
+    const withoutCode = await t.http.post('/auth/mfa/totp/disable').set(bearer).send({});
+    expect(withoutCode.status).toBe(422);
+    const disabled = await t.http
+      .post('/auth/mfa/totp/disable')
+      .set(bearer)
+      .send({ recovery_code: recoveryCode });
+    expect(disabled.status, JSON.stringify(disabled.body)).toBe(200);
 
     const reset = await t.http.post('/auth/forgot-password').send({ email: who.email });
     expect(reset.status).toBe(202);
