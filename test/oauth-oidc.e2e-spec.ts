@@ -229,6 +229,21 @@ describe('social login with OpenID Connect', () => {
     expect(identities).toHaveLength(0);
   });
 
+  it('opens an account unverified when the provider address matches its stored form only after Unicode folding', async () => {
+    // The Kelvin sign folds to "k": the provider verified a mailbox other than the stored one.
+    const id = tag();
+    const who = account({ email: `\u212Aate.${id}@example.com` });
+    const tokens = await signInWithProvider(who);
+    expect(tokens.status, JSON.stringify(tokens.body)).toBe(200);
+    const folded = `kate.${id}@example.com`;
+    expect(await userByEmail(folded)).toMatchObject({ email_verified: false });
+
+    // So the owner of the folded address, verified at the provider, is not linked into it.
+    const owner = await signInWithProvider(account({ email: folded }));
+    expect(owner.status).toBe(409);
+    expect(owner.body.type).toBe(problem('identity-link-required'));
+  });
+
   it('refuses to link when the provider did not verify the email', async () => {
     const local = await signUp(t.http);
     await t.dataSource.query('UPDATE users SET email_verified = true WHERE id = $1', [local.id]);
