@@ -269,7 +269,18 @@ export class AuthService {
 
   async refresh(refreshToken: string, client: ClientInfo): Promise<TokenPair> {
     const outcome = await this.sessions.rotate(refreshToken, client);
+    if (outcome.kind === 'replayed') {
+      // Not theft (issue #23): a refresh answered but not received. No security event, which
+      // would cry wolf to the user at every two-tab race; a line for operators tuning the grace.
+      this.logger.log({
+        event: 'refresh_token_grace_replay',
+        session_id: outcome.session.id,
+        request_id: client.requestId,
+      });
+    }
     switch (outcome.kind) {
+      // A replay within the grace: the same successor again, with a fresh access token.
+      case 'replayed':
       case 'rotated': {
         const user = await this.users.findById(outcome.session.userId);
         if (!user?.isActive) throw new AccountDisabledError();
