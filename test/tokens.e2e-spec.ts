@@ -244,7 +244,9 @@ describe('access tokens, refresh tokens and sessions', () => {
       // the reuse grace (issue #23) and gets the same successor. One live refresh token is
       // left; with the grace off they are reuse (test/refresh-grace.e2e-spec.ts).
       expect(responses.map((response) => response.status)).toEqual(Array(8).fill(200));
-      const successors = new Set(responses.map((response) => response.body.refresh_token));
+      const successors = new Set(
+        responses.map((response) => response.body.refresh_token as string),
+      );
       expect(successors.size).toBe(1);
       const sid = jwt.decode<{ sid: string }>(user.accessToken).sid;
       expect(
@@ -252,7 +254,7 @@ describe('access tokens, refresh tokens and sessions', () => {
           .getRepository(RefreshToken)
           .countBy({ sessionId: sid, rotatedAt: IsNull() }),
       ).toBe(1);
-      expect((await refresh([...successors][0] as string)).status).toBe(200);
+      expect((await refresh([...successors][0]!)).status).toBe(200);
     });
 
     it('stores refresh tokens only as SHA-256 hashes', async () => {
