@@ -29,17 +29,19 @@ export function lockSessionWithUser(
 }
 
 /**
- * Marks the token used; false when someone already did. The database's clock: the reuse grace
- * (issue #23) is measured from it by whichever instance sees the replay.
+ * Marks the token used, keeping the salt its successor is derived with (issue #23, null when
+ * the grace is off); false when someone already did. The database's clock at this statement:
+ * the reuse grace is measured from it by whichever instance sees the replay.
  */
 export async function claimRefreshToken(
   manager: EntityManager,
   tokenHash: string,
+  successorSalt: Buffer | null,
 ): Promise<boolean> {
   const claimed = await manager
     .createQueryBuilder()
     .update(RefreshToken)
-    .set({ rotatedAt: () => 'now()' })
+    .set({ rotatedAt: () => 'statement_timestamp()', successorSalt })
     .where('token_hash = :tokenHash AND rotated_at IS NULL', { tokenHash })
     .execute();
   return claimed.affected === 1;

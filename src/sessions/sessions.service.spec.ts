@@ -218,7 +218,7 @@ describe('SessionsService with the reuse grace', () => {
     const { session, refreshToken } = await sessions.start(await newUserIdIn(dataSource), client);
     await sessions.rotate(refreshToken, client);
     await dataSource.query(
-      `UPDATE refresh_tokens SET rotated_at = now() - interval '11 seconds' WHERE token_hash = $1`,
+      `UPDATE refresh_tokens SET rotated_at = statement_timestamp() - interval '11 seconds' WHERE token_hash = $1`,
       [hashRefreshToken(refreshToken)],
     );
 
@@ -226,8 +226,8 @@ describe('SessionsService with the reuse grace', () => {
     expect(await sessions.isActive(session.id, session.userId, issuedNow())).toBe(false);
   });
 
-  it('is reuse when the successor was not derived with this key', async () => {
-    const other = await sessionsModule({ JWT_SECRET: 'another-secret' });
+  it('is reuse when the rotation kept no salt (an instance with the grace off rotated it)', async () => {
+    const other = await sessionsModule({ REFRESH_REUSE_GRACE_SECONDS: '0' });
     try {
       const { session, refreshToken } = await sessions.start(await newUserIdIn(dataSource), client);
       expect((await other.get(SessionsService).rotate(refreshToken, client)).kind).toBe('rotated');
@@ -236,5 +236,35 @@ describe('SessionsService with the reuse grace', () => {
     } finally {
       await other.close();
     }
+  });
+
+  const salts = async (sessionId: string) =>
+    (
+      await dataSource.query<{ salted: number }[]>(
+        `SELECT count(*)::int AS salted FROM refresh_tokens WHERE session_id = $1 AND successor_salt IS NOT NULL`,
+        [sessionId],
+      )
+    )[0]!.salted;
+
+  it('keeps a salt only until the successor is used', async () => {
+    const { session, refreshToken } = await sessions.start(await newUserIdIn(dataSource), client);
+    const rotated = await sessions.rotate(refreshToken, client);
+    expect(await salts(session.id)).toBe(1);
+    const next = await sessions.rotate(tokenOf(rotated)!, client);
+    // The new rotation's own salt, and nothing older.
+    expect(await salts(session.id)).toBe(1);
+    await sessions.rotate(tokenOf(next)!, client);
+    expect(await salts(session.id)).toBe(1);
+  });
+
+  it('forgets salts past the grace at the periodic prune', async () => {
+    const { session, refreshToken } = await sessions.start(await newUserIdIn(dataSource), client);
+    await sessions.rotate(refreshToken, client);
+    await dataSource.query(
+      `UPDATE refresh_tokens SET rotated_at = statement_timestamp() - interval '11 seconds' WHERE session_id = $1 AND rotated_at IS NOT NULL`,
+      [session.id],
+    );
+    await sessions.pruneEnded();
+    expect(await salts(session.id)).toBe(0);
   });
 });

@@ -68,6 +68,8 @@ export interface IssuedSession {
 }
 
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
+/** A salt past its grace still leads a stolen old token to an unused successor: not for long. */
+const SALT_SWEEP_EVERY_MS = 60 * 1000;
 const REVOCATIONS_TOPIC = 'sessions-revoked';
 
 @Injectable()
@@ -80,6 +82,7 @@ export class SessionsService
   private readonly revoked: RevokedSessions;
   private readonly impersonatorVisible: boolean;
   private stopPruning?: () => void;
+  private stopSweeping?: () => void;
 
   constructor(
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
@@ -188,14 +191,16 @@ export class SessionsService
       const refusal = refusalOf(session);
       if (refusal) return refusal;
       const impersonation = impersonationOf(session);
-      if (!(await claimRefreshToken(manager, tokenHash))) {
+      const salt = this.grace.newSalt();
+      if (!(await claimRefreshToken(manager, tokenHash, salt))) {
         const successor = await this.grace.unusedSuccessor(manager, presentedToken, session.id);
         if (successor) return { kind: 'replayed', session, refreshToken: successor, impersonation };
         await this.markRevoked(manager, announce, { id: session.id }, 'refresh_token_reuse');
         return { kind: 'reused', sessionId: session.id, userId: session.userId };
       }
+      await this.grace.forgetSaltsBefore(manager, session.id, tokenHash);
       await slideSession(manager, session, client, this.refreshTtlMs);
-      const next = this.grace.successorOf(presentedToken);
+      const next = this.grace.successorOf(presentedToken, salt);
       const refreshToken = await issueRefreshToken(manager, session.id, next);
       return { kind: 'rotated', session, refreshToken, impersonation };
     });
@@ -335,8 +340,10 @@ export class SessionsService
   /**
    * Deletes sessions that ended longer ago than an access token lives: by then no token
    * of theirs can still be presented, and a missing session is as dead as a revoked one.
+   * Forgets, too, the successor salts whose reuse grace has passed (issue #23).
    */
   async pruneEnded(now = new Date()): Promise<number> {
+    await this.grace.sweep(this.dataSource.manager);
     const cutoff = new Date(now.getTime() - this.accessTtlMs);
     const result = await this.sessions
       .createQueryBuilder()
@@ -353,10 +360,17 @@ export class SessionsService
       () => this.pruneEnded(),
       this.logger,
     );
+    this.stopSweeping = runPeriodically(
+      'forgetting refresh successor salts',
+      SALT_SWEEP_EVERY_MS,
+      () => this.grace.sweep(this.dataSource.manager),
+      this.logger,
+    );
   }
 
   onApplicationShutdown(): void {
     this.stopPruning?.();
+    this.stopSweeping?.();
   }
 
   private async insert(
