@@ -3,13 +3,16 @@
  * end the session. Within REFRESH_REUSE_GRACE_SECONDS, while the successor is unused, the same
  * token gets the same successor; past the grace, or once the successor was used, it is reuse.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { Response } from 'supertest';
 import { IsNull } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RefreshToken } from '../src/sessions/entities/refresh-token.entity.js';
 import { Session } from '../src/sessions/entities/session.entity.js';
-import { createTestApp, type TestApp } from './create-test-app.js';
+import { SessionsService } from '../src/sessions/sessions.service.js';
+import { User } from '../src/users/entities/user.entity.js';
+import { createTestApp, TEST_JWT_SECRET, type TestApp } from './create-test-app.js';
+import { signUpOperator } from './factories/admin.factory.js';
 import { logIn, signUpAndLogIn } from './factories/user.factory.js';
 import { claimsOf } from './jwt-claims.js';
 
@@ -36,7 +39,15 @@ function on(t: TestApp) {
     const response = await t.http.get('/auth/events').set('Authorization', `Bearer ${accessToken}`);
     return (response.body as { events: { type: string }[] }).events.map(({ type }) => type);
   };
-  return { refresh, me, session, liveTokens, eventTypes };
+  /** The session's successor salts still held, by the order its tokens were issued. */
+  const salts = async (accessToken: string) =>
+    (
+      await t.dataSource.query<{ salt: Buffer | null }[]>(
+        `SELECT successor_salt AS salt FROM refresh_tokens WHERE session_id = $1 ORDER BY created_at, rotated_at NULLS LAST`,
+        [claimsOf(accessToken).sid],
+      )
+    ).map(({ salt }) => salt);
+  return { refresh, me, session, liveTokens, eventTypes, salts };
 }
 
 /** Reuse: 401 …/refresh-token-reused, the session revoked for it, every token of it dead. */
@@ -138,7 +149,7 @@ describe('the refresh reuse grace (default 10 s)', () => {
     const user = await signUpAndLogIn(t.http);
     const rotated = await refresh(user.refreshToken);
     await t.dataSource.query(
-      `UPDATE refresh_tokens SET rotated_at = now() - interval '11 seconds' WHERE token_hash = $1`,
+      `UPDATE refresh_tokens SET rotated_at = statement_timestamp() - interval '11 seconds' WHERE token_hash = $1`,
       [sha256(user.refreshToken)],
     );
 
@@ -165,6 +176,139 @@ describe('the refresh reuse grace (default 10 s)', () => {
   });
 });
 
+describe('what the grace never forgives (default 10 s)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('answers a replay after logout 401 invalid-refresh-token, and revokes nothing again', async () => {
+    const { refresh, session, eventTypes } = on(t);
+    const user = await signUpAndLogIn(t.http);
+    const rotated = await refresh(user.refreshToken);
+    const logout = await t.http
+      .post('/auth/logout')
+      .set('Authorization', `Bearer ${rotated.body.access_token as string}`);
+    expect(logout.status).toBeLessThan(300);
+    const ended = await session(user.accessToken);
+    expect(ended.revokedReason).toBe('logout');
+
+    const replay = await refresh(user.refreshToken);
+    expect(replay.status).toBe(401);
+    expect(replay.body.type).toBe(`${PROBLEMS}/invalid-refresh-token`);
+    const after = await session(user.accessToken);
+    expect(after.revokedReason).toBe('logout');
+    expect(after.revokedAt).toEqual(ended.revokedAt);
+    const reader = await logIn(t.http, user);
+    expect(await eventTypes(reader.accessToken)).not.toContain('refresh_token_reused');
+  });
+
+  it('answers a replay after the account was disabled 403 account-disabled', async () => {
+    const { refresh, session } = on(t);
+    const user = await signUpAndLogIn(t.http);
+    await refresh(user.refreshToken);
+    await t.dataSource.getRepository(User).update({ id: user.id }, { isActive: false });
+
+    const replay = await refresh(user.refreshToken);
+    expect(replay.status).toBe(403);
+    expect(replay.body.type).toBe(`${PROBLEMS}/account-disabled`);
+    expect((await session(user.accessToken)).revokedAt).toBeNull();
+  });
+
+  it("keeps an impersonated session's act on a replay, and never extends it past its end", async () => {
+    const { refresh, session } = on(t);
+    const operator = await signUpOperator(t.http, t.dataSource, ['users:impersonate']);
+    const user = await signUpAndLogIn(t.http);
+    const started = await t.http
+      .post(`/admin/users/${user.id}/impersonate`)
+      .set('Authorization', `Bearer ${operator.accessToken}`)
+      .send({ reason: 'Ticket 4711: the grace replays an impersonated session' });
+    expect(started.status, JSON.stringify(started.body)).toBe(200);
+    const accessToken = started.body.access_token as string;
+    const { expiresAt } = await session(accessToken);
+
+    const rotated = await refresh(started.body.refresh_token as string);
+    const replay = await refresh(started.body.refresh_token as string);
+    expect([rotated.status, replay.status]).toEqual([200, 200]);
+    expect(replay.body.refresh_token).toBe(rotated.body.refresh_token);
+    const claims = claimsOf(replay.body.access_token as string);
+    expect(claims).toMatchObject({ sub: user.id, act: { sub: operator.id } });
+    expect(claims.exp as number).toBeLessThanOrEqual(Math.ceil(expiresAt.getTime() / 1000));
+    expect((await session(accessToken)).expiresAt).toEqual(expiresAt);
+  });
+
+  it('gives a thief who presents first the successor, and the owner retrying the same one', async () => {
+    const { refresh, me, liveTokens } = on(t);
+    const user = await signUpAndLogIn(t.http);
+    // The owner's refresh is answered but the answer lost; the thief replays the copy first.
+    const lost = await refresh(user.refreshToken);
+    const thief = await refresh(user.refreshToken);
+    const retry = await refresh(user.refreshToken);
+
+    // Documented exposure (docs/security.md): within the grace both hold the same token.
+    expect([lost.status, thief.status, retry.status]).toEqual([200, 200, 200]);
+    expect(thief.body.refresh_token).toBe(lost.body.refresh_token);
+    expect(retry.body.refresh_token).toBe(lost.body.refresh_token);
+    expect((await me(retry.body.access_token as string)).status).toBe(200);
+    expect(await liveTokens(user.accessToken)).toBe(1);
+  });
+
+  it('lets nothing in the database lead an old token to the live one', async () => {
+    const { refresh, salts, session } = on(t);
+    const user = await signUpAndLogIn(t.http);
+    const tokens = [user.refreshToken];
+    for (let rotation = 0; rotation < 5; rotation += 1) {
+      const rotated = await refresh(tokens.at(-1)!);
+      expect(rotated.status).toBe(200);
+      tokens.push(rotated.body.refresh_token as string);
+    }
+    const live = tokens.pop()!;
+    // Every used successor's salt is gone; only the live token's, within its grace, is held.
+    expect((await salts(user.accessToken)).map((salt) => salt !== null)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      true,
+      false,
+    ]);
+
+    const sessionId = claimsOf(user.accessToken).sid as string;
+    await t.dataSource.query(
+      `UPDATE refresh_tokens SET rotated_at = rotated_at - interval '1 day' WHERE session_id = $1 AND rotated_at IS NOT NULL`,
+      [sessionId],
+    );
+    await t.app.get(SessionsService).pruneEnded();
+    expect(await salts(user.accessToken)).toEqual(Array(6).fill(null));
+
+    // Everything the database holds, and the old design's key, with every old token: no live one.
+    const everySalt = (
+      await t.dataSource.query<{ salt: Buffer }[]>(
+        `SELECT successor_salt AS salt FROM refresh_tokens WHERE successor_salt IS NOT NULL`,
+      )
+    ).map(({ salt }) => salt);
+    const keys = [...everySalt, Buffer.from(TEST_JWT_SECRET, 'utf8')];
+    for (const old of tokens) {
+      for (const key of keys) {
+        expect(createHmac('sha256', key).update(old).digest('base64url')).not.toBe(live);
+      }
+    }
+
+    // Presented, the newest old token is reuse and ends the session; the others then are dead.
+    await expectSessionEndedByReuse(t, await refresh(tokens.at(-1)!), {
+      access_token: user.accessToken,
+      refresh_token: live,
+    });
+    for (const old of tokens.slice(0, -1)) {
+      const answer = await refresh(old);
+      expect(answer.status).toBe(401);
+      expect(answer.body.type).toBe(`${PROBLEMS}/invalid-refresh-token`);
+    }
+    expect((await session(user.accessToken)).revokedReason).toBe('refresh_token_reuse');
+  });
+});
+
 describe('a tiny grace (1 s), really waited out', () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -182,6 +326,8 @@ describe('a tiny grace (1 s), really waited out', () => {
 
     await sleep(1500);
     await expectSessionEndedByReuse(t, await refresh(user.refreshToken), soon.body);
+    // The replay past the grace forgot the salt at once, not at the next sweep.
+    expect(await on(t).salts(user.accessToken)).toEqual([null, null]);
   });
 });
 
@@ -193,9 +339,10 @@ describe('the grace off (REFRESH_REUSE_GRACE_SECONDS=0): every replay is reuse, 
   afterAll(() => t.close());
 
   it('ends the session for an immediate replay', async () => {
-    const { refresh, eventTypes } = on(t);
+    const { refresh, eventTypes, salts } = on(t);
     const user = await signUpAndLogIn(t.http);
     const rotated = await refresh(user.refreshToken);
+    expect(await salts(user.accessToken)).toEqual([null, null]);
     await expectSessionEndedByReuse(t, await refresh(user.refreshToken), rotated.body);
     const reader = await logIn(t.http, user);
     expect(await eventTypes(reader.accessToken)).toContain('refresh_token_reused');
