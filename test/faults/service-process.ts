@@ -82,13 +82,15 @@ export async function startService(
   const baseUrl = `http://127.0.0.1:${port}`;
   const service = { baseUrl, child, exited, output: () => output };
   onSpawned?.(service);
-  for (let attempt = 0; ; attempt += 1) {
+  // A minute: on a loaded 2-core machine the built service took over 15 s to listen.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
     try {
       if ((await fetch(`${baseUrl}/health/live`)).ok) break;
     } catch {
       // not listening yet
     }
-    if (child.exitCode !== null || attempt > 150) {
+    if (child.exitCode !== null || Date.now() > deadline) {
       // Not left running behind the failed test.
       if (child.exitCode === null) child.kill('SIGKILL');
       throw new Error(`the service did not start:\n${output}`);
