@@ -24,7 +24,11 @@ import { SecretCipher } from '../../platform/crypto/secret-cipher.js';
 import { runPeriodically } from '../../platform/periodic-task.js';
 import { CLOCK_SKEW_SECONDS } from '../access-token.js';
 import { SigningKey } from './entities/signing-key.entity.js';
-import { generateKeyMaterial } from './signing-key-material.js';
+import {
+  generateKeyMaterial,
+  importKeyMaterial,
+  type NewKeyMaterial,
+} from './signing-key-material.js';
 import {
   keysDueForRetirement,
   pendingKeys,
@@ -37,6 +41,7 @@ import {
   AsymmetricSigningOffError,
   DevelopmentKeyRefusedError,
   RotationPendingError,
+  SigningKeyExistsError,
   SigningKeyInUseError,
   SigningKeyNotFoundError,
   SigningUnavailableError,
@@ -141,17 +146,39 @@ export class SigningKeyRotationService
     if (this.settings.algorithm === 'HS256') throw new AsymmetricSigningOffError();
     const view = await this.locked(async (manager, announce, rows, now) => {
       if (pendingKeys(rows, now).length > 0) throw new RotationPendingError();
-      const first = !signingKeyAt(rows, now);
-      return this.publish(
-        manager,
-        announce,
-        actor,
-        now,
-        first ? this.atOnce(now) : now + this.delayMs(),
-      );
+      return this.publish(manager, announce, actor, now, this.activationOf(rows, now));
     });
     await this.keys.reload();
     return view;
+  }
+
+  /**
+   * Publishes a private key brought from elsewhere (PEM or JWK) on the same schedule as a
+   * rotation: sealed, in the JWKS at once, signing after the delay. Never a key seen before.
+   */
+  async importKey(actor: KeyActor, privateKey: string): Promise<SigningKeyView> {
+    if (this.settings.algorithm === 'HS256') throw new AsymmetricSigningOffError();
+    const material = await importKeyMaterial(privateKey, this.settings.algorithm);
+    try {
+      const view = await this.locked(async (manager, announce, rows, now) => {
+        // Retired rows too: a retired key is never to return.
+        if (await manager.existsBy(SigningKey, { kid: material.kid })) {
+          throw new SigningKeyExistsError(material.kid);
+        }
+        if (pendingKeys(rows, now).length > 0) throw new RotationPendingError();
+        const activeFrom = this.activationOf(rows, now);
+        return this.publish(manager, announce, actor, now, activeFrom, material);
+      });
+      await this.keys.reload();
+      return view;
+    } finally {
+      material.privateKey.fill(0);
+    }
+  }
+
+  /** The first key signs at once (nothing verified with keys before); later ones after the delay. */
+  private activationOf(rows: readonly ScheduledKey[], now: number): number {
+    return signingKeyAt(rows, now) ? now + this.delayMs() : this.atOnce(now);
   }
 
   /**
@@ -245,10 +272,11 @@ export class SigningKeyRotationService
     actor: KeyActor,
     now: number,
     activeFrom: number,
+    imported?: NewKeyMaterial,
   ): Promise<SigningKeyView> {
     if (this.settings.algorithm === 'HS256') throw new AsymmetricSigningOffError();
     await this.refuseDevelopmentKeyOver(manager);
-    const material = await generateKeyMaterial(this.settings.algorithm);
+    const material = imported ?? (await generateKeyMaterial(this.settings.algorithm));
     const sealed = this.cipher.seal(material.privateKey, material.kid);
     material.privateKey.fill(0);
     const row: SigningKey = {
@@ -262,7 +290,7 @@ export class SigningKeyRotationService
       retiredAt: null,
     };
     await manager.insert(SigningKey, row);
-    await this.record(manager, actor, 'signing_key.published', row, null);
+    await this.record(manager, actor, 'signing_key.published', row, null, imported !== undefined);
     await announce(SIGNING_KEYS_TOPIC, [row.kid]);
     this.logger.log(
       `published signing key ${row.kid} (${row.algorithm}), signing from ${row.activeFrom.toISOString()}`,
@@ -305,6 +333,7 @@ export class SigningKeyRotationService
     action: 'signing_key.published' | 'signing_key.retired',
     key: SigningKey,
     stateBefore: SigningKeyState | null,
+    imported = false,
   ): Promise<void> {
     return this.audit.record(
       {
@@ -316,6 +345,7 @@ export class SigningKeyRotationService
           algorithm: key.algorithm,
           active_from: key.activeFrom.toISOString(),
           retired_at: key.retiredAt?.toISOString() ?? null,
+          ...(imported ? { imported: true } : {}),
         },
         client: actor.client,
       },

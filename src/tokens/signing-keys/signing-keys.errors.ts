@@ -23,6 +23,25 @@ export class SigningKeyInUseError extends ProblemException {
   }
 }
 
+/** A key to import that cannot sign here (wrong type, public only, unreadable): says which. */
+export class KeyImportRefusedError extends ProblemException {
+  constructor(detail: string) {
+    super({ status: 400, code: 'signing-key-import-refused', title: 'Bad Request', detail });
+  }
+}
+
+/** The imported key is in the table already (same public key, so same kid), maybe retired. */
+export class SigningKeyExistsError extends ProblemException {
+  constructor(kid: string) {
+    super({
+      status: 409,
+      code: 'signing-key-exists',
+      title: 'Conflict',
+      detail: `This key is already in the store as ${kid}; a retired key is never published again.`,
+    });
+  }
+}
+
 /** One rotation at a time: the key published last has not begun signing yet. */
 export class RotationPendingError extends ProblemException {
   constructor() {
