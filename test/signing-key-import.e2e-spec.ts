@@ -13,7 +13,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKeysCli } from '../src/admin/keys-cli.js';
 import { createTestApp, type TestApp } from './create-test-app.js';
-import { auditRowsFor } from './factories/admin.factory.js';
+import { auditRowsFor, signUpOperator } from './factories/admin.factory.js';
 import {
   onPrivateDatabase,
   privateDatabase,
@@ -180,5 +180,36 @@ describe('npm run keys -- import (issue #22: keys from files or the environment)
     expect((await keys('import')).exitCode).toBe(2);
     expect((await keys('import', 'a', 'b')).exitCode).toBe(2);
     expect(await rowCount()).toBe(before);
+  }, 30_000);
+
+  it('imports through POST /admin/keys/import with keys:write, answering the public view only', async () => {
+    await activateAll();
+    const writer = await signUpOperator(t.http, t.dataSource, ['keys:read', 'keys:write']);
+    const reader = await signUpOperator(t.http, t.dataSource, ['keys:read']);
+    const post = (token: string, body: object) =>
+      t.http.post('/admin/keys/import').set('Authorization', `Bearer ${token}`).send(body);
+    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    const kid = await calculateJwkThumbprint(await exportJWK(publicKey));
+    const privatePem = pem(privateKey);
+
+    expect((await post(reader.accessToken, { private_key: privatePem })).status).toBe(403);
+    const imported = await post(writer.accessToken, { private_key: privatePem });
+    expect(imported.status).toBe(201);
+    expect(imported.body).toMatchObject({ kid, algorithm: 'EdDSA', state: 'pending' });
+    expect(JSON.stringify(imported.body)).not.toMatch(/BEGIN|"d"|private/i);
+    expect((await jwks()).keys.map((key) => key.kid)).toContain(kid);
+    expect(await auditRowsFor(t.dataSource, kid)).toMatchObject([
+      { action: 'signing_key.published', actor_user_id: writer.id, after: { imported: true } },
+    ]);
+
+    const again = await post(writer.accessToken, { private_key: privatePem });
+    expect(again.status).toBe(409);
+    expect(again.body.type).toBe('https://whazz.audio/problems/signing-key-exists');
+    const rsa = pem(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
+    const refused = await post(writer.accessToken, { private_key: rsa });
+    expect(refused.status).toBe(422);
+    expect(refused.body.type).toBe('https://whazz.audio/problems/signing-key-import-refused');
+    expect(JSON.stringify(refused.body)).not.toContain(rsa.split('\n')[1]!.slice(0, 20));
+    expect((await post(writer.accessToken, {})).status).toBe(422);
   }, 30_000);
 });

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { ApiProblemResponses } from '../common/api-problem-responses.decorator.js';
 import type { ClientInfo } from '../common/http/client-address.js';
@@ -9,6 +9,7 @@ import {
   SigningKeyRotationService,
   type KeyActor,
 } from '../tokens/signing-keys/signing-key-rotation.service.js';
+import { ImportSigningKeyDto } from './dto/import-signing-key.dto.js';
 import { SigningKeyResponseDto } from './dto/signing-key-response.dto.js';
 
 /** The audit log names the administrator by their username now, as for other admin actions. */
@@ -45,6 +46,25 @@ export class AdminKeysController {
     @RequestClient() client: ClientInfo,
   ): Promise<SigningKeyResponseDto> {
     return SigningKeyResponseDto.from(await this.rotation.rotate(actorOf(principal, client)));
+  }
+
+  /**
+   * Publishes a private key brought from elsewhere (a file, an HSM export) on the rotation's
+   * schedule: sealed in the database, in the JWKS at once, signing after the delay. 422 for a
+   * key that cannot sign under JWT_SIGNING_ALGORITHM, 409 for one already in the store or
+   * while a rotation is pending. The response is the public view only.
+   */
+  @Post('import')
+  @HttpCode(201)
+  @RequirePermissions('keys:write')
+  @ApiProblemResponses(409, 422)
+  async importKey(
+    @Body() dto: ImportSigningKeyDto,
+    @CurrentPrincipal() principal: Principal,
+    @RequestClient() client: ClientInfo,
+  ): Promise<SigningKeyResponseDto> {
+    const key = await this.rotation.importKey(actorOf(principal, client), dto.private_key);
+    return SigningKeyResponseDto.from(key);
   }
 
   /**

@@ -2689,3 +2689,57 @@ describe('issue #23: the refresh reuse grace forgives a lost answer, never a thi
     expect((await me(first.body.access_token as string)).status).toBe(401);
   });
 });
+
+describe('security battery: an imported signing key never leaves (issue #22, keys from files)', () => {
+  let database: PrivateDatabase;
+  let t: TestApp;
+  beforeAll(async () => {
+    database = await privateDatabase();
+    t = await createTestApp(onPrivateDatabase(database));
+  });
+  afterAll(async () => {
+    await t.close();
+    await database.drop();
+  });
+
+  it('POST /admin/keys/import answers and logs no private key, accepted or refused', async () => {
+    const admin = await signUpOperator(t.http, t.dataSource, ['keys:write']);
+    const post = (privateKey: unknown) =>
+      t.http
+        .post('/admin/keys/import')
+        .set({ Authorization: `Bearer ${admin.accessToken}` })
+        .send({ private_key: privateKey });
+    const ed = generateKeyPairSync('ed25519').privateKey;
+    const p256 = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    const pemOf = (key: typeof ed) => key.export({ format: 'pem', type: 'pkcs8' }) as string;
+    const edJwk = await exportJWK(ed);
+    const inputs = [
+      pemOf(ed),
+      pemOf(ed),
+      pemOf(p256),
+      pemOf(rsa),
+      JSON.stringify(await exportJWK(p256)),
+      JSON.stringify({ ...edJwk, x: 'broken' }),
+      `${JSON.stringify(edJwk)} trailing`,
+      pemOf(ed).replace('PRIVATE KEY', 'PRIVATE  KEY'),
+    ];
+    const answers = [];
+    for (const input of inputs) answers.push(await post(input));
+    expect(answers.map((answer) => answer.status)).toEqual([
+      201, 409, 422, 422, 422, 422, 422, 422,
+    ]);
+    // The body of each PEM and each private member, in any answer or log line.
+    const material = inputs.flatMap((input) =>
+      input.startsWith('{')
+        ? [(JSON.parse(input.replace(/ trailing$/, '')) as { d: string }).d]
+        : input.split('\n').filter((line) => line.length > 40),
+    );
+    expect(material.length).toBeGreaterThan(8);
+    const logs = t.logs.join('\n');
+    for (const secret of material) {
+      for (const answer of answers) expect(answer.text).not.toContain(secret.slice(0, 24));
+      expect(logs).not.toContain(secret.slice(0, 24));
+    }
+  });
+});

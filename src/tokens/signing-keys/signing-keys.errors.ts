@@ -26,7 +26,12 @@ export class SigningKeyInUseError extends ProblemException {
 /** A key to import that cannot sign here (wrong type, public only, unreadable): says which. */
 export class KeyImportRefusedError extends ProblemException {
   constructor(detail: string) {
-    super({ status: 400, code: 'signing-key-import-refused', title: 'Bad Request', detail });
+    super({
+      status: 422,
+      code: 'signing-key-import-refused',
+      title: 'Unprocessable Content',
+      detail,
+    });
   }
 }
 
