@@ -78,6 +78,7 @@ const BEARER_ROUTES = [
   // Issue #22: signing keys.
   'GET /admin/keys',
   'POST /admin/keys/rotate',
+  'POST /admin/keys/import',
   'POST /admin/keys/{kid}/retire',
   // Issue #22: signed webhooks.
   'GET /admin/webhooks',

@@ -49,6 +49,23 @@ export class AdminKeysController {
   }
 
   /**
+   * Withdraws a key now: the tokens it signed are refused from now on (a key thought
+   * compromised). 409 for the key that signs: rotate first.
+   */
+  @Post(':kid/retire')
+  @HttpCode(200)
+  @RequirePermissions('keys:write')
+  @ApiProblemResponses(404, 409)
+  async retireKey(
+    @Param('kid') kid: string,
+    @CurrentPrincipal() principal: Principal,
+    @RequestClient() client: ClientInfo,
+  ): Promise<SigningKeyResponseDto> {
+    const key = await this.rotation.retire(actorOf(principal, client), kid);
+    return SigningKeyResponseDto.from(key);
+  }
+
+  /**
    * Publishes a private key brought from elsewhere (a file, an HSM export) on the rotation's
    * schedule: sealed in the database, in the JWKS at once, signing after the delay. 422 for a
    * key that cannot sign under JWT_SIGNING_ALGORITHM, 409 for one already in the store or
@@ -64,23 +81,6 @@ export class AdminKeysController {
     @RequestClient() client: ClientInfo,
   ): Promise<SigningKeyResponseDto> {
     const key = await this.rotation.importKey(actorOf(principal, client), dto.private_key);
-    return SigningKeyResponseDto.from(key);
-  }
-
-  /**
-   * Withdraws a key now: the tokens it signed are refused from now on (a key thought
-   * compromised). 409 for the key that signs: rotate first.
-   */
-  @Post(':kid/retire')
-  @HttpCode(200)
-  @RequirePermissions('keys:write')
-  @ApiProblemResponses(404, 409)
-  async retireKey(
-    @Param('kid') kid: string,
-    @CurrentPrincipal() principal: Principal,
-    @RequestClient() client: ClientInfo,
-  ): Promise<SigningKeyResponseDto> {
-    const key = await this.rotation.retire(actorOf(principal, client), kid);
     return SigningKeyResponseDto.from(key);
   }
 }
