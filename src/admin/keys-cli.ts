@@ -33,8 +33,7 @@ async function keyToImport(args: readonly string[]): Promise<string | CliOutcome
   }
 }
 
-const IMPORTED =
-  'Imported and sealed under SIGNING_KEY_ENCRYPTION_KEY: the file (or variable) is no longer needed.';
+const IMPORTED = 'Imported and sealed in the database: the file (or variable) is no longer needed.';
 
 const describe = (key: SigningKeyView) =>
   [
