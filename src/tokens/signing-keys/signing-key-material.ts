@@ -48,7 +48,7 @@ export function generateKeyMaterial(algorithm: AsymmetricAlgorithm): Promise<New
  * the configured algorithm. Refusals say what is wrong in one line and never quote the input
  * (parser messages do: they are not passed on).
  */
-export function importKeyMaterial(
+export async function importKeyMaterial(
   input: string,
   algorithm: AsymmetricAlgorithm,
 ): Promise<NewKeyMaterial> {
