@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { IsString, MinLength } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsOptional, IsString, MinLength } from 'class-validator';
 import {
   defineFeatureConfig,
+  emptyAsUndefined,
   IntegerSetting,
   OptionalText,
   type SettingsContext,
@@ -27,6 +29,15 @@ export class TokensVariables {
 
   @IntegerSetting(1, 24 * 60)
   ACCESS_TOKEN_EXPIRE_MINUTES = 15;
+
+  /**
+   * Replaces ACCESS_TOKEN_EXPIRE_MINUTES when set: lifetimes of seconds, for tests and demos
+   * that cross several expiries (issue #23's browser proof of one refresh per expiry).
+   */
+  @Transform(emptyAsUndefined)
+  @IsOptional()
+  @IntegerSetting(5, 24 * 60 * 60)
+  ACCESS_TOKEN_EXPIRE_SECONDS?: number;
 }
 
 const MIN_SECRET_BYTES = 32;
@@ -74,7 +85,7 @@ export const tokensConfig = defineFeatureConfig({
     ...resolveJwtSecret(env, context),
     issuer: env.JWT_ISSUER,
     audience: env.JWT_AUDIENCE,
-    accessTokenTtlSeconds: env.ACCESS_TOKEN_EXPIRE_MINUTES * 60,
+    accessTokenTtlSeconds: env.ACCESS_TOKEN_EXPIRE_SECONDS ?? env.ACCESS_TOKEN_EXPIRE_MINUTES * 60,
   }),
 });
 
