@@ -9,41 +9,76 @@ export interface CrossTab {
   /** Runs `task` while no other tab of the origin runs one under the same name. */
   exclusive<T>(task: () => Promise<T>): Promise<T>;
   publish(message: SessionMessage): void;
+  /** Says this tab holds the pair of `generation`, until it marks a newer one. */
+  mark(generation: number): Promise<void>;
+  /** The newest generation a tab of the origin holds (0 when none says). */
+  newest(): Promise<number>;
   close(): void;
 }
 
 interface LockManagerLike {
   request<T>(name: string, callback: () => Promise<T>): Promise<T>;
+  request<T>(name: string, options: { mode: 'shared' }, callback: () => Promise<T>): Promise<T>;
+  query(): Promise<{ held?: { name?: string }[] }>;
 }
 
 /** Within one process only: the in-process promise de-duplication is all there is. */
 const SINGLE_PROCESS: CrossTab = {
   exclusive: (task) => task(),
   publish: () => undefined,
+  mark: () => Promise.resolve(),
+  newest: () => Promise.resolve(0),
   close: () => undefined,
 };
 
+export function singleProcess(): CrossTab {
+  return SINGLE_PROCESS;
+}
+
 /**
- * Web Locks for the turn (every tab and worker of the origin, including a tab that froze and
- * resumed), BroadcastChannel for the result. Without Web Locks the tabs still share their
- * tokens, so a tab that starts a refresh after another's finished uses the new pair.
+ * Web Locks for the turn (every tab and worker of the origin), BroadcastChannel for the pair.
+ * A message and a lock travel separately, so a tab may get the turn before the message with
+ * the pair the previous holder got: each holder of a pair also holds a shared lock named after
+ * its generation, and a tab whose turn comes while a newer generation exists waits for that
+ * pair instead of spending a refresh token already spent.
  */
 export function crossTab(name: string, onMessage: (message: SessionMessage) => void): CrossTab {
   const locks = (globalThis.navigator as { locks?: LockManagerLike } | undefined)?.locks;
-  if (typeof BroadcastChannel === 'undefined') {
-    return locks
-      ? { ...SINGLE_PROCESS, exclusive: (task) => locks.request(name, task) }
-      : SINGLE_PROCESS;
+  const channel = typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel(name);
+  if (channel) {
+    channel.onmessage = (event: { data: unknown }) => onMessage(event.data as SessionMessage);
   }
-  const channel = new BroadcastChannel(name);
-  channel.onmessage = (event: { data: unknown }) => onMessage(event.data as SessionMessage);
+  const prefix = `${name}:generation:`;
+  let marked = 0;
+  let release: (() => void) | undefined;
   return {
     exclusive: (task) => (locks ? locks.request(name, task) : task()),
-    publish: (message) => channel.postMessage(message),
-    close: () => channel.close(),
+    publish: (message) => channel?.postMessage(message),
+    async mark(generation) {
+      if (!locks || generation <= marked) return;
+      marked = generation;
+      const previous = release;
+      await new Promise<void>((granted) => {
+        void locks.request(`${prefix}${generation}`, { mode: 'shared' }, () => {
+          granted();
+          return new Promise<void>((done) => (release = done));
+        });
+      });
+      previous?.();
+    },
+    async newest() {
+      if (!locks) return 0;
+      const { held = [] } = await locks.query();
+      return Math.max(
+        0,
+        ...held
+          .filter((lock) => lock.name?.startsWith(prefix))
+          .map((lock) => Number(lock.name!.slice(prefix.length))),
+      );
+    },
+    close() {
+      release?.();
+      channel?.close();
+    },
   };
-}
-
-export function singleProcess(): CrossTab {
-  return SINGLE_PROCESS;
 }

@@ -30,6 +30,10 @@ export interface SessionOptions {
 const MAX_REFRESH_MARGIN_MS = 60_000;
 const REFRESH_MARGIN_SHARE = 0.2;
 
+/** How long a tab waits for a newer pair another tab announced, and how often it looks. */
+const MAX_PAIR_WAIT_MS = 3000;
+const PAIR_WAIT_STEP_MS = 10;
+
 /** A refresh answer that says the session is over; 408 and 429 only say "not now". */
 const endsSession = (error: unknown): boolean =>
   error instanceof ProblemError &&
@@ -52,7 +56,7 @@ export class Session {
       : singleProcess();
   }
 
-  tokensFrom(pair: TokenPairBody): SessionTokens {
+  tokensFrom(pair: TokenPairBody, generation: number): SessionTokens {
     const now = this.options.now();
     const lifetimeMs = pair.expires_in * 1000;
     const margin = Math.min(MAX_REFRESH_MARGIN_MS, lifetimeMs * REFRESH_MARGIN_SHARE);
@@ -61,6 +65,7 @@ export class Session {
       refreshToken: pair.refresh_token,
       expiresAt: now + lifetimeMs,
       refreshAt: now + lifetimeMs - margin,
+      generation,
     };
   }
 
@@ -76,10 +81,8 @@ export class Session {
 
   /** A new login (or social login, or second factor) in this tab. */
   async start(pair: TokenPairBody): Promise<SessionTokens> {
-    const tokens = this.tokensFrom(pair);
-    await this.adopt(tokens);
-    this.tabs.publish({ kind: 'tokens', tokens });
-    return tokens;
+    const newest = Math.max(await this.tabs.newest(), this.tokens?.generation ?? 0);
+    return this.share(this.tokensFrom(pair, newest + 1));
   }
 
   /** An access token good for a while yet, refreshed first when it is about to expire. */
@@ -115,9 +118,13 @@ export class Session {
   }
 
   private async refreshUnlessDone(seen: SessionTokens): Promise<SessionTokens | null> {
-    // A pair another tab published just before it let go of the lock arrives as a message:
-    // give it the chance to land before deciding this tab still has to refresh.
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    // A newer pair another tab got may still be on its way here as a message: wait for it
+    // rather than spend a refresh token that was already spent (which ends the session).
+    const newest = await this.tabs.newest();
+    for (let waited = 0; (this.tokens?.generation ?? 0) < newest; waited += PAIR_WAIT_STEP_MS) {
+      if (waited >= MAX_PAIR_WAIT_MS || !this.tokens) break;
+      await new Promise((resolve) => setTimeout(resolve, PAIR_WAIT_STEP_MS));
+    }
     const latest = this.tokens;
     if (!latest || latest.refreshToken !== seen.refreshToken) return latest;
     let pair: TokenPairBody;
@@ -128,8 +135,13 @@ export class Session {
       await this.endedByService('refresh-refused');
       return null;
     }
-    const tokens = this.tokensFrom(pair);
+    return this.share(this.tokensFrom(pair, Math.max(newest, latest.generation ?? 0) + 1));
+  }
+
+  /** Adopts a pair this tab got, marks its generation, then tells the other tabs. */
+  private async share(tokens: SessionTokens): Promise<SessionTokens> {
     await this.adopt(tokens);
+    await this.tabs.mark(tokens.generation ?? 0);
     this.tabs.publish({ kind: 'tokens', tokens });
     return tokens;
   }
@@ -156,7 +168,11 @@ export class Session {
   private receive(message: SessionMessage): void {
     switch (message.kind) {
       case 'tokens':
+        // Older pairs (a message overtaken by a newer one) are not taken back.
+        if ((message.tokens.generation ?? 0) < (this.tokens?.generation ?? 0)) return;
         void this.adopt(message.tokens);
+        // Marked here too: the generation outlives the tab that refreshed, if it closes.
+        void this.tabs.mark(message.tokens.generation ?? 0);
         return;
       case 'ended':
       case 'logged-out':

@@ -6,6 +6,8 @@ export interface SessionTokens {
   expiresAt: number;
   /** Epoch milliseconds: from then on the next request refreshes first. */
   refreshAt: number;
+  /** Counts the pairs of this session (1 for the login's); tabs use it to tell newer from older. */
+  generation?: number;
 }
 
 /**
