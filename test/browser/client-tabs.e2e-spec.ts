@@ -220,9 +220,21 @@ describe.runIf(existsSync(CHROMIUM))('the client in four Chromium tabs of one or
       );
       const elapsedMs = Date.now() - started;
       const refreshes = refreshesSeenByService() - before;
-      const ended = await Promise.all(
-        tabs.map((tab) => tab.evaluate(() => (globalThis as unknown as { ended: string[] }).ended)),
+      const endedOf = () =>
+        Promise.all(
+          tabs.map((tab) =>
+            tab.evaluate(() => [...(globalThis as unknown as { ended: string[] }).ended]),
+          ),
+        );
+      const ended = await endedOf();
+
+      // A logout in one tab ends the session in the others, each told once.
+      await tabs[0]!.evaluate(() =>
+        (globalThis as unknown as { auth: { logOut(): Promise<void> } }).auth.logOut(),
       );
+      await expect
+        .poll(endedOf)
+        .toEqual([[], ...tabs.slice(1).map(() => ['ended-in-another-tab'])]);
       await context.close();
 
       // The client refreshes at 80% of a token's life: one refresh per 6.4 s, whichever tab.
