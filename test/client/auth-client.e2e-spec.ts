@@ -162,6 +162,9 @@ describe('the TypeScript client against the service', () => {
           ? Promise.reject(new TypeError('fetch failed'))
           : fetch(request),
     });
+    // Offline within the last minute: the refresh fails, the still-valid token is used.
+    offline.seen.clockMs = 15 * 60 * 1000 - 30_000;
+    expect((await offline.auth.me()).username).toBe(offline.account.username);
     offline.seen.clockMs = 15 * 60 * 1000;
     await expect(offline.auth.me()).rejects.toThrow(TypeError);
     expect(offline.seen.ended).toEqual([]);

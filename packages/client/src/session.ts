@@ -90,7 +90,13 @@ export class Session {
     const tokens = await this.current();
     if (!tokens) return null;
     if (this.options.now() < tokens.refreshAt) return tokens.accessToken;
-    return (await this.refresh(tokens))?.accessToken ?? null;
+    try {
+      return (await this.refresh(tokens))?.accessToken ?? null;
+    } catch (error) {
+      // An early refresh that did not get through (offline, a 503): the token still works.
+      if (this.options.now() < tokens.expiresAt) return tokens.accessToken;
+      throw error;
+    }
   }
 
   /**
