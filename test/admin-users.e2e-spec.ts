@@ -442,6 +442,30 @@ describe('admin users API (issue #19)', () => {
       expect(await liveSessions(user.id)).toBe(0);
       expect((await auditRowsFor(t.dataSource, user.id)).at(-1)!.action).toBe('user.disabled');
     });
+
+    it('PATCH with is_active=false and a taken username is one transaction: 409 and nothing changed', async () => {
+      const [user, other] = await Promise.all([signUpAndLogIn(t.http), signUp(t.http)]);
+      const auditBefore = (await auditRowsFor(t.dataSource, user.id)).length;
+      const response = await patch(`/admin/users/${user.id}`, {
+        is_active: false,
+        username: other.username,
+      });
+      expect(response.status, JSON.stringify(response.body)).toBe(409);
+      expect(await row(user.id)).toMatchObject({ is_active: true, username: user.username });
+      expect(await liveSessions(user.id)).toBe(1);
+      expect(await auditRowsFor(t.dataSource, user.id)).toHaveLength(auditBefore);
+    });
+
+    it('PATCH with is_active=false and a new username does both, each audited', async () => {
+      const user = await signUpAndLogIn(t.http);
+      const username = `renamed_${randomBytes(4).toString('hex')}`;
+      const response = await patch(`/admin/users/${user.id}`, { is_active: false, username });
+      expect(response.status, JSON.stringify(response.body)).toBe(200);
+      expect(response.body).toMatchObject({ is_active: false, username });
+      expect(await liveSessions(user.id)).toBe(0);
+      const actions = (await auditRowsFor(t.dataSource, user.id)).map((entry) => entry.action);
+      expect(actions.slice(-2)).toEqual(['user.disabled', 'user.updated']);
+    });
   });
 
   describe('sessions and password reset', () => {

@@ -56,13 +56,35 @@ describe.runIf(redisUrl)('two instances sharing PostgreSQL and Redis', () => {
     const user = await signUpAndLogIn(a.http);
     const rotated = await a.http.post('/auth/refresh').send({ refresh_token: user.refreshToken });
     expect(rotated.status).toBe(200);
+    // Its successor used on A, the old token has no grace left on B either (issue #23).
+    const next = await a.http
+      .post('/auth/refresh')
+      .send({ refresh_token: rotated.body.refresh_token as string });
+    expect(next.status).toBe(200);
     const replay = await b.http.post('/auth/refresh').send({ refresh_token: user.refreshToken });
     expect(replay.status).toBe(401);
     // ...and the replay ended the session on A as well.
-    await within(
-      1000,
-      async () => (await me(a, rotated.body.access_token as string)).status === 401,
+    await within(1000, async () => (await me(a, next.body.access_token as string)).status === 401);
+  });
+
+  it('a replay on B within the reuse grace gets the successor A answered (issue #23)', async () => {
+    const user = await signUpAndLogIn(a.http);
+    const responses = await Promise.all(
+      [a, b, a, b, a, b].map((app) =>
+        app.http.post('/auth/refresh').send({ refresh_token: user.refreshToken }),
+      ),
     );
+    expect(responses.map(({ status }) => status)).toEqual(Array(6).fill(200));
+    const successors = new Set(responses.map(({ body }) => body.refresh_token as string));
+    expect(successors.size).toBe(1);
+    const live = await a.dataSource.query<unknown[]>(
+      'SELECT 1 FROM refresh_tokens WHERE session_id = $1 AND rotated_at IS NULL',
+      [sessionIdOf(user.accessToken)],
+    );
+    expect(live).toHaveLength(1);
+    for (const { body } of responses) {
+      expect((await me(b, body.access_token as string)).status).toBe(200);
+    }
   });
 
   it('a user disabled in plain SQL is refused on every instance within a second or two, cached or not', async () => {
@@ -208,8 +230,12 @@ describe.runIf(onServer)('two instances sharing PostgreSQL alone (LISTEN/NOTIFY)
   it('a refresh-token replay on B ends the session on A within one second', async () => {
     const user = await signUpAndLogIn(a.http);
     const rotated = await a.http.post('/auth/refresh').send({ refresh_token: user.refreshToken });
-    const accessToken = rotated.body.access_token as string;
+    const next = await a.http
+      .post('/auth/refresh')
+      .send({ refresh_token: rotated.body.refresh_token as string });
+    const accessToken = next.body.access_token as string;
     expect((await me(a, accessToken)).status).toBe(200);
+    // Its successor used: the old token is theft, not a retry (issue #23).
     expect(
       (await b.http.post('/auth/refresh').send({ refresh_token: user.refreshToken })).status,
     ).toBe(401);

@@ -229,6 +229,21 @@ describe('social login with OpenID Connect', () => {
     expect(identities).toHaveLength(0);
   });
 
+  it('opens an account unverified when the provider address matches its stored form only after Unicode folding', async () => {
+    // The Kelvin sign folds to "k": the provider verified a mailbox other than the stored one.
+    const id = tag();
+    const who = account({ email: `\u212Aate.${id}@example.com` });
+    const tokens = await signInWithProvider(who);
+    expect(tokens.status, JSON.stringify(tokens.body)).toBe(200);
+    const folded = `kate.${id}@example.com`;
+    expect(await userByEmail(folded)).toMatchObject({ email_verified: false });
+
+    // So the owner of the folded address, verified at the provider, is not linked into it.
+    const owner = await signInWithProvider(account({ email: folded }));
+    expect(owner.status).toBe(409);
+    expect(owner.body.type).toBe(problem('identity-link-required'));
+  });
+
   it('refuses to link when the provider did not verify the email', async () => {
     const local = await signUp(t.http);
     await t.dataSource.query('UPDATE users SET email_verified = true WHERE id = $1', [local.id]);
@@ -381,7 +396,7 @@ describe('social login with OpenID Connect', () => {
     expect(asLogin.body.type).toBe(problem('invalid-login-code'));
   });
 
-  it('refuses (409) to unlink the only way to sign in, and lets the reset flow add a password', async () => {
+  it('refuses (409) to unlink the only way to sign in, manages two-step verification without a password, and lets the reset flow add a password', async () => {
     const who = account();
     const tokens = await signInWithProvider(who);
     const bearer = { Authorization: `Bearer ${tokens.body.access_token}` };
@@ -413,6 +428,26 @@ describe('social login with OpenID Connect', () => {
     // Two-step verification: a fresh sign-in stands in for the password it does not have.
     const setup = await t.http.post('/auth/mfa/totp/setup').set(bearer).send({});
     expect(setup.status, JSON.stringify(setup.body)).toBe(200);
+    const secret = setup.body.secret as string;
+    const confirmed = await t.http
+      .post('/auth/mfa/totp/confirm')
+      .set(bearer)
+      .send({ code: totpStepsAway(secret, -1) });
+    expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(200);
+    // Managing it asks the code and, for want of a password, the same fresh sign-in.
+    const regenerated = await t.http
+      .post('/auth/mfa/recovery-codes/regenerate')
+      .set(bearer)
+      .send({ code: totpStepsAway(secret, 0) });
+    expect(regenerated.status, JSON.stringify(regenerated.body)).toBe(200);
+    const [recoveryCode] = regenerated.body.recovery_codes as string[];
+    const withoutCode = await t.http.post('/auth/mfa/totp/disable').set(bearer).send({});
+    expect(withoutCode.status).toBe(422);
+    const disabled = await t.http
+      .post('/auth/mfa/totp/disable')
+      .set(bearer)
+      .send({ recovery_code: recoveryCode });
+    expect(disabled.status, JSON.stringify(disabled.body)).toBe(200);
 
     const reset = await t.http.post('/auth/forgot-password').send({ email: who.email });
     expect(reset.status).toBe(202);

@@ -6,6 +6,7 @@ import { createTestApp, type TestApp } from './create-test-app.js';
 import { signUpOperator } from './factories/admin.factory.js';
 import { logIn, signUp, signUpAndLogIn, type LoggedInUser } from './factories/user.factory.js';
 import { totpStepsAway } from './totp-reference.js';
+import { within } from './within.js';
 import {
   startWebhookReceiver,
   verifiesBySpecification,
@@ -480,11 +481,14 @@ describe('webhooks (issue #22)', () => {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(atPath()).toEqual([]);
     await receiver.waitFor(() => atPath().length === 1, 10_000);
-    const [row] = await t.dataSource.query<{ status: string; attempts: number }[]>(
-      `SELECT status, attempts FROM webhook_deliveries WHERE endpoint_id = $1`,
-      [id],
-    );
-    expect(row).toEqual({ status: 'delivered', attempts: 2 });
+    // The row is marked after the receiver's answer reaches the worker, not when it is sent.
+    const delivery = () =>
+      t.dataSource.query<{ status: string; attempts: number }[]>(
+        `SELECT status, attempts FROM webhook_deliveries WHERE endpoint_id = $1`,
+        [id],
+      );
+    await within(5_000, async () => (await delivery())[0]?.status === 'delivered');
+    expect(await delivery()).toEqual([{ status: 'delivered', attempts: 2 }]);
   });
 
   /** The `changes` of a user's `user.updated` events, as the outbox holds them. */

@@ -33,6 +33,13 @@ export interface AdminChange {
   guardLastAdministrator?: boolean;
 }
 
+/** Writes an audit entry of the current request in its transaction. */
+type AuditRecorder = (
+  action: string,
+  targetId: string,
+  details: Pick<AuditRecord, 'before' | 'after' | 'reason' | 'userEvent'>,
+) => Promise<void>;
+
 type AuditedUser = Pick<
   User,
   'email' | 'username' | 'isActive' | 'emailVerified' | 'disabledUntil'
@@ -50,7 +57,7 @@ function audited(user: AuditedUser): AuditFields {
 }
 
 /** The user as `changes` will leave it, stored values folded as UsersService stores them. */
-function applied(user: User, { email, username, ...rest }: UserChanges): AuditedUser {
+function applied<U extends AuditedUser>(user: U, { email, username, ...rest }: UserChanges): U {
   return {
     ...user,
     ...rest,
@@ -84,23 +91,45 @@ export class AdminUserChangesService {
 
   /** Applies `change`; a change that alters nothing and does nothing alongside records nothing. */
   apply(request: AdminRequest, id: string, change: AdminChange): Promise<User> {
+    return this.applyAll(request, id, [change]);
+  }
+
+  /**
+   * Applies each change in turn, each audited on its own, in one transaction: a PATCH that
+   * disables an account and changes its email does both or neither. Returns the account as
+   * it was before.
+   */
+  applyAll(request: AdminRequest, id: string, changes: readonly AdminChange[]): Promise<User> {
     return this.within(request, async (tx, record) => {
-      if (change.guardLastAdministrator) {
+      if (changes.some((change) => change.guardLastAdministrator)) {
         await this.guardLastAdministrator(tx.manager, id, request);
       }
-      const user = await this.lock(tx.manager, id, request);
-      const changes = change.changesFor(user);
-      const diff = difference(audited(user), audited(applied(user, changes)));
-      if (Object.keys(diff.after).length === 0 && !change.alongside) return user;
-      await this.users.changeWithin(tx.manager, tx.announce, user, changes);
-      await change.alongside?.(tx, changes);
-      await record(change.action, id, {
-        ...diff,
-        reason: change.reason,
-        userEvent: change.userEvent,
-      });
-      return user;
+      const before = await this.lock(tx.manager, id, request);
+      let user = before;
+      for (const change of changes) user = await this.applyOne(tx, record, user, change);
+      return before;
     });
+  }
+
+  /** One change to the locked `user`; returns the account as the change leaves it. */
+  private async applyOne(
+    tx: FeedTransaction,
+    record: AuditRecorder,
+    user: User,
+    change: AdminChange,
+  ): Promise<User> {
+    const changes = change.changesFor(user);
+    const after = applied(user, changes);
+    const diff = difference(audited(user), audited(after));
+    if (Object.keys(diff.after).length === 0 && !change.alongside) return user;
+    await this.users.changeWithin(tx.manager, tx.announce, user, changes);
+    await change.alongside?.(tx, changes);
+    await record(change.action, user.id, {
+      ...diff,
+      reason: change.reason,
+      userEvent: change.userEvent,
+    });
+    return after;
   }
 
   /**
@@ -109,14 +138,7 @@ export class AdminUserChangesService {
    */
   within<T>(
     { principal, client }: AdminRequest,
-    work: (
-      tx: FeedTransaction,
-      record: (
-        action: string,
-        targetId: string,
-        details: Pick<AuditRecord, 'before' | 'after' | 'reason' | 'userEvent'>,
-      ) => Promise<void>,
-    ) => Promise<T>,
+    work: (tx: FeedTransaction, record: AuditRecorder) => Promise<T>,
   ): Promise<T> {
     return this.feed.transaction((manager, announce) =>
       work({ manager, announce }, (action, targetId, details) =>

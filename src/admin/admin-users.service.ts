@@ -10,7 +10,11 @@ import { SecurityEventsService } from '../security-events/security-events.servic
 import { SessionsService } from '../sessions/sessions.service.js';
 import { loginLookupKey } from '../users/login-lookup-key.js';
 import { UsersService, type UserChanges } from '../users/users.service.js';
-import { AdminUserChangesService, type AdminRequest } from './admin-user-changes.service.js';
+import {
+  AdminUserChangesService,
+  type AdminChange,
+  type AdminRequest,
+} from './admin-user-changes.service.js';
 import { UserNotFoundError } from '../users/users.errors.js';
 import { UserDisabledError } from './admin-users.errors.js';
 import { MfaNotEnabledError, type SecondFactorMethod } from '../mfa/mfa.errors.js';
@@ -90,13 +94,65 @@ export class AdminUsersService {
     return { ...user, roles: [] };
   }
 
-  /** `isActive` goes through disable and enable, so their rules hold for PATCH too. */
+  /**
+   * `isActive` takes the rules of disable and enable, so they hold for PATCH too; everything
+   * the PATCH asks is one transaction.
+   */
   async update(request: AdminRequest, id: string, update: AdminUserUpdate): Promise<AdminUserView> {
-    if (update.isActive === false) await this.disable(request, id, null);
-    if (update.isActive === true) await this.enable(request, id);
-    const { email, username } = update;
-    if (email === undefined && username === undefined) return this.view(id);
-    const before = await this.changes.apply(request, id, {
+    const { email, username, isActive } = update;
+    const steps: AdminChange[] = [];
+    if (isActive === false) steps.push(this.disabling(id, null));
+    if (isActive === true) steps.push(this.enabling());
+    if (email !== undefined || username !== undefined) steps.push(this.renaming(id, update));
+    if (steps.length === 0) return this.view(id);
+    const before = await this.changes.applyAll(request, id, steps);
+    const after = await this.view(id);
+    if (after.email !== before.email) await this.account.sendVerification({ ...before, ...after });
+    return after;
+  }
+
+  /** Ends every session too; the last active administrator cannot be disabled (409). */
+  async disable(
+    request: AdminRequest,
+    id: string,
+    reason: string | null,
+    until?: Date,
+  ): Promise<AdminUserView> {
+    if (until && until.getTime() <= Date.now()) {
+      throw new RequestValidationError([{ field: 'until', message: 'must be in the future' }]);
+    }
+    await this.changes.apply(request, id, this.disabling(id, reason, until));
+    return this.view(id);
+  }
+
+  async enable(request: AdminRequest, id: string, reason?: string): Promise<AdminUserView> {
+    await this.changes.apply(request, id, this.enabling(reason));
+    return this.view(id);
+  }
+
+  private disabling(id: string, reason: string | null, until?: Date): AdminChange {
+    return {
+      action: 'user.disabled',
+      userEvent: 'disabled_by_administrator',
+      changesFor: () => ({ isActive: false, disabledUntil: until ?? null }),
+      alongside: ({ manager, announce }) =>
+        this.sessions.revokeAllWithin(manager, announce, id, 'account_disabled').then(() => {}),
+      reason,
+      guardLastAdministrator: true,
+    };
+  }
+
+  private enabling(reason?: string): AdminChange {
+    return {
+      action: 'user.enabled',
+      userEvent: 'enabled_by_administrator',
+      changesFor: () => ({ isActive: true, disabledUntil: null }),
+      reason,
+    };
+  }
+
+  private renaming(id: string, { email, username }: AdminUserUpdate): AdminChange {
+    return {
       action: 'user.updated',
       userEvent: 'account_updated_by_administrator',
       changesFor: (user) => {
@@ -114,42 +170,7 @@ export class AdminUsersService {
       alongside: async ({ manager }, changes) => {
         if (changes.email !== undefined) await this.mailLinks.voidFor(id, 'email_changed', manager);
       },
-    });
-    const after = await this.view(id);
-    if (after.email !== before.email) await this.account.sendVerification({ ...before, ...after });
-    return after;
-  }
-
-  /** Ends every session too; the last active administrator cannot be disabled (409). */
-  async disable(
-    request: AdminRequest,
-    id: string,
-    reason: string | null,
-    until?: Date,
-  ): Promise<AdminUserView> {
-    if (until && until.getTime() <= Date.now()) {
-      throw new RequestValidationError([{ field: 'until', message: 'must be in the future' }]);
-    }
-    await this.changes.apply(request, id, {
-      action: 'user.disabled',
-      userEvent: 'disabled_by_administrator',
-      changesFor: () => ({ isActive: false, disabledUntil: until ?? null }),
-      alongside: ({ manager, announce }) =>
-        this.sessions.revokeAllWithin(manager, announce, id, 'account_disabled').then(() => {}),
-      reason,
-      guardLastAdministrator: true,
-    });
-    return this.view(id);
-  }
-
-  async enable(request: AdminRequest, id: string, reason?: string): Promise<AdminUserView> {
-    await this.changes.apply(request, id, {
-      action: 'user.enabled',
-      userEvent: 'enabled_by_administrator',
-      changesFor: () => ({ isActive: true, disabledUntil: null }),
-      reason,
-    });
-    return this.view(id);
+    };
   }
 
   /** The last active administrator cannot be deleted (409). Audit entries outlive the account. */

@@ -108,14 +108,22 @@ export class AuthController {
   }
 
   /**
-   * Exchanges a refresh token for a new pair; the old refresh token stops working. Presenting
-   * an already-exchanged refresh token ends its whole session.
+   * Exchanges a refresh token for a new pair; the old refresh token stops working. The same
+   * token presented again within REFRESH_REUSE_GRACE_SECONDS (default 10) of its exchange,
+   * while the new one is unused, gets that same new refresh token and a fresh access token
+   * (concurrent refreshes, a lost response). Later, or once the new one was used, presenting
+   * it ends its whole session.
    */
   @Public()
   @RateLimit('refresh')
   @Post('refresh')
   @HttpCode(200)
   @ApiProblemResponses(401, 403)
+  @ApiResponse({
+    status: 401,
+    description:
+      'The refresh token is unknown or its session ended (type `invalid-refresh-token`), or (type `refresh-token-reused`) an exchanged token came back after the grace or after its successor was used: the session is now revoked',
+  })
   async refresh(
     @Body() dto: RefreshTokenDto,
     @RequestClient() client: ClientInfo,

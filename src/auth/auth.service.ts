@@ -9,6 +9,7 @@ import {
   type BackoffSubject,
 } from '../login-backoff/login-backoff.service.js';
 import { SecurityEventsService } from '../security-events/security-events.service.js';
+import type { RotationOutcome } from '../sessions/rotation-outcome.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import type { User } from '../users/entities/user.entity.js';
 import { UsersService } from '../users/users.service.js';
@@ -270,13 +271,18 @@ export class AuthService {
   async refresh(refreshToken: string, client: ClientInfo): Promise<TokenPair> {
     const outcome = await this.sessions.rotate(refreshToken, client);
     switch (outcome.kind) {
-      case 'rotated': {
-        const user = await this.users.findById(outcome.session.userId);
-        if (!user?.isActive) throw new AccountDisabledError();
-        return this.tokenPair(user.id, outcome.session, outcome.refreshToken, {
-          impersonation: outcome.impersonation,
+      case 'replayed':
+        // Not theft (issue #23): a refresh answered but not received. No security event, which
+        // would cry wolf to the user at every two-tab race; a line for operators tuning the grace.
+        this.logger.log({
+          event: 'refresh_token_grace_replay',
+          session_id: outcome.session.id,
+          request_id: client.requestId,
         });
-      }
+        // The same successor again, with a fresh access token, as for the rotation it repeats.
+        return this.refreshedPair(outcome);
+      case 'rotated':
+        return this.refreshedPair(outcome);
       case 'account-disabled':
         throw new AccountDisabledError();
       case 'reused':
@@ -291,6 +297,17 @@ export class AuthService {
       case 'ended':
         throw new InvalidRefreshTokenError();
     }
+  }
+
+  /** The answer to a refresh that rotated, or repeated a rotation within the grace. */
+  private async refreshedPair(
+    outcome: Extract<RotationOutcome, { kind: 'rotated' | 'replayed' }>,
+  ): Promise<TokenPair> {
+    const user = await this.users.findById(outcome.session.userId);
+    if (!user?.isActive) throw new AccountDisabledError();
+    return this.tokenPair(user.id, outcome.session, outcome.refreshToken, {
+      impersonation: outcome.impersonation,
+    });
   }
 
   /**

@@ -41,6 +41,7 @@ import { WebhookDelivery } from '../webhooks/entities/webhook-delivery.entity.js
 import { WebhookEndpoint } from '../webhooks/entities/webhook-endpoint.entity.js';
 import { WebhookEvent } from '../webhooks/entities/webhook-event.entity.js';
 import { AddWebhooks1796700000000 } from '../../migrations/1796700000000-AddWebhooks.js';
+import { AddRefreshTokenSuccessorSalt1796800000000 } from '../../migrations/1796800000000-AddRefreshTokenSuccessorSalt.js';
 import { QuietTypeOrmLogger } from './quiet-typeorm.logger.js';
 
 export const ENTITIES = [
@@ -93,6 +94,7 @@ export const MIGRATIONS = [
   AddIdentities1796500000000,
   AddSigningKeys1796600000000,
   AddWebhooks1796700000000,
+  AddRefreshTokenSuccessorSalt1796800000000,
 ];
 
 export interface ConnectionSettings {

@@ -105,7 +105,9 @@ export class AccountLinkingService {
     const existing = await this.users.findByEmail(email);
     if (existing) return this.linkByEmail(existing, profile, profile.email, client);
     if (!profile.emailVerified) throw new ProviderEmailRequiredError(profile.provider);
-    return this.openAccount(email, profile, client);
+    // The provider verified its own spelling; one that matches the stored address only after
+    // Unicode folding is another mailbox, so the account's address waits for our own link.
+    return this.openAccount(email, profile, client, mayLinkAutomatically(profile.email, email));
   }
 
   /**
@@ -136,10 +138,11 @@ export class AccountLinkingService {
     email: string,
     profile: ProviderProfile,
     client: ClientInfo,
+    emailVerified: boolean,
   ): Promise<User> {
     const username = await this.freeUsername(profile.nameHint);
     const user = await this.identities.openAccount(
-      { email, username, passwordHash: null, emailVerified: true },
+      { email, username, passwordHash: null, emailVerified },
       profile,
     );
     await this.events.record({ type: 'signup', userId: user.id, reason: profile.provider, client });
@@ -150,7 +153,7 @@ export class AccountLinkingService {
       client,
     });
     // Verified by the provider: the bootstrap address is honoured as after a verification link.
-    await this.bootstrapAdministrator.emailVerified(email);
+    if (emailVerified) await this.bootstrapAdministrator.emailVerified(email);
     return user;
   }
 

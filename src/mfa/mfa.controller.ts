@@ -72,7 +72,10 @@ export class MfaController {
     return { recovery_codes: await this.mfa.confirm(principal, dto.code, client) };
   }
 
-  /** New recovery codes; the earlier ones stop working. Needs the password and a code. */
+  /**
+   * New recovery codes; the earlier ones stop working. Needs the password (for an account
+   * without one, a sign-in of the last 5 minutes) and a code.
+   */
   @Post('recovery-codes/regenerate')
   @HttpCode(200)
   @NotWhileImpersonating('change two-step verification')
@@ -91,7 +94,10 @@ export class MfaController {
     return { recovery_codes: codes };
   }
 
-  /** Turns TOTP off; every other session is signed out. Needs the password and a code. */
+  /**
+   * Turns TOTP off; every other session is signed out. Needs the password (for an account
+   * without one, a sign-in of the last 5 minutes) and a code.
+   */
   @Post('totp/disable')
   @HttpCode(200)
   @NotWhileImpersonating('change two-step verification')

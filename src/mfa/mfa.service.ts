@@ -2,11 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DataSource, type EntityManager } from 'typeorm';
 import { toString as qrCodeSvg } from 'qrcode';
-import {
-  PasswordNotSetError,
-  RecentSignInRequiredError,
-  WrongPasswordError,
-} from '../account/account.errors.js';
+import { RecentSignInRequiredError, WrongPasswordError } from '../account/account.errors.js';
 import { RequestValidationError } from '../common/problem.exception.js';
 import type { ClientInfo } from '../common/http/client-address.js';
 import type { Configuration } from '../config/configuration.js';
@@ -91,7 +87,7 @@ export class MfaService {
   async setup(principal: Principal, password: string | undefined): Promise<TotpSetup> {
     // Before the password: its check would clear the backoff that wrong codes build up.
     if (await this.totp.isEnrolled(principal.userId)) throw new MfaAlreadyEnabledError();
-    const user = await this.confirmOwner(principal, password);
+    const user = await this.confirmOwner(principal, password, true);
     const { base32, uri } = describeTotp(
       await this.totp.startSetup(user.id),
       user.email,
@@ -135,7 +131,7 @@ export class MfaService {
   /** A new set of recovery codes; every earlier one stops working. */
   async regenerateRecoveryCodes(
     principal: Principal,
-    password: string,
+    password: string | undefined,
     proof: SecondFactorProof,
     client: ClientInfo,
   ): Promise<string[]> {
@@ -150,7 +146,7 @@ export class MfaService {
   /** Turns the second factor off and signs every other session out. */
   async disable(
     principal: Principal,
-    password: string,
+    password: string | undefined,
     proof: SecondFactorProof,
     client: ClientInfo,
   ): Promise<void> {
@@ -194,19 +190,28 @@ export class MfaService {
 
   private async checkEnrolledOwner(
     principal: Principal,
-    password: string,
+    password: string | undefined,
     proof: SecondFactorProof,
     client: ClientInfo,
   ): Promise<User> {
     if (!(await this.totp.isEnrolled(principal.userId))) throw new MfaNotEnabledError();
     // One attempt for both: a right password alone must not clear what wrong codes counted.
-    const user = await this.checkPassword(principal, password, false);
+    const user = await this.confirmOwner(principal, password, false);
     const field = proof.code !== undefined ? 'code' : 'recovery_code';
     await this.secondFactor.prove(user, proof, client, () => new WrongMfaCodeError(field));
     return user;
   }
 
-  private async confirmOwner(principal: Principal, password: string | undefined): Promise<User> {
+  /**
+   * The signed-in owner: by the password, or for an account without one (opened through a
+   * provider) by a sign-in in the last 5 minutes. A right password clears the backoff only
+   * when `clears` (no code is to follow).
+   */
+  private async confirmOwner(
+    principal: Principal,
+    password: string | undefined,
+    clears: boolean,
+  ): Promise<User> {
     const user = await this.users.findByIdWithPasswordHash(principal.userId);
     if (!user) throw new InvalidAccessTokenError('The account no longer exists.');
     if (user.passwordHash === null) {
@@ -218,32 +223,28 @@ export class MfaService {
         { field: 'password', message: 'is required for an account with a password' },
       ]);
     }
-    return this.checkPassword(principal, password, true);
+    await this.checkPassword(user.id, user.passwordHash, password, clears);
+    return user;
   }
 
   /**
    * The signed-in user's password: guesses count towards the user's own backoff, the one
    * codes count on, which only a session or the password can raise (strangers keeping the
-   * login name's running must not lock the owner out here). A right one clears it only when
-   * `clears` (no code is to follow).
+   * login name's running must not lock the owner out here).
    */
   private async checkPassword(
-    principal: Principal,
+    userId: string,
+    passwordHash: string,
     password: string,
     clears: boolean,
-  ): Promise<User> {
-    const user = await this.users.findByIdWithPasswordHash(principal.userId);
-    if (!user) throw new InvalidAccessTokenError('The account no longer exists.');
-    // Not a wrong guess: told before the backoff counts anything (issue #21 review).
-    if (user.passwordHash === null) throw new PasswordNotSetError();
-    const subject = { userId: user.id };
+  ): Promise<void> {
+    const subject = { userId };
     await this.backoff.serialise(subject, async () => {
       await this.backoff.beginAttempt(subject);
-      if (!(await this.passwords.verify(password, user.passwordHash))) {
+      if (!(await this.passwords.verify(password, passwordHash))) {
         throw new WrongPasswordError('password');
       }
       if (clears) await this.backoff.succeeded(subject);
     });
-    return user;
   }
 }

@@ -6,6 +6,7 @@ import { WebhookOutboxModule } from '../webhooks/webhook-outbox.module.js';
 import { SecurityEventsModule } from '../security-events/security-events.module.js';
 import { RefreshToken } from './entities/refresh-token.entity.js';
 import { Session } from './entities/session.entity.js';
+import { RefreshGrace } from './refresh-grace.js';
 import { SessionsController } from './sessions.controller.js';
 import { SessionsService } from './sessions.service.js';
 
@@ -18,7 +19,7 @@ import { SessionsService } from './sessions.service.js';
     WebhookOutboxModule,
   ],
   controllers: [SessionsController],
-  providers: [SessionsService],
+  providers: [SessionsService, RefreshGrace],
   exports: [SessionsService],
 })
 export class SessionsModule {}

@@ -39,14 +39,16 @@ import {
 } from './entities/session.entity.js';
 import { WebhookOutbox } from '../webhooks/webhook-outbox.service.js';
 import { hashRefreshToken } from './refresh-token.js';
-import { claimRefreshToken, issueRefreshToken, lockSessionWithUser } from './rotation-steps.js';
+import { RefreshGrace } from './refresh-grace.js';
+import { impersonationOf, refusalOf, type RotationOutcome } from './rotation-outcome.js';
+import {
+  claimRefreshToken,
+  issueRefreshToken,
+  lockSessionWithUser,
+  slideSession,
+  type SessionClient,
+} from './rotation-steps.js';
 import { SessionNotFoundError } from './sessions.errors.js';
-
-/** What a session records of its client; a request's ClientInfo fits. */
-export interface SessionClient {
-  userAgent: string | null;
-  ipAddress: string | null;
-}
 
 export interface DeviceWithSessions {
   device: KnownDevice;
@@ -65,35 +67,9 @@ export interface IssuedSession {
   refreshToken: string;
 }
 
-/** An administrator's session as the user (issue #19): its tokens name them and end with it. */
-export interface SessionImpersonation {
-  actorId: string;
-  endsAt: Date;
-}
-
-export type RotationOutcome =
-  | {
-      kind: 'rotated';
-      session: Session;
-      refreshToken: string;
-      impersonation?: SessionImpersonation;
-    }
-  /** Never issued, or pruned long ago. */
-  | { kind: 'unknown' }
-  /** The session was revoked or has expired. */
-  | { kind: 'ended' }
-  /** The account is disabled; the token was left unused. */
-  | { kind: 'account-disabled' }
-  /** An already-rotated token came back: someone holds a copy. The session is now revoked. */
-  | { kind: 'reused'; sessionId: string; userId: string };
-
-function impersonationOf(session: Session): SessionImpersonation | undefined {
-  return session.impersonated && session.impersonatorId !== null
-    ? { actorId: session.impersonatorId, endsAt: session.expiresAt }
-    : undefined;
-}
-
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
+/** A salt past its grace still leads a stolen old token to an unused successor: not for long. */
+const SALT_SWEEP_EVERY_MS = 60 * 1000;
 const REVOCATIONS_TOPIC = 'sessions-revoked';
 
 @Injectable()
@@ -106,6 +82,7 @@ export class SessionsService
   private readonly revoked: RevokedSessions;
   private readonly impersonatorVisible: boolean;
   private stopPruning?: () => void;
+  private stopSweeping?: () => void;
 
   constructor(
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
@@ -115,6 +92,7 @@ export class SessionsService
     private readonly mailLinks: AccountTokensService,
     private readonly devices: DevicesService,
     private readonly outbox: WebhookOutbox,
+    private readonly grace: RefreshGrace,
     config: ConfigService<Configuration, true>,
   ) {
     this.refreshTtlMs = config.get('sessions', { infer: true }).refreshTokenTtlSeconds * 1000;
@@ -200,7 +178,8 @@ export class SessionsService
   /**
    * Exchanges a refresh token for the next one. The session row is locked first, so of two
    * concurrent rotations (or a rotation and a logout) one waits for the other: the token is
-   * claimed at most once, and the loser sees it as reused.
+   * claimed at most once. The loser sees it rotated: within the reuse grace it gets the
+   * winner's successor (issue #23), otherwise it is reuse and the session ends.
    */
   async rotate(presentedToken: string, client: SessionClient): Promise<RotationOutcome> {
     const tokenHash = hashRefreshToken(presentedToken);
@@ -208,22 +187,22 @@ export class SessionsService
       const token = await manager.findOneBy(RefreshToken, { tokenHash });
       if (!token) return { kind: 'unknown' };
       const session = await lockSessionWithUser(manager, token.sessionId);
-      if (!session?.isLive()) return { kind: 'ended' };
-      // Its administrator's account is gone: nobody is left for its tokens' `act` to name.
-      if (session.impersonated && session.impersonatorId === null) return { kind: 'ended' };
-      // Checked before the token is claimed, so the client can retry once re-enabled.
-      if (!session.user?.isActive) return { kind: 'account-disabled' };
-      if (!(await claimRefreshToken(manager, tokenHash))) {
+      if (!session) return { kind: 'ended' };
+      const refusal = refusalOf(session);
+      if (refusal) return refusal;
+      const impersonation = impersonationOf(session);
+      const salt = this.grace.newSalt();
+      if (!(await claimRefreshToken(manager, tokenHash, salt))) {
+        const successor = await this.grace.unusedSuccessor(manager, presentedToken, session.id);
+        if (successor) return { kind: 'replayed', session, refreshToken: successor, impersonation };
         await this.markRevoked(manager, announce, { id: session.id }, 'refresh_token_reuse');
         return { kind: 'reused', sessionId: session.id, userId: session.userId };
       }
-      await this.slide(manager, session, client);
-      return {
-        kind: 'rotated',
-        session,
-        refreshToken: await issueRefreshToken(manager, session.id),
-        impersonation: impersonationOf(session),
-      };
+      await this.grace.forgetSaltsBefore(manager, session.id, tokenHash);
+      await slideSession(manager, session, client, this.refreshTtlMs);
+      const next = this.grace.successorOf(presentedToken, salt);
+      const refreshToken = await issueRefreshToken(manager, session.id, next);
+      return { kind: 'rotated', session, refreshToken, impersonation };
     });
   }
 
@@ -361,8 +340,10 @@ export class SessionsService
   /**
    * Deletes sessions that ended longer ago than an access token lives: by then no token
    * of theirs can still be presented, and a missing session is as dead as a revoked one.
+   * Forgets, too, the successor salts whose reuse grace has passed (issue #23).
    */
   async pruneEnded(now = new Date()): Promise<number> {
+    await this.grace.sweep(this.dataSource.manager);
     const cutoff = new Date(now.getTime() - this.accessTtlMs);
     const result = await this.sessions
       .createQueryBuilder()
@@ -379,10 +360,17 @@ export class SessionsService
       () => this.pruneEnded(),
       this.logger,
     );
+    this.stopSweeping = runPeriodically(
+      'forgetting refresh successor salts',
+      SALT_SWEEP_EVERY_MS,
+      () => this.grace.sweep(this.dataSource.manager),
+      this.logger,
+    );
   }
 
   onApplicationShutdown(): void {
     this.stopPruning?.();
+    this.stopSweeping?.();
   }
 
   private async insert(
@@ -411,27 +399,6 @@ export class SessionsService
     });
     await manager.insert(Session, session);
     return { session, refreshToken: await issueRefreshToken(manager, session.id) };
-  }
-
-  /**
-   * Refreshing keeps a session alive: its expiry slides, its device details follow the client.
-   * An impersonated session's end stays where it was set (issue #19: never past its hour).
-   */
-  private async slide(
-    manager: EntityManager,
-    session: Session,
-    client: SessionClient,
-  ): Promise<void> {
-    session.lastUsedAt = new Date();
-    if (!session.impersonated) session.expiresAt = this.expiryFrom(session.lastUsedAt);
-    session.userAgent = client.userAgent ?? session.userAgent;
-    session.ipAddress = client.ipAddress ?? session.ipAddress;
-    const { lastUsedAt, expiresAt, userAgent, ipAddress } = session;
-    await manager.update(
-      Session,
-      { id: session.id },
-      { lastUsedAt, expiresAt, userAgent, ipAddress },
-    );
   }
 
   private expiryFrom(now: Date): Date {

@@ -154,6 +154,11 @@ describe('security battery', () => {
         await t.http.post('/auth/refresh').send({ refresh_token: u.refreshToken }),
       );
       expect(first.status).toBe(200);
+      // Replayed past the reuse grace (issue #23): the database's clock says it was long ago.
+      await t.dataSource.query(
+        `UPDATE refresh_tokens SET rotated_at = now() - interval '1 minute' WHERE token_hash = $1`,
+        [createHash('sha256').update(u.refreshToken).digest('hex')],
+      );
       const replay = keep(
         await t.http.post('/auth/refresh').send({ refresh_token: u.refreshToken }),
       );
@@ -2541,5 +2546,50 @@ describe('optional fields sent as null are refused, never a 500 (OpenAPI fuzzer,
       expect(response.status, `${path} ${JSON.stringify(response.body)}`).toBe(422);
       expect(response.headers['content-type']).toContain('application/problem+json');
     }
+  });
+});
+
+describe('issue #23: the refresh reuse grace forgives a lost answer, never a thief', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  const refresh = (refreshToken: string) =>
+    t.http.post('/auth/refresh').send({ refresh_token: refreshToken });
+  const me = (accessToken: string) =>
+    t.http.get('/auth/me').set('Authorization', `Bearer ${accessToken}`);
+
+  it('a replay after the successor was used revokes the session, even within the grace', async () => {
+    const u = await signUpAndLogIn(t.http);
+    const rotated = await refresh(u.refreshToken);
+    const owner = await refresh(rotated.body.refresh_token as string);
+    expect(owner.status).toBe(200);
+
+    const thief = await refresh(u.refreshToken);
+    expect(thief.status).toBe(401);
+    expect(thief.body.type).toBe('https://whazz.audio/problems/refresh-token-reused');
+    expect((await me(owner.body.access_token as string)).status).toBe(401);
+    expect((await refresh(owner.body.refresh_token as string)).status).toBe(401);
+    // The used successor itself, presented again: also reuse, not a second grace.
+    expect((await refresh(rotated.body.refresh_token as string)).status).toBe(401);
+  });
+
+  it('never leaves two live tokens: replays share the one successor, an older token once it is used revokes', async () => {
+    const u = await signUpAndLogIn(t.http);
+    const [owner, thief] = await Promise.all([refresh(u.refreshToken), refresh(u.refreshToken)]);
+    expect(owner.body.refresh_token).toBe(thief.body.refresh_token);
+
+    const first = await refresh(owner.body.refresh_token as string);
+    expect(first.status).toBe(200);
+    const second = await refresh(thief.body.refresh_token as string);
+    // Within the grace of its own rotation, the same successor again; once that is used, reuse.
+    expect(second.body.refresh_token).toBe(first.body.refresh_token);
+    expect((await refresh(second.body.refresh_token as string)).status).toBe(200);
+    const late = await refresh(thief.body.refresh_token as string);
+    expect(late.status).toBe(401);
+    expect(late.body.type).toBe('https://whazz.audio/problems/refresh-token-reused');
+    expect((await me(first.body.access_token as string)).status).toBe(401);
   });
 });

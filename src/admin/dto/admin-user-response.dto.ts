@@ -3,36 +3,14 @@ import { SecurityEventResponseDto } from '../../security-events/dto/security-eve
 import type { SecurityEvent } from '../../security-events/entities/security-event.entity.js';
 import { SessionResponseDto } from '../../sessions/dto/session-response.dto.js';
 import type { Session } from '../../sessions/entities/session.entity.js';
+import { UserResponseDto, type UserView } from '../../users/dto/user-response.dto.js';
 import type { User } from '../../users/entities/user.entity.js';
 
 /** What the admin views read of an account; never its password hash. */
-export type AdminUserView = Pick<
-  User,
-  | 'id'
-  | 'email'
-  | 'username'
-  | 'isActive'
-  | 'emailVerified'
-  | 'disabledUntil'
-  | 'createdAt'
-  | 'updatedAt'
-> & { roles: readonly string[] };
+export type AdminUserView = UserView & Pick<User, 'disabledUntil'> & { roles: readonly string[] };
 
-/** An account as administrators see it. */
-export class AdminUserResponseDto {
-  id: string;
-
-  /** @example "alice@example.com" */
-  email: string;
-
-  /** @example "alice" */
-  username: string;
-
-  /** False while disabled; the account cannot log in. */
-  is_active: boolean;
-
-  email_verified: boolean;
-
+/** An account as administrators see it: the public view, its ban and its roles. */
+export class AdminUserResponseDto extends UserResponseDto {
   /** When a ban lifts by itself; null when not disabled, or disabled until enabled. */
   @ApiTimestamp()
   disabled_until: string | null;
@@ -40,23 +18,11 @@ export class AdminUserResponseDto {
   /** @example ["support"] */
   roles: string[];
 
-  @ApiTimestamp()
-  created_at: string;
-
-  @ApiTimestamp()
-  updated_at: string;
-
-  static from(user: AdminUserView): AdminUserResponseDto {
+  static override from(user: AdminUserView): AdminUserResponseDto {
     return {
-      id: user.id,
-      email: user.email,
-      username: user.username,
-      is_active: user.isActive,
-      email_verified: user.emailVerified,
+      ...UserResponseDto.from(user),
       disabled_until: user.disabledUntil ? isoTimestamp(user.disabledUntil) : null,
       roles: [...user.roles],
-      created_at: isoTimestamp(user.createdAt),
-      updated_at: isoTimestamp(user.updatedAt),
     };
   }
 }

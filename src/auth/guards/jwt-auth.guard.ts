@@ -37,6 +37,13 @@ export class JwtAuthGuard implements CanActivate {
   /** Each route's access rule; worked out once a route. */
   private readonly accessByHandler = new WeakMap<object, RouteAccess>();
 
+  /**
+   * First verifications in flight, by token. A burst of requests with a token this instance
+   * has not seen yet (every client just after a deploy or a restart) verifies it and reads its
+   * session once; without this, each request of the burst queued its own database reads.
+   */
+  private readonly firstVerifications = new Map<string, Promise<Principal>>();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly auth: AuthService,
@@ -61,7 +68,17 @@ export class JwtAuthGuard implements CanActivate {
     });
   }
 
-  private async authenticateFirstTime(token: string): Promise<Principal> {
+  private authenticateFirstTime(token: string): Promise<Principal> {
+    const inFlight = this.firstVerifications.get(token);
+    if (inFlight) return inFlight;
+    const verification = this.verifyFirstTime(token).finally(() =>
+      this.firstVerifications.delete(token),
+    );
+    this.firstVerifications.set(token, verification);
+    return verification;
+  }
+
+  private async verifyFirstTime(token: string): Promise<Principal> {
     const { claims, kid } = await this.verifier.verify(token);
     // Refuses, among others, a token without exp or iat, which jose lets through; past it, the
     // claims have the shapes VerifiedClaims names.

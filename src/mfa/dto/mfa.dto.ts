@@ -23,8 +23,13 @@ export class ConfirmTotpDto {
 
 /** The password, and a code from the app or one recovery code (not both). */
 export class SecondFactorCheckDto {
+  /**
+   * The account's password. An account without one (opened through a sign-in provider) sends
+   * none: a sign-in within the last 5 minutes stands in for it, with the code still needed.
+   */
+  @Optional()
   @CurrentPassword()
-  password: string;
+  password?: string;
 
   /** The code the authenticator app shows now. @example "123456" */
   @TotpCodeField()

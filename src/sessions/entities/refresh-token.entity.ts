@@ -15,6 +15,8 @@ import { Session } from './session.entity.js';
  */
 @Entity({ name: 'refresh_tokens' })
 @Index('IDX_refresh_tokens_session_id', ['sessionId'])
+// The grace sweep (issue #23) finds the few salts still held without reading every token.
+@Index('IDX_refresh_tokens_salted', ['rotatedAt'], { where: `"successor_salt" IS NOT NULL` })
 export class RefreshToken {
   /** SHA-256 of the token, hex. The token itself is never stored. */
   @PrimaryColumn({
@@ -38,4 +40,12 @@ export class RefreshToken {
   /** Set when this token was exchanged for the next one; it is dead from then on. */
   @Column({ name: 'rotated_at', type: 'timestamptz', nullable: true })
   rotatedAt: Date | null;
+
+  /**
+   * The random salt this token's successor was derived with (issue #23): while the reuse grace
+   * runs, a replay of this token recomputes its successor from it. Cleared once the successor
+   * is used or the grace has passed, so an old token leads nowhere, whatever else is known.
+   */
+  @Column({ name: 'successor_salt', type: 'bytea', nullable: true, select: false })
+  successorSalt: Buffer | null;
 }

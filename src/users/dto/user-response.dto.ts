@@ -1,6 +1,12 @@
 import { ApiTimestamp, isoTimestamp } from '../../common/dto/timestamp.js';
 import type { User } from '../entities/user.entity.js';
 
+/** What the public view reads of an account; never its password hash. */
+export type UserView = Pick<
+  User,
+  'id' | 'email' | 'username' | 'isActive' | 'emailVerified' | 'createdAt' | 'updatedAt'
+>;
+
 /** The public view of an account. Nothing else about a user leaves the service. */
 export class UserResponseDto {
   /** @example "3f0c8a52-7f4e-4a55-9d55-0c1a0c3f4d1e" */
@@ -24,7 +30,7 @@ export class UserResponseDto {
   @ApiTimestamp()
   updated_at: string;
 
-  static from(user: User): UserResponseDto {
+  static from(user: UserView): UserResponseDto {
     return {
       id: user.id,
       email: user.email,
