@@ -161,8 +161,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Exchanges a refresh token for a new pair; the old refresh token stops working. Presenting
-         *     an already-exchanged refresh token ends its whole session.
+         * Exchanges a refresh token for a new pair; the old refresh token stops working. The same
+         *     token presented again within REFRESH_REUSE_GRACE_SECONDS (default 10) of its exchange,
+         *     while the new one is unused, gets that same new refresh token and a fresh access token
+         *     (concurrent refreshes, a lost response). Later, or once the new one was used, presenting
+         *     it ends its whole session.
          */
         post: operations["AuthController_refresh"];
         delete?: never;
@@ -1066,7 +1069,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** New recovery codes; the earlier ones stop working. Needs the password and a code. */
+        /**
+         * New recovery codes; the earlier ones stop working. Needs the password (for an account
+         *     without one, a sign-in of the last 5 minutes) and a code.
+         */
         post: operations["MfaController_regenerateRecoveryCodes"];
         delete?: never;
         options?: never;
@@ -1083,7 +1089,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Turns TOTP off; every other session is signed out. Needs the password and a code. */
+        /**
+         * Turns TOTP off; every other session is signed out. Needs the password (for an account
+         *     without one, a sign-in of the last 5 minutes) and a code.
+         */
         post: operations["MfaController_disable"];
         delete?: never;
         options?: never;
@@ -1548,12 +1557,6 @@ export interface components {
         AdminUserResponseDto: {
             /**
              * Format: date-time
-             * @description When a ban lifts by itself; null when not disabled, or disabled until enabled.
-             * @example 2026-11-25T09:30:00.000Z
-             */
-            disabled_until: string | null;
-            /**
-             * Format: date-time
              * @example 2026-11-25T09:30:00.000Z
              */
             created_at: string;
@@ -1562,20 +1565,34 @@ export interface components {
              * @example 2026-11-25T09:30:00.000Z
              */
             updated_at: string;
-            id: string;
-            /** @example alice@example.com */
-            email: string;
-            /** @example alice */
-            username: string;
-            /** @description False while disabled; the account cannot log in. */
-            is_active: boolean;
-            email_verified: boolean;
+            /**
+             * Format: date-time
+             * @description When a ban lifts by itself; null when not disabled, or disabled until enabled.
+             * @example 2026-11-25T09:30:00.000Z
+             */
+            disabled_until: string | null;
             /**
              * @example [
              *       "support"
              *     ]
              */
             roles: string[];
+            /** @example 3f0c8a52-7f4e-4a55-9d55-0c1a0c3f4d1e */
+            id: string;
+            /**
+             * @description Lower-cased.
+             * @example alice@example.com
+             */
+            email: string;
+            /**
+             * @description As chosen at signup; unique ignoring case.
+             * @example alice
+             */
+            username: string;
+            /** @description False when the account has been disabled; it cannot log in. */
+            is_active: boolean;
+            /** @description True once the link mailed to `email` was followed. */
+            email_verified: boolean;
         };
         AdminUserPageResponseDto: {
             users: components["schemas"]["AdminUserResponseDto"][];
@@ -1610,12 +1627,6 @@ export interface components {
         AdminUserDetailResponseDto: {
             /**
              * Format: date-time
-             * @description When a ban lifts by itself; null when not disabled, or disabled until enabled.
-             * @example 2026-11-25T09:30:00.000Z
-             */
-            disabled_until: string | null;
-            /**
-             * Format: date-time
              * @example 2026-11-25T09:30:00.000Z
              */
             created_at: string;
@@ -1624,20 +1635,34 @@ export interface components {
              * @example 2026-11-25T09:30:00.000Z
              */
             updated_at: string;
-            id: string;
-            /** @example alice@example.com */
-            email: string;
-            /** @example alice */
-            username: string;
-            /** @description False while disabled; the account cannot log in. */
-            is_active: boolean;
-            email_verified: boolean;
+            /**
+             * Format: date-time
+             * @description When a ban lifts by itself; null when not disabled, or disabled until enabled.
+             * @example 2026-11-25T09:30:00.000Z
+             */
+            disabled_until: string | null;
             /**
              * @example [
              *       "support"
              *     ]
              */
             roles: string[];
+            /** @example 3f0c8a52-7f4e-4a55-9d55-0c1a0c3f4d1e */
+            id: string;
+            /**
+             * @description Lower-cased.
+             * @example alice@example.com
+             */
+            email: string;
+            /**
+             * @description As chosen at signup; unique ignoring case.
+             * @example alice
+             */
+            username: string;
+            /** @description False when the account has been disabled; it cannot log in. */
+            is_active: boolean;
+            /** @description True once the link mailed to `email` was followed. */
+            email_verified: boolean;
             sessions: components["schemas"]["SessionResponseDto"][];
             /** @description The newest first; the rest at the user's own `GET /auth/events`. */
             recent_events: components["schemas"]["SecurityEventResponseDto"][];
@@ -2141,7 +2166,11 @@ export interface components {
             recovery_codes: string[];
         };
         SecondFactorCheckDto: {
-            password: string;
+            /**
+             * @description The account's password. An account without one (opened through a sign-in provider) sends
+             *     none: a sign-in within the last 5 minutes stands in for it, with the code still needed.
+             */
+            password?: string;
             /**
              * @description The code the authenticator app shows now.
              * @example 123456
@@ -2970,7 +2999,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetailsDto"];
                 };
             };
-            /** @description Missing, invalid, expired or revoked credentials */
+            /**
+             * @description The refresh token is unknown or its session ended (type `invalid-refresh-token`), or (type `refresh-token-reused`) an exchanged token came back after the grace or after its successor was used: the session is now revoked
+             *
+             *     Missing, invalid, expired or revoked credentials
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
