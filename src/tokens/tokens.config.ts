@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { Transform } from 'class-transformer';
-import { IsOptional, IsString, MinLength } from 'class-validator';
+import { IsString, MinLength } from 'class-validator';
 import {
   defineFeatureConfig,
-  emptyAsUndefined,
   IntegerSetting,
+  OptionalIntegerSetting,
   OptionalText,
   type SettingsContext,
 } from '../config/feature-config.js';
@@ -31,12 +30,11 @@ export class TokensVariables {
   ACCESS_TOKEN_EXPIRE_MINUTES = 15;
 
   /**
-   * Replaces ACCESS_TOKEN_EXPIRE_MINUTES when set: lifetimes of seconds, for tests and demos
-   * that cross several expiries (issue #23's browser proof of one refresh per expiry).
+   * Replaces ACCESS_TOKEN_EXPIRE_MINUTES when set (set or not, seconds win): lifetimes of
+   * seconds, for tests and demos that cross several expiries (issue #23's browser proof of one
+   * refresh per expiry). Empty counts as unset.
    */
-  @Transform(emptyAsUndefined)
-  @IsOptional()
-  @IntegerSetting(5, 24 * 60 * 60)
+  @OptionalIntegerSetting(5, 24 * 60 * 60)
   ACCESS_TOKEN_EXPIRE_SECONDS?: number;
 }
 
