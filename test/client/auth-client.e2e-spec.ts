@@ -180,6 +180,26 @@ describe('the TypeScript client against the service', () => {
     expect(await auth.isSignedIn()).toBe(false);
   });
 
+  it('abandons a refresh that hangs after refreshTimeoutMs, as a network error', async () => {
+    const { auth, seen } = await signedIn({
+      refreshTimeoutMs: 200,
+      fetch: (request) =>
+        new URL(request.url).pathname === '/auth/refresh'
+          ? new Promise<Response>((_, reject) =>
+              request.signal.addEventListener('abort', () =>
+                reject(request.signal.reason as Error),
+              ),
+            )
+          : fetch(request),
+    });
+    seen.clockMs = 15 * 60 * 1000;
+    const started = performance.now();
+    await expect(auth.me()).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(seen.ended).toEqual([]);
+    expect(await auth.isSignedIn()).toBe(true);
+  });
+
   it('logs out: the tokens stop working and the client forgets them', async () => {
     const { auth, seen } = await signedIn();
     await auth.logOut();

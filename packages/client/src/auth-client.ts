@@ -2,10 +2,10 @@ import createClient, { type Client } from 'openapi-fetch';
 import type { components, paths } from './generated/schema.js';
 import { createPkce, type Pkce } from './pkce.js';
 import { ProblemError, type ProblemDetails } from './problem-error.js';
-import { Session, type SessionEndReason, type TokenPairBody } from './session.js';
+import { Session, SessionBusyError, type SessionEndReason, type TokenPairBody } from './session.js';
 import { memoryTokenStore, type SessionTokens, type TokenStore } from './token-store.js';
 
-export { createPkce, ProblemError, memoryTokenStore };
+export { createPkce, ProblemError, SessionBusyError, memoryTokenStore };
 export type { FieldError, ProblemDetails } from './problem-error.js';
 export type { Pkce, SessionEndReason, SessionTokens, TokenStore };
 export type { components, paths };
@@ -32,7 +32,14 @@ export interface AuthClientOptions {
   shareAcrossTabs?: boolean;
   /** The clock, epoch milliseconds; tests move it. */
   now?: () => number;
+  /**
+   * How long a refresh request may take before it is abandoned (a network error: the session
+   * goes on). Default 15 s: every tab of the origin waits for it.
+   */
+  refreshTimeoutMs?: number;
 }
+
+const DEFAULT_REFRESH_TIMEOUT_MS = 15_000;
 
 export type LoginResult =
   | { kind: 'signedIn'; tokens: SessionTokens; deviceToken?: string }
@@ -66,7 +73,7 @@ export interface AuthClient {
   me(): Promise<Me>;
   /** Ends this session at the service and here (and in the origin's other tabs). */
   logOut(): Promise<void>;
-  /** Ends every session of the account, this one included. */
+  /** Ends every session of the account, this one included; 0 when this client had none. */
   logOutEverywhere(): Promise<number>;
   isSignedIn(): Promise<boolean>;
   /** Stops listening to the other tabs. */
@@ -101,8 +108,30 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     onSessionEnded: options.onSessionEnded,
     crossTabName: (options.shareAcrossTabs ?? inBrowser()) && `whazz-auth-session:${baseUrl}`,
     refresh: (refreshToken) =>
-      dataOf(publicApi.POST('/auth/refresh', { body: { refresh_token: refreshToken } })),
+      dataOf(
+        publicApi.POST('/auth/refresh', {
+          body: { refresh_token: refreshToken },
+          signal: AbortSignal.timeout(options.refreshTimeoutMs ?? DEFAULT_REFRESH_TIMEOUT_MS),
+        }),
+      ),
   });
+
+  /** Calls with the access token; one the service refuses is refreshed once and called again. */
+  async function revokeWith<T>(
+    call: (authorization: string) => Promise<{ data?: T; error?: unknown; response: Response }>,
+    tokens: SessionTokens,
+    refresh: () => Promise<SessionTokens | null>,
+  ): Promise<T | undefined> {
+    let answer = await call(`Bearer ${tokens.accessToken}`);
+    if (accessTokenRefused(answer.response)) {
+      const fresh = await refresh();
+      if (!fresh) return undefined;
+      answer = await call(`Bearer ${fresh.accessToken}`);
+    }
+    // Already ended at the service: logged out all the same.
+    if (answer.response.status === 401) return undefined;
+    return dataOf(Promise.resolve(answer));
+  }
 
   /** Sends with the access token; a 401 for that token refreshes once and sends again. */
   async function sendSignedIn(request: Request): Promise<Response> {
@@ -160,19 +189,25 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       return session.start(await dataOf(publicApi.POST('/auth/oauth/token', { body })));
     },
     me: () => dataOf(api.GET('/auth/me')),
+    // Both under the refresh lock (Session.endAfter): a refresh racing them cannot revive it.
     async logOut() {
-      try {
-        await dataOf(api.POST('/auth/logout'));
-      } catch (error) {
-        // Already ended at the service: logged out all the same.
-        if (!(error instanceof ProblemError) || error.status !== 401) throw error;
-      }
-      await session.end();
+      await session.endAfter((tokens, refresh) =>
+        revokeWith(
+          (authorization) => publicApi.POST('/auth/logout', { headers: { authorization } }),
+          tokens,
+          refresh,
+        ),
+      );
     },
     async logOutEverywhere() {
-      const { revoked_sessions } = await dataOf(api.POST('/auth/logout-all'));
-      await session.end();
-      return revoked_sessions;
+      const answer = await session.endAfter((tokens, refresh) =>
+        revokeWith(
+          (authorization) => publicApi.POST('/auth/logout-all', { headers: { authorization } }),
+          tokens,
+          refresh,
+        ),
+      );
+      return answer?.revoked_sessions ?? 0;
     },
     isSignedIn: async () => (await session.current()) !== null,
     close: () => session.close(),

@@ -1,8 +1,15 @@
 import type { SessionTokens } from './token-store.js';
 
-/** What one tab of the origin tells the others about the session they share. */
+/**
+ * What one tab of the origin tells the others about the session they share. An end names the
+ * generation it ended, so a pair of that generation or older arriving late is not taken back.
+ */
 export type SessionMessage =
-  { kind: 'tokens'; tokens: SessionTokens } | { kind: 'ended' } | { kind: 'logged-out' };
+  | { kind: 'tokens'; tokens: SessionTokens }
+  /** A tab that knows a newer pair exists but did not get it asks whoever holds it. */
+  | { kind: 'request-tokens'; generation: number }
+  | { kind: 'ended'; generation: number }
+  | { kind: 'logged-out'; generation: number };
 
 /** How the tabs (and workers) of one origin take turns refreshing and share the result. */
 export interface CrossTab {
@@ -22,17 +29,25 @@ interface LockManagerLike {
   query(): Promise<{ held?: { name?: string }[] }>;
 }
 
-/** Within one process only: the in-process promise de-duplication is all there is. */
-const SINGLE_PROCESS: CrossTab = {
-  exclusive: (task) => task(),
-  publish: () => undefined,
-  mark: () => Promise.resolve(),
-  newest: () => Promise.resolve(0),
-  close: () => undefined,
-};
+/** One task at a time within this client, for where there are no Web Locks. */
+function inTurn(): <T>(task: () => Promise<T>) => Promise<T> {
+  let last: Promise<unknown> = Promise.resolve();
+  return (task) => {
+    const next = last.then(task, task);
+    last = next.catch(() => undefined);
+    return next;
+  };
+}
 
+/** Within one process only: a refresh and a logout still take turns. */
 export function singleProcess(): CrossTab {
-  return SINGLE_PROCESS;
+  return {
+    exclusive: inTurn(),
+    publish: () => undefined,
+    mark: () => Promise.resolve(),
+    newest: () => Promise.resolve(0),
+    close: () => undefined,
+  };
 }
 
 /**
@@ -49,10 +64,11 @@ export function crossTab(name: string, onMessage: (message: SessionMessage) => v
     channel.onmessage = (event: { data: unknown }) => onMessage(event.data as SessionMessage);
   }
   const prefix = `${name}:generation:`;
+  const turn = inTurn();
   let marked = 0;
   let release: (() => void) | undefined;
   return {
-    exclusive: (task) => (locks ? locks.request(name, task) : task()),
+    exclusive: (task) => (locks ? locks.request(name, task) : turn(task)),
     publish: (message) => channel?.postMessage(message),
     async mark(generation) {
       if (!locks || generation <= marked) return;
