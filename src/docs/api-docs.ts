@@ -61,18 +61,20 @@ async function mergePluginSuccessResponses(metadata: PluginMetadata): Promise<vo
           (Reflect.getMetadata(HTTP_CODE_METADATA, handler) as number | undefined) ??
           (verb === RequestMethod.POST ? HttpStatus.CREATED : HttpStatus.OK);
         // A success the handler declares with its type (GET /auth/me returns a MaybePromise,
-        // which the plugin reads as Object) stays as declared; one merged here by an earlier
-        // document of the same process is not merged twice.
+        // which the plugin reads as Object) keeps that type, and gets a description if it has
+        // none; one merged here by an earlier document of the same process is left as it is.
         const declared = (
           Reflect.getMetadata(DECORATORS.API_RESPONSE, handler) as
             Record<string, { type?: unknown; description?: string }> | undefined
         )?.[status];
-        if (declared?.type !== undefined || declared?.description === SUCCESS) continue;
-        ApiResponse({ status, description: SUCCESS, ...(type ? { type: type as never } : {}) })(
-          prototype,
-          methodName,
-          descriptor,
-        );
+        if (declared?.type !== undefined && declared.description) continue;
+        const chosenType = declared?.type ?? type;
+        ApiResponse({
+          ...(declared as object),
+          status,
+          description: declared?.description || SUCCESS,
+          ...(chosenType ? { type: chosenType as never } : {}),
+        })(prototype, methodName, descriptor);
       }
     }
   }
@@ -94,7 +96,7 @@ function sayPublicOperationsNeedNoCredentials(document: OpenAPIObject): void {
 
 /**
  * The OpenAPI document of the app's routes. Also what `npm run client:generate` builds the
- * client's types from (scripts/generate-client-types.ts), on an app created in preview mode.
+ * client's types from (scripts/client-types.ts), on an app created in preview mode.
  */
 export async function buildApiDocument(
   app: NestFastifyApplication,
