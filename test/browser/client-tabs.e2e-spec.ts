@@ -248,8 +248,12 @@ describe.runIf(existsSync(CHROMIUM))('the client in four Chromium tabs of one or
         expect(result.failed).toEqual([]);
         expect(result.ok).toBeGreaterThan(50);
       }
-      expect(refreshes).toBeGreaterThanOrEqual(Math.floor(expected) - 1);
+      // The proof: not one refresh per tab per expiry (four here), whatever the load.
       expect(refreshes).toBeLessThanOrEqual(Math.ceil(expected) + 1);
+      // And the tokens were refreshed at all: at least once per token lifetime, less a margin
+      // for a loaded machine whose tabs call less often (a refresh waits for the next call).
+      const atLeast = Math.max(1, Math.floor(elapsedMs / (ACCESS_TOKEN_SECONDS * 1000)) - 2);
+      expect(refreshes).toBeGreaterThanOrEqual(atLeast);
     },
     HAMMER_MS + 60_000,
   );
