@@ -157,7 +157,8 @@ describe('the client across tabs of one origin', () => {
     };
     slow = true;
     const refreshing = meAt(a, LIFETIME_MS);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The refresh is out (A holds the refresh lock) when B logs out.
+    await expect.poll(() => server.refreshes).toBe(1);
     await b.auth.logOut();
     expect((await refreshing).id).toEqual(expect.any(String));
     expect(server.refreshes).toBe(1);
