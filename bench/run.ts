@@ -9,6 +9,7 @@
  *   BENCH_CONNECTIONS=50       connections for the cheap scenarios
  *   BENCH_USERS=50             users prepared for /auth/me
  *   BENCH_LISTING_USERS=100000 accounts seeded for GET /admin/users (with DATABASE_URL only)
+ *   BENCH_WEBHOOK_EVENTS=2000  user.updated events delivered to a local receiver, last
  *   BCRYPT_COST=12             passed to the service and used for the raw bcrypt rate
  *   RATE_LIMIT_DEFAULT         the per-address limit every route counts. Default here:
  *                              9999999/1m, counted as in production but too high to refuse;
@@ -28,12 +29,14 @@ import { listingRequests, seedListingUsers } from './admin-user-listing.js';
 import { measureBcryptRate } from './bcrypt-rate.js';
 import { post, waitFor } from './service-http.js';
 import { startSmtpSink } from './smtp-sink.js';
+import { bootstrapAdministrator, measureWebhookThroughput } from './webhook-throughput.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const USERS = Number(process.env.BENCH_USERS ?? 50);
 const LISTING_USERS = Number(process.env.BENCH_LISTING_USERS ?? 100_000);
+const WEBHOOK_EVENTS = Number(process.env.BENCH_WEBHOOK_EVENTS ?? 2000);
 const BCRYPT_COST = Number(process.env.BCRYPT_COST ?? 12);
 const CORES = availableParallelism();
 const WEB_CONCURRENCY = process.env.WEB_CONCURRENCY ?? (process.env.DATABASE_URL ? 'auto' : '1');
@@ -255,7 +258,9 @@ async function prepare(base: string) {
     username: `bench_${tag}_${index}`,
     password: `bench password ${index}`,
   }));
-  await inBatches(users, HASHING_CONNECTIONS, (user) => post(base, '/auth/signup', user));
+  const userIds = (
+    await inBatches(users, HASHING_CONNECTIONS, (user) => post(base, '/auth/signup', user))
+  ).map(({ id }) => id!);
   const login = (user: (typeof users)[number]) =>
     post(base, '/auth/login', { username_or_email: user.username, password: user.password });
   const accessTokens = (await inBatches(users.slice(0, USERS), HASHING_CONNECTIONS, login)).map(
@@ -264,7 +269,7 @@ async function prepare(base: string) {
   const refreshTokens = (
     await inBatches(users.slice(0, CONNECTIONS), HASHING_CONNECTIONS, login)
   ).map((pair) => pair.refresh_token!);
-  return { users, accessTokens, refreshTokens, tag };
+  return { users, userIds, accessTokens, refreshTokens, tag };
 }
 
 /**
@@ -309,6 +314,44 @@ function table(): string {
   return [header, '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |', ...lines].join('\n');
 }
 
+/**
+ * Last: it renames the prepared users. On a server the listing made the first user `admin`;
+ * on the embedded database the bench's administrator is made through BOOTSTRAP_ADMIN_EMAIL.
+ */
+async function measureWebhooks(
+  base: string,
+  serverAdminToken: string,
+  adminEmail: string,
+  adminMails: string[],
+  userIds: string[],
+  tag: string,
+): Promise<void> {
+  const adminToken = process.env.DATABASE_URL
+    ? serverAdminToken
+    : await bootstrapAdministrator(base, adminEmail, adminMails);
+  const webhooks = await measureWebhookThroughput(
+    base,
+    adminToken,
+    userIds,
+    WEBHOOK_EVENTS,
+    16,
+    tag,
+  );
+  rows.push({
+    scenario: 'webhooks delivered to a local receiver (events/s)',
+    rps: shown(webhooks.eventsPerSecond),
+    p50: webhooks.p50,
+    p99: webhooks.p99,
+    // An event that never arrived is an error as much as a change that failed.
+    errors: webhooks.failedChanges + webhooks.missing,
+    non2xx: 0,
+    note: `${webhooks.events} user.updated over ${userIds.length} users from PATCH /admin/users (${shown(webhooks.changesPerSecond)}/s), first change to last arrival; p50/p99 from a change's answer to its arrival${webhooks.missing > 0 ? `; ${webhooks.missing} never arrived` : ''}`,
+  });
+  console.log(
+    `  webhooks: ${rows.at(-1)!.rps} events/s, p99 ${webhooks.p99} ms after the change, ${webhooks.events} delivered`,
+  );
+}
+
 async function main(): Promise<void> {
   const ceilingPort = 18_000 + Math.floor(Math.random() * 1000);
   const servicePort = ceilingPort + 1000;
@@ -332,7 +375,13 @@ async function main(): Promise<void> {
     });
   const floors = [startHello(helloPort, 'fastify'), startHello(expressHelloPort, 'express')];
   // Production refuses to write mail to files: signups mail a sink in this process instead.
-  const smtp = await startSmtpSink();
+  // The webhook scenario's administrator is made by its verification link (on the embedded
+  // database, nothing but the service can grant a role), so that one mail is kept.
+  const adminEmail = `bench.admin.${randomBytes(3).toString('hex')}@example.com`;
+  const adminMails: string[] = [];
+  const smtp = await startSmtpSink((text) => {
+    if (text.includes(adminEmail)) adminMails.push(text);
+  });
   const serviceEnv = {
     ...process.env,
     NODE_ENV: 'production',
@@ -355,6 +404,9 @@ async function main(): Promise<void> {
     SMTP_URL: smtp.url,
     // Production refuses links to localhost; nobody follows these.
     APP_PUBLIC_URL: 'https://auth.bench.example',
+    BOOTSTRAP_ADMIN_EMAIL: adminEmail,
+    // The webhook scenario's receiver listens on loopback.
+    WEBHOOKS_ALLOW_PRIVATE_NETWORKS: 'true',
     // All load comes from one address, over more connections than a client would hold.
     CONNECTIONS_PER_ADDRESS: 'off',
     EMBEDDED_DATABASE_DIR:
@@ -388,7 +440,7 @@ async function main(): Promise<void> {
     await waitFor(`http://127.0.0.1:${helloPort}/auth/me`);
     await waitFor(`http://127.0.0.1:${expressHelloPort}/auth/me`);
     console.log('preparing users and tokens…');
-    const { users, accessTokens, refreshTokens, tag } = await prepare(base);
+    const { users, userIds, accessTokens, refreshTokens, tag } = await prepare(base);
     const sampler = sampleRss(serviceArgs.at(-1)!);
 
     console.log(`ceiling, floor and GET /auth/me, ${ROUNDS} rounds:`);
@@ -519,6 +571,24 @@ async function main(): Promise<void> {
         'newest, prefix search, role filter, next page by username, in turn',
       );
       listingRow.ratio = listingRow.rps / ceilingRps;
+    }
+
+    // Last: it renames the prepared users. On a server the listing made users[0] `admin`.
+    console.log(`webhooks: ${WEBHOOK_EVENTS} events to a local receiver…`);
+    try {
+      await measureWebhooks(base, accessTokens[0]!, adminEmail, adminMails, userIds.slice(1), tag);
+    } catch (error) {
+      // The summary keeps every other row: this one says it failed, and why.
+      console.error('  webhooks failed:', error);
+      rows.push({
+        scenario: 'webhooks delivered to a local receiver (events/s)',
+        rps: 0,
+        p50: 0,
+        p99: 0,
+        errors: 1,
+        non2xx: 0,
+        note: `failed: ${error instanceof Error ? error.message : String(error)}`,
+      });
     }
 
     clearInterval(sampler);

@@ -211,7 +211,7 @@ describe('SIGTERM with slow clients connected', () => {
     } finally {
       service.child.kill('SIGKILL');
     }
-  }, 60_000);
+  }, 120_000);
 
   it('closes a connection whose client never reads its answer once SHUTDOWN_TIMEOUT_SECONDS passes', async () => {
     const service = await startService({ ...databaseEnv(), SHUTDOWN_TIMEOUT_SECONDS: '2' });
@@ -240,5 +240,5 @@ describe('SIGTERM with slow clients connected', () => {
     } finally {
       service.child.kill('SIGKILL');
     }
-  }, 60_000);
+  }, 120_000);
 });

@@ -28,11 +28,21 @@ export interface TestWebhookReceiver {
   redirectTo?: string;
   /** Milliseconds before answering: a slow receiver. */
   delayMs: number;
+  /** Requests read but not answered yet. */
+  inFlight: number;
+  /** While true, requests are read but left unanswered until `release()`: surely mid-delivery. */
+  hold: boolean;
+  /** Stops holding and answers the held requests (recorded as received, sent if still open). */
+  release(): void;
   /** The receipts of one user's events (at one path, if given), in arrival order. */
   forUser(userId: string, path?: string): WebhookReceipt[];
   /** Waits until `done` holds for the receipts (polling), or fails after `timeoutMs`. */
   waitFor(done: (received: WebhookReceipt[]) => boolean, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
+  /** Stops listening and drops open connections: the port refuses connections (ECONNREFUSED). */
+  goDown(): Promise<void>;
+  /** Listens again on the same port. */
+  comeBack(): Promise<void>;
 }
 
 /**
@@ -76,6 +86,12 @@ export async function startWebhookReceiver(): Promise<TestWebhookReceiver> {
     received,
     mode: 'accept',
     delayMs: 0,
+    inFlight: 0,
+    hold: false,
+    release() {
+      receiver.hold = false;
+      held.splice(0).forEach((answer) => answer());
+    },
     forUser: (userId, path) =>
       received.filter(
         (receipt) =>
@@ -89,15 +105,38 @@ export async function startWebhookReceiver(): Promise<TestWebhookReceiver> {
       }
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
+    goDown: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+    // A port taken meanwhile fails at once rather than leaving the test to time out.
+    comeBack: () =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve();
+        });
+      }),
   };
+  const held: (() => void)[] = [];
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const startedAt = Date.now();
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
+      receiver.inFlight += 1;
       const answer = () => {
-        if (receiver.mode === 'fail') return response.writeHead(503).end('down for now');
+        receiver.inFlight -= 1;
+        // A held request whose sender went away (killed, timed out): nobody to answer.
+        const gone = response.destroyed || request.socket.destroyed;
+        if (receiver.mode === 'fail') {
+          if (!gone) response.writeHead(503).end('down for now');
+          return;
+        }
         if (receiver.mode === 'redirect') {
+          if (gone) return;
           return response.writeHead(302, { location: receiver.redirectTo ?? '/' }).end();
         }
         const body = Buffer.concat(chunks).toString('utf8');
@@ -113,12 +152,14 @@ export async function startWebhookReceiver(): Promise<TestWebhookReceiver> {
           startedAt,
           endedAt: Date.now(),
         });
-        response.writeHead(204).end();
+        if (!gone) response.writeHead(204).end();
       };
-      setTimeout(answer, receiver.delayMs);
+      if (receiver.hold) held.push(answer);
+      else setTimeout(answer, receiver.delayMs);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { port } = server.address() as AddressInfo;
+  receiver.url = `http://127.0.0.1:${port}`;
   return receiver;
 }

@@ -41,6 +41,7 @@ import { WebhookDelivery } from '../webhooks/entities/webhook-delivery.entity.js
 import { WebhookEndpoint } from '../webhooks/entities/webhook-endpoint.entity.js';
 import { WebhookEvent } from '../webhooks/entities/webhook-event.entity.js';
 import { AddWebhooks1796700000000 } from '../../migrations/1796700000000-AddWebhooks.js';
+import { SealWebhookSecrets1796700000010 } from '../../migrations/1796700000010-SealWebhookSecrets.js';
 import { AddRefreshTokenSuccessorSalt1796800000000 } from '../../migrations/1796800000000-AddRefreshTokenSuccessorSalt.js';
 import { QuietTypeOrmLogger } from './quiet-typeorm.logger.js';
 
@@ -94,6 +95,7 @@ export const MIGRATIONS = [
   AddIdentities1796500000000,
   AddSigningKeys1796600000000,
   AddWebhooks1796700000000,
+  SealWebhookSecrets1796700000010,
   AddRefreshTokenSuccessorSalt1796800000000,
 ];
 

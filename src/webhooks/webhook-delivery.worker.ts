@@ -9,6 +9,7 @@ import { DataSource } from 'typeorm';
 import type { Configuration } from '../config/configuration.js';
 import { runPeriodically } from '../platform/periodic-task.js';
 import { WebhookEndpointsService } from './webhook-endpoints.service.js';
+import { WebhookSecretsService } from './webhook-secrets.service.js';
 import { sendWebhook, type SendOutcome } from './webhook-sender.js';
 import type { WebhooksConfig } from './webhooks.config.js';
 
@@ -24,11 +25,19 @@ interface ClaimedDelivery {
   data: Record<string, unknown>;
   occurred_at: Date;
   endpoint_id: string;
+  /** What `last_attempt_at` was before this claim: put back when nothing was sent. */
+  previous_attempt_at: Date | null;
 }
 
 /** Deliveries sent at once by one instance; a full batch is followed by the next at once. */
 const BATCH = 16;
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
+/**
+ * A delivery whose endpoint secret does not open (its key missing from configuration) waits
+ * this long and is tried again, uncounted: an operator's slip must not use up the retries or
+ * disable the endpoint (issue #22 review).
+ */
+export const SECRET_UNAVAILABLE_DELAY_MS = 30_000;
 
 /**
  * Sends the outbox in the background (issue #22): at least once, in order per user and
@@ -49,10 +58,11 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
   constructor(
     private readonly dataSource: DataSource,
     private readonly endpoints: WebhookEndpointsService,
+    private readonly secrets: WebhookSecretsService,
     config: ConfigService<Configuration, true>,
   ) {
     this.settings = config.get('webhooks', { infer: true });
-    this.leaseMs = this.settings.timeoutMs * 3 + 30_000;
+    this.leaseMs = this.settings.leaseMs;
   }
 
   onApplicationBootstrap(): void {
@@ -101,7 +111,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
   private async claim(): Promise<ClaimedDelivery[]> {
     return this.dataSource.query<ClaimedDelivery[]>(
       `WITH due AS (
-         SELECT d.id FROM webhook_deliveries d
+         SELECT d.id, d.last_attempt_at AS previous_attempt_at FROM webhook_deliveries d
          JOIN webhook_endpoints endpoint ON endpoint.id = d.endpoint_id AND endpoint.enabled
          WHERE d.status = 'pending' AND d.next_attempt_at <= now()
            AND (d.locked_until IS NULL OR d.locked_until <= now())
@@ -117,7 +127,8 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
          SET locked_until = now() + $2 * interval '1 millisecond',
              attempts = d.attempts + 1, last_attempt_at = now()
          FROM due WHERE d.id = due.id
-         RETURNING d.id, d.attempts, d.locked_until::text AS lease, d.event_id, d.endpoint_id
+         RETURNING d.id, d.attempts, d.locked_until::text AS lease, d.event_id, d.endpoint_id,
+           due.previous_attempt_at
        )
        SELECT claimed.*, endpoint.url, event.type, event.data, event.occurred_at
        FROM claimed
@@ -133,15 +144,10 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
    * given up) rather than kept under a lease that is re-claimed forever (issue #22 review).
    */
   private async attempt(delivery: ClaimedDelivery): Promise<void> {
-    let outcome: SendOutcome;
+    const secrets = await this.openSecrets(delivery);
     try {
-      outcome = await this.send(delivery);
-    } catch (error) {
-      this.logger.error({ msg: 'webhook delivery threw', delivery_id: delivery.id, err: error });
-      outcome = { delivered: false, status: null, error: 'delivery failed' };
-    }
-    try {
-      await this.settle(delivery, outcome);
+      if (secrets === undefined) await this.postpone(delivery);
+      else await this.settle(delivery, await this.sendSafely(delivery, secrets));
     } catch (error) {
       // The database is away: the lease runs out and the delivery is claimed again.
       this.logger.error({
@@ -152,8 +158,45 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, OnModuleDe
     }
   }
 
-  private async send(delivery: ClaimedDelivery): Promise<SendOutcome> {
-    const secrets = await this.endpoints.signingSecrets(delivery.endpoint_id);
+  private async sendSafely(delivery: ClaimedDelivery, secrets: string[]): Promise<SendOutcome> {
+    try {
+      return await this.send(delivery, secrets);
+    } catch (error) {
+      this.logger.error({ msg: 'webhook delivery threw', delivery_id: delivery.id, err: error });
+      return { delivered: false, status: null, error: 'delivery failed' };
+    }
+  }
+
+  /** Undefined when they do not open: a key missing from configuration, not the receiver's fault. */
+  private async openSecrets(delivery: ClaimedDelivery): Promise<string[] | undefined> {
+    try {
+      return await this.secrets.signingSecrets(delivery.endpoint_id);
+    } catch (error) {
+      this.logger.warn({
+        msg: 'webhook secret does not open: delivery postponed, not counted as an attempt',
+        endpoint_id: delivery.endpoint_id,
+        delivery_id: delivery.id,
+        reason: error instanceof Error ? error.message : 'unknown',
+      });
+      return undefined;
+    }
+  }
+
+  /**
+   * Nothing was sent: the claim's attempt is taken back and the lease released, and the
+   * endpoint's failure clock is left alone; tried again after SECRET_UNAVAILABLE_DELAY_MS.
+   */
+  private async postpone(delivery: ClaimedDelivery): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE webhook_deliveries SET attempts = attempts - 1, last_attempt_at = $3,
+         locked_until = NULL, last_error = 'signing secret unavailable',
+         next_attempt_at = now() + $4 * interval '1 millisecond'
+       WHERE id = $1 AND locked_until = $2::timestamptz`,
+      [delivery.id, delivery.lease, delivery.previous_attempt_at, SECRET_UNAVAILABLE_DELAY_MS],
+    );
+  }
+
+  private send(delivery: ClaimedDelivery, secrets: string[]): Promise<SendOutcome> {
     const body = JSON.stringify({
       type: delivery.type,
       timestamp: delivery.occurred_at.toISOString(),

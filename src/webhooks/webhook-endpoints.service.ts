@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
@@ -10,6 +10,7 @@ import { WebhookDelivery, type WebhookDeliveryStatus } from './entities/webhook-
 import { WebhookEndpoint } from './entities/webhook-endpoint.entity.js';
 import { WebhookEvent } from './entities/webhook-event.entity.js';
 import { assertAllowedDestination, DestinationRefusedError } from './webhook-destination.js';
+import { newWebhookSecret, WebhookSecretsService } from './webhook-secrets.service.js';
 import type { WebhooksConfig } from './webhooks.config.js';
 import {
   WebhookDeliveryNotFoundError,
@@ -47,9 +48,6 @@ export interface DeliveryFilters {
   limit: number;
 }
 
-/** Standard Webhooks secrets: `whsec_` and base64 of 24 to 64 random bytes; 32 here. */
-const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
-
 /**
  * The endpoints that receive events, their secrets and deliveries (issue #22). Changes run in
  * the caller's transaction (`manager`) so the admin API audits them in the same one.
@@ -64,6 +62,7 @@ export class WebhookEndpointsService implements OnApplicationBootstrap {
     @InjectRepository(WebhookEndpoint) private readonly endpoints: Repository<WebhookEndpoint>,
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
+    private readonly secrets: WebhookSecretsService,
     config: ConfigService<Configuration, true>,
   ) {
     this.settings = config.get('webhooks', { infer: true });
@@ -91,14 +90,16 @@ export class WebhookEndpointsService implements OnApplicationBootstrap {
 
   async create(manager: EntityManager, input: NewWebhookEndpoint): Promise<EndpointWithSecret> {
     await this.assertDestination(input.url);
-    const secret = newSecret();
+    const secret = newWebhookSecret();
     const id = randomUUID();
+    const sealed = await this.secrets.seal(manager, id, secret);
     await manager.insert(WebhookEndpoint, {
       id,
       url: input.url,
       events: [...new Set(input.events ?? [])].sort(),
       description: input.description ?? null,
-      secret,
+      secret: sealed.secret,
+      secretKeyId: sealed.keyId,
     });
     return { endpoint: await this.get(id, manager), secret };
   }
@@ -127,7 +128,8 @@ export class WebhookEndpointsService implements OnApplicationBootstrap {
 
   /**
    * A new secret; the old one keeps signing (beside it) for WEBHOOKS_SECRET_OVERLAP_HOURS, so
-   * receivers can switch without refusing a delivery.
+   * receivers can switch without refusing a delivery. The old one moves as it is stored: sealed
+   * for the same endpoint, it needs no opening.
    */
   async rotateSecret(
     manager: EntityManager,
@@ -135,34 +137,26 @@ export class WebhookEndpointsService implements OnApplicationBootstrap {
   ): Promise<EndpointWithSecret & { overlapEndsAt: Date }> {
     const current = await manager
       .createQueryBuilder(WebhookEndpoint, 'endpoint')
-      .addSelect('endpoint.secret')
+      .addSelect(['endpoint.secret', 'endpoint.secretKeyId'])
       .where('endpoint.id = :id', { id })
       .setLock('pessimistic_write')
       .getOne();
     if (!current) throw new WebhookEndpointNotFoundError();
-    const secret = newSecret();
+    const secret = newWebhookSecret();
+    const sealed = await this.secrets.seal(manager, id, secret);
     const overlapEndsAt = new Date(Date.now() + this.settings.secretOverlapMs);
     await manager.update(
       WebhookEndpoint,
       { id },
-      { secret, previousSecret: current.secret, previousSecretExpiresAt: overlapEndsAt },
+      {
+        secret: sealed.secret,
+        secretKeyId: sealed.keyId,
+        previousSecret: current.secret,
+        previousSecretKeyId: current.secretKeyId,
+        previousSecretExpiresAt: overlapEndsAt,
+      },
     );
     return { endpoint: await this.get(id, manager), secret, overlapEndsAt };
-  }
-
-  /** The secrets deliveries are signed with now: the current one, and the previous in its overlap. */
-  async signingSecrets(id: string): Promise<string[]> {
-    const endpoint = await this.endpoints
-      .createQueryBuilder('endpoint')
-      .addSelect(['endpoint.secret', 'endpoint.previousSecret'])
-      .where('endpoint.id = :id', { id })
-      .getOne();
-    if (!endpoint) return [];
-    const overlapping =
-      endpoint.previousSecret !== null &&
-      endpoint.previousSecretExpiresAt !== null &&
-      endpoint.previousSecretExpiresAt > new Date();
-    return overlapping ? [endpoint.secret, endpoint.previousSecret!] : [endpoint.secret];
   }
 
   /** A `webhook.test` event for this endpoint alone, delivered like any other. */

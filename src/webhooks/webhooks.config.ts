@@ -1,6 +1,12 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, Matches } from 'class-validator';
-import { defineFeatureConfig, IntegerSetting, toBoolean } from '../config/feature-config.js';
+import { IsBoolean, IsOptional, Matches } from 'class-validator';
+import {
+  defineFeatureConfig,
+  emptyAsUndefined,
+  IntegerSetting,
+  toBoolean,
+  type SettingsContext,
+} from '../config/feature-config.js';
 
 /** The Standard Webhooks reference schedule (Svix's): about a day and a quarter in all. */
 const DEFAULT_RETRY_DELAYS = '5,300,1800,7200,18000,36000,36000';
@@ -26,6 +32,15 @@ export class WebhooksVariables {
   @IntegerSetting(1, 60)
   WEBHOOKS_TIMEOUT_SECONDS = 10;
 
+  /**
+   * How long a claimed delivery is held before another instance may send it again (an instance
+   * that died mid-send). Longer than WEBHOOKS_TIMEOUT_SECONDS; unset: three timeouts and 30 s.
+   */
+  @Transform(emptyAsUndefined)
+  @IsOptional()
+  @IntegerSetting(2, 3600)
+  WEBHOOKS_LEASE_SECONDS?: number;
+
   /** Comma-separated seconds to wait before each retry; after the last, the delivery fails. */
   @Matches(/^\s*\d{1,6}(\s*,\s*\d{1,6}){0,19}\s*$/, {
     message: 'must be 1 to 20 comma-separated numbers of seconds',
@@ -49,15 +64,26 @@ export class WebhooksVariables {
   WEBHOOKS_RETENTION_DAYS = 30;
 }
 
+/** A lease shorter than the timeout would let a second instance send while the first waits. */
+function resolveLeaseMs(env: WebhooksVariables, { problems }: SettingsContext): number {
+  const timeoutMs = env.WEBHOOKS_TIMEOUT_SECONDS * 1000;
+  if (env.WEBHOOKS_LEASE_SECONDS === undefined) return timeoutMs * 3 + 30_000;
+  if (env.WEBHOOKS_LEASE_SECONDS <= env.WEBHOOKS_TIMEOUT_SECONDS) {
+    problems.push('WEBHOOKS_LEASE_SECONDS: must be longer than WEBHOOKS_TIMEOUT_SECONDS');
+  }
+  return env.WEBHOOKS_LEASE_SECONDS * 1000;
+}
+
 /** Signed webhooks from a transactional outbox (issue #22). */
 export const webhooksConfig = defineFeatureConfig({
   namespace: 'webhooks',
   title: 'Webhooks',
   variables: WebhooksVariables,
-  settings: (env) => ({
+  settings: (env, context) => ({
     deliveryEnabled: env.WEBHOOKS_DELIVERY_ENABLED,
     allowPrivateNetworks: env.WEBHOOKS_ALLOW_PRIVATE_NETWORKS,
     timeoutMs: env.WEBHOOKS_TIMEOUT_SECONDS * 1000,
+    leaseMs: resolveLeaseMs(env, context),
     retryDelaysMs: env.WEBHOOKS_RETRY_DELAYS_SECONDS.split(',').map(
       (seconds) => Number(seconds.trim()) * 1000,
     ),

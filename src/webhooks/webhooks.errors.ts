@@ -37,3 +37,15 @@ export class WebhookDestinationRefusedError extends ProblemException {
     });
   }
 }
+
+/** Production without SIGNING_KEY_ENCRYPTION_KEY: a secret could not be stored sealed. */
+export class WebhookSecretsUnavailableError extends ProblemException {
+  constructor() {
+    super({
+      status: 503,
+      code: 'webhook-secrets-unavailable',
+      title: 'Service Unavailable',
+      detail: 'Webhook endpoints cannot be set up on this server yet.',
+    });
+  }
+}

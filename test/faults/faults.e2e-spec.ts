@@ -69,7 +69,7 @@ describe.runIf(onServer)('the service process', () => {
       restarted.child.kill('SIGTERM');
       await restarted.exited;
     }
-  }, 60_000);
+  }, 120_000);
 
   it('on SIGTERM finishes the requests in flight, then exits 0', async () => {
     // A production-like bcrypt cost: each login is in flight for a good while.
@@ -87,7 +87,7 @@ describe.runIf(onServer)('the service process', () => {
     const answers = await Promise.all(inFlight);
     expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
     expect(await service.exited).toBe(0);
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('draining on SIGTERM (SHUTDOWN_DRAIN_SECONDS)', () => {
@@ -113,7 +113,7 @@ describe('draining on SIGTERM (SHUTDOWN_DRAIN_SECONDS)', () => {
 
     expect(await service.exited).toBe(0);
     expect(Date.now() - signalledAt).toBeGreaterThanOrEqual(2000);
-  }, 60_000);
+  }, 120_000);
 });
 
 // The other races of issue #6 live beside their features: concurrent signups for one name
@@ -185,5 +185,5 @@ describe('the database stopping under load', () => {
       await t.close();
       await proxy.close();
     }
-  }, 60_000);
+  }, 120_000);
 });

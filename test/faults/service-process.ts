@@ -48,8 +48,14 @@ export interface ServiceProcess {
   output: () => string;
 }
 
-/** The built service as `npm run start:prod` runs it, on a port of its own. */
-export async function startService(env: Record<string, string>): Promise<ServiceProcess> {
+/**
+ * The built service as `npm run start:prod` runs it, on a port of its own. `onSpawned` sees it
+ * before it is ready, so a caller's cleanup covers one that never gets there.
+ */
+export async function startService(
+  env: Record<string, string>,
+  onSpawned?: (service: ServiceProcess) => void,
+): Promise<ServiceProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [BUILT_MAIN], {
     cwd: ROOT,
@@ -74,16 +80,39 @@ export async function startService(env: Record<string, string>): Promise<Service
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const baseUrl = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; ; attempt += 1) {
+  const service = { baseUrl, child, exited, output: () => output };
+  onSpawned?.(service);
+  // A minute: on a loaded 2-core machine the built service took over 15 s to listen.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
     try {
       if ((await fetch(`${baseUrl}/health/live`)).ok) break;
     } catch {
       // not listening yet
     }
-    if (child.exitCode !== null || attempt > 150) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      // Not left running behind the failed test.
+      if (child.exitCode === null) child.kill('SIGKILL');
       throw new Error(`the service did not start:\n${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { baseUrl, child, exited, output: () => output };
+  return service;
+}
+
+/** SIGTERM, and SIGKILL if it has not exited within `timeoutMs`. */
+export async function stopService(service: ServiceProcess, timeoutMs = 10_000): Promise<void> {
+  const { child } = service;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  const result = await Promise.race([service.exited, timedOut]);
+  clearTimeout(timer);
+  if (result === 'timeout') {
+    child.kill('SIGKILL');
+    await service.exited;
+  }
 }

@@ -2549,6 +2549,102 @@ describe('optional fields sent as null are refused, never a 500 (OpenAPI fuzzer,
   });
 });
 
+describe('webhook endpoint secrets are sealed at rest (issue #22)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => {
+    await t.dataSource.query(
+      `UPDATE webhook_endpoints SET enabled = false WHERE url = 'http://127.0.0.1:9/battery'`,
+    );
+    await t.close();
+  });
+
+  it('no column holds the secret shown at creation or rotation, and no answer repeats it', async () => {
+    const admin = await signUpOperator(t.http, t.dataSource);
+    const bearer = { Authorization: `Bearer ${admin.accessToken}` };
+    const created = await t.http
+      .post('/admin/webhooks')
+      .set(bearer)
+      .send({ url: 'http://127.0.0.1:9/battery', events: ['user.deleted'] });
+    expect(created.status, created.text).toBe(201);
+    const id = created.body.id as string;
+    const rotated = await t.http.post(`/admin/webhooks/${id}/rotate-secret`).set(bearer);
+    expect(rotated.status).toBe(200);
+    const shown = [created.body.secret as string, rotated.body.secret as string];
+    const [row] = await t.dataSource.query<Record<string, unknown>[]>(
+      `SELECT * FROM webhook_endpoints WHERE id = $1`,
+      [id],
+    );
+    const answers = [
+      await t.http.get(`/admin/webhooks/${id}`).set(bearer),
+      await t.http.get('/admin/webhooks').set(bearer),
+    ];
+    for (const secret of shown) {
+      const material = secret.slice('whsec_'.length);
+      expect(JSON.stringify(row)).not.toContain(material);
+      expect(JSON.stringify(row).includes(Buffer.from(material, 'base64').toString('hex'))).toBe(
+        false,
+      );
+      for (const answer of answers) expect(answer.text).not.toContain(material);
+      expect(t.logs.join('\n')).not.toContain(material);
+    }
+  });
+});
+
+import {
+  onPrivateDatabase,
+  privateDatabase,
+  type PrivateDatabase,
+} from '../factories/private-database.js';
+
+describe('security battery: the published development key seals no webhook secret beside a real key (issue #22 review)', () => {
+  let database: PrivateDatabase;
+  let t: TestApp | undefined;
+  beforeAll(async () => {
+    database = await privateDatabase();
+  });
+  afterAll(async () => {
+    await t?.close();
+    await database?.drop();
+  });
+
+  it('an instance without SIGNING_KEY_ENCRYPTION_KEY neither creates nor reseals onto the development key', async () => {
+    const realKey = randomBytes(32).toString('base64');
+    t = await createTestApp({
+      ...onPrivateDatabase(database),
+      SIGNING_KEY_ENCRYPTION_KEY: realKey,
+    });
+    const admin = await signUpOperator(t.http, t.dataSource);
+    const created = await t.http
+      .post('/admin/webhooks')
+      .set({ Authorization: `Bearer ${admin.accessToken}` })
+      .send({ url: 'http://127.0.0.1:9/battery-development-key' });
+    expect(created.status, created.text).toBe(201);
+    const sealed = async () =>
+      t!.dataSource.query<{ secret: string; secret_key_id: string }[]>(
+        `SELECT secret, secret_key_id FROM webhook_endpoints ORDER BY id`,
+      );
+    const before = await sealed();
+    await t.close();
+    // The real key only as a previous one: before the fix, the start moved secrets onto the
+    // published key, and a creation sealed beside them under it.
+    t = await createTestApp({
+      ...onPrivateDatabase(database),
+      SIGNING_KEY_PREVIOUS_ENCRYPTION_KEYS: realKey,
+    });
+    expect(await sealed()).toEqual(before);
+    const again = await logIn(t.http, admin);
+    const refused = await t.http
+      .post('/admin/webhooks')
+      .set({ Authorization: `Bearer ${again.accessToken}` })
+      .send({ url: 'http://127.0.0.1:9/battery-development-key-2' });
+    expect(refused.status, refused.text).toBe(503);
+    expect(await sealed()).toEqual(before);
+  });
+});
+
 describe('issue #23: the refresh reuse grace forgives a lost answer, never a thief', () => {
   let t: TestApp;
   beforeAll(async () => {

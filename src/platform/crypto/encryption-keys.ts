@@ -17,6 +17,20 @@ export function developmentKey(phrase: string): EncryptionKey {
   return { id: keyIdOf(key), key };
 }
 
+/**
+ * The published development key seals only where nothing else ever did: a shell or an instance
+ * that lacks the real key must not put a readable secret beside secrets sealed with it, nor
+ * move them onto the published key (issue #22 review). `sealedUnderAnotherKey(id)` says whether
+ * any secret of the kind is sealed under a key other than `id`.
+ */
+export async function developmentKeyRefused(
+  current: { encryptionKey: EncryptionKey | null; encryptionKeyIsDevelopment: boolean },
+  sealedUnderAnotherKey: (keyId: string) => Promise<boolean>,
+): Promise<boolean> {
+  if (!current.encryptionKeyIsDevelopment || !current.encryptionKey) return false;
+  return sealedUnderAnotherKey(current.encryptionKey.id);
+}
+
 /** The base64 of exactly 32 bytes (`openssl rand -base64 32`), or a problem naming `name`. */
 export function parseEncryptionKey(
   name: string,

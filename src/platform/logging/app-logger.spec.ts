@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { AppLogger, createRootLogger } from './app-logger.js';
 
 /** Runs `body` after making the service's root logger; returns its stdout lines and its end. */
 function runLogging(body: string) {
@@ -51,5 +53,27 @@ describe('createRootLogger', () => {
     `);
     expect(run.status).toBe(3);
     expect(run.lines).toEqual([0]);
+  });
+});
+
+describe('AppLogger.error', () => {
+  it('logs an object message as its fields, not "[object Object]"', () => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
+        done();
+      },
+    });
+    const logger = new AppLogger(createRootLogger('info', 'test', { destination: sink }));
+    logger.error({ msg: 'webhook delivery threw', delivery_id: '7' }, 'WebhookDeliveryWorker');
+    logger.error('plain words', 'a stack', 'Context');
+    expect(lines[0]).toMatchObject({
+      level: 50,
+      msg: 'webhook delivery threw',
+      delivery_id: '7',
+      context: 'WebhookDeliveryWorker',
+    });
+    expect(lines[1]).toMatchObject({ msg: 'plain words', stack: 'a stack', context: 'Context' });
   });
 });

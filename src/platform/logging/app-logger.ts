@@ -55,7 +55,13 @@ export class AppLogger implements LoggerService {
     // Nest passes (message, stack?, context?)
     const context = typeof rest.at(-1) === 'string' ? (rest.at(-1) as string) : undefined;
     const stack = rest.length > 1 && typeof rest[0] === 'string' ? rest[0] : undefined;
-    this.root.error({ context, stack }, String(message));
+    // An object is a structured line ({ msg, err, ids }), as write() takes it: String() of it
+    // logged "[object Object]" and lost why a mail, TOTP or webhook delivery failed.
+    if (typeof message === 'object' && message !== null && !(message instanceof Error)) {
+      this.root.error({ context, stack, ...message });
+    } else {
+      this.root.error({ context, stack }, String(message));
+    }
   }
   warn(message: unknown, context?: string): void {
     this.write('warn', message, context);

@@ -19,6 +19,7 @@ import {
   type Announce,
 } from '../../platform/change-feed/change-feed.service.js';
 import { COMMAND_LINE } from '../../platform/command-line/command-line.module.js';
+import { developmentKeyRefused } from '../../platform/crypto/encryption-keys.js';
 import { SecretCipher } from '../../platform/crypto/secret-cipher.js';
 import { runPeriodically } from '../../platform/periodic-task.js';
 import { CLOCK_SKEW_SECONDS } from '../access-token.js';
@@ -275,12 +276,10 @@ export class SigningKeyRotationService
    * keys sealed with a real one.
    */
   private async refuseDevelopmentKeyOver(manager: EntityManager): Promise<void> {
-    const { encryptionKey, encryptionKeyIsDevelopment } = this.settings;
-    if (!encryptionKeyIsDevelopment || !encryptionKey) return;
-    const sealedOtherwise = await manager.exists(SigningKey, {
-      where: { encryptionKeyId: Not(encryptionKey.id) },
-    });
-    if (sealedOtherwise) throw new DevelopmentKeyRefusedError();
+    const refused = await developmentKeyRefused(this.settings, (keyId) =>
+      manager.exists(SigningKey, { where: { encryptionKeyId: Not(keyId) } }),
+    );
+    if (refused) throw new DevelopmentKeyRefusedError();
   }
 
   private async retireWithin(

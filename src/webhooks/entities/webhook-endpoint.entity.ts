@@ -27,15 +27,29 @@ export class WebhookEndpoint {
   disabledReason: WebhookEndpointDisabledReason | null;
 
   /**
-   * `whsec_` and base64 of 32 random bytes (Standard Webhooks); never selected unless asked
-   * for, never answered again after its creation or rotation.
+   * `whsec_` and base64 of 32 random bytes (Standard Webhooks), sealed (AES-256-GCM, the
+   * endpoint id as additional data); never selected unless asked for, never answered again
+   * after its creation or rotation.
    */
-  @Column({ type: 'varchar', length: 64, select: false })
+  @Column({ type: 'varchar', length: 255, select: false })
   secret: string;
 
+  /** The key-encryption key that sealed `secret`; null: stored in clear before sealing. */
+  @Column({ name: 'secret_key_id', type: 'varchar', length: 16, nullable: true, select: false })
+  secretKeyId: string | null;
+
   /** The secret before the last rotation, still signing until `previousSecretExpiresAt`. */
-  @Column({ name: 'previous_secret', type: 'varchar', length: 64, nullable: true, select: false })
+  @Column({ name: 'previous_secret', type: 'varchar', length: 255, nullable: true, select: false })
   previousSecret: string | null;
+
+  @Column({
+    name: 'previous_secret_key_id',
+    type: 'varchar',
+    length: 16,
+    nullable: true,
+    select: false,
+  })
+  previousSecretKeyId: string | null;
 
   @Column({ name: 'previous_secret_expires_at', type: 'timestamptz', nullable: true })
   previousSecretExpiresAt: Date | null;
