@@ -11,6 +11,8 @@ export default tseslint.config(
       'coverage/',
       '.data/',
       'src/metadata.ts',
+      'packages/*/dist/',
+      'packages/client/src/generated/',
       'eslint.config.js',
     ],
   },

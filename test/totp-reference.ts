@@ -22,3 +22,13 @@ export function referenceTotp(base32Secret: string, timestampMs = Date.now()): s
 /** The code of the step `steps` away from now: -1, 0, +1 are all accepted once each. */
 export const totpStepsAway = (base32Secret: string, steps: number) =>
   referenceTotp(base32Secret, Date.now() + steps * 30_000);
+
+/**
+ * The code of the step before now, taken at least `marginMs` before the current step ends: it
+ * stays accepted until then, so a request slowed by a loaded machine still lands in time.
+ */
+export async function previousStepCode(base32Secret: string, marginMs = 8_000): Promise<string> {
+  const left = 30_000 - (Date.now() % 30_000);
+  if (left < marginMs) await new Promise((resolve) => setTimeout(resolve, left + 100));
+  return totpStepsAway(base32Secret, -1);
+}

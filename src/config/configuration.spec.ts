@@ -68,6 +68,21 @@ describe('buildConfiguration', () => {
     ).toEqual([expect.stringMatching(/^LOGIN_BACKOFF_MAX_SECONDS: must not be less/)]);
   });
 
+  it('reads ACCESS_TOKEN_EXPIRE_SECONDS over the minutes, and empty as unset', () => {
+    const ttl = (env: Record<string, string>) =>
+      buildConfiguration(env).tokens.accessTokenTtlSeconds;
+    expect(ttl({ ACCESS_TOKEN_EXPIRE_SECONDS: '' })).toBe(900);
+    expect(ttl({ ACCESS_TOKEN_EXPIRE_SECONDS: '  ', ACCESS_TOKEN_EXPIRE_MINUTES: '2' })).toBe(120);
+    expect(ttl({ ACCESS_TOKEN_EXPIRE_SECONDS: '30' })).toBe(30);
+    expect(ttl({ ACCESS_TOKEN_EXPIRE_SECONDS: '30', ACCESS_TOKEN_EXPIRE_MINUTES: '5' })).toBe(30);
+    expect(problemsOf({ ACCESS_TOKEN_EXPIRE_SECONDS: '4' })).toEqual([
+      expect.stringMatching(/^ACCESS_TOKEN_EXPIRE_SECONDS: .*must not be less than 5 \(got 4\)/),
+    ]);
+    expect(problemsOf({ ACCESS_TOKEN_EXPIRE_SECONDS: 'soon' })).toEqual([
+      expect.stringMatching(/^ACCESS_TOKEN_EXPIRE_SECONDS: /),
+    ]);
+  });
+
   it('makes a throwaway secret outside production and says so', () => {
     const configuration = buildConfiguration({});
     expect(configuration.tokens.jwtSecretGenerated).toBe(true);

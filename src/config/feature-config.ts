@@ -132,6 +132,18 @@ export function IntegerSetting(min: number, max: number): PropertyDecorator {
   return allOf([Type(() => Number), IsInt(), Min(min), Max(max)]);
 }
 
+/**
+ * A whole number that may be absent; set to an empty string, it counts as absent. One transform
+ * does both: with `@Type(() => Number)` beside it, an empty value became 0 before it was seen.
+ */
+export function OptionalIntegerSetting(min: number, max: number): PropertyDecorator {
+  const toNumber = ({ value }: { value: unknown }): unknown => {
+    const given = emptyAsUndefined({ value });
+    return typeof given === 'string' ? Number(given) : given;
+  };
+  return allOf([Transform(toNumber), IsOptional(), IsInt(), Min(min), Max(max)]);
+}
+
 /** Text that may be absent; set to an empty string, it counts as absent. */
 export function OptionalText(): PropertyDecorator {
   return allOf([Transform(emptyAsUndefined), IsOptional(), IsString()]);

@@ -3,7 +3,13 @@ import { createRequire } from 'node:module';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { HttpStatus, RequestMethod } from '@nestjs/common';
 import { HTTP_CODE_METADATA, METHOD_METADATA } from '@nestjs/common/constants.js';
-import { ApiResponse, DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import {
+  ApiResponse,
+  DECORATORS,
+  DocumentBuilder,
+  SwaggerModule,
+  type OpenAPIObject,
+} from '@nestjs/swagger';
 import { ProblemDetailsDto } from '../common/dto/problem-details.dto.js';
 import type { AppConfig } from '../config/app.config.js';
 import loadPluginMetadata from '../metadata.js';
@@ -22,6 +28,8 @@ const REDOC_PAGE = `<!DOCTYPE html>
   </body>
 </html>
 `;
+
+const SUCCESS = 'Success';
 
 type PluginMetadata = Awaited<ReturnType<typeof loadPluginMetadata>>;
 type ControllerMetadata = [
@@ -52,11 +60,21 @@ async function mergePluginSuccessResponses(metadata: PluginMetadata): Promise<vo
         const status =
           (Reflect.getMetadata(HTTP_CODE_METADATA, handler) as number | undefined) ??
           (verb === RequestMethod.POST ? HttpStatus.CREATED : HttpStatus.OK);
-        ApiResponse({ status, description: 'Success', ...(type ? { type: type as never } : {}) })(
-          prototype,
-          methodName,
-          descriptor,
-        );
+        // A success the handler declares with its type (GET /auth/me returns a MaybePromise,
+        // which the plugin reads as Object) keeps that type, and gets a description if it has
+        // none; one merged here by an earlier document of the same process is left as it is.
+        const declared = (
+          Reflect.getMetadata(DECORATORS.API_RESPONSE, handler) as
+            Record<string, { type?: unknown; description?: string }> | undefined
+        )?.[status];
+        if (declared?.type !== undefined && declared.description) continue;
+        const chosenType = declared?.type ?? type;
+        ApiResponse({
+          ...(declared as object),
+          status,
+          description: declared?.description || SUCCESS,
+          ...(chosenType ? { type: chosenType as never } : {}),
+        })(prototype, methodName, descriptor);
       }
     }
   }
@@ -77,14 +95,13 @@ function sayPublicOperationsNeedNoCredentials(document: OpenAPIObject): void {
 }
 
 /**
- * Swagger UI at /docs, the OpenAPI document at /docs-json, ReDoc at /redoc: all served from
- * installed packages, never a CDN. Schemas come from the DTOs through the Swagger plugin's
- * generated metadata (src/metadata.ts, written by `npm run openapi:metadata`).
+ * The OpenAPI document of the app's routes. Also what `npm run client:generate` builds the
+ * client's types from (scripts/client-types.ts), on an app created in preview mode.
  */
-export async function setupApiDocs(
+export async function buildApiDocument(
   app: NestFastifyApplication,
   appConfig: AppConfig,
-): Promise<void> {
+): Promise<OpenAPIObject> {
   await SwaggerModule.loadPluginMetadata(loadPluginMetadata);
   await mergePluginSuccessResponses(await loadPluginMetadata());
   const options = new DocumentBuilder()
@@ -100,6 +117,19 @@ export async function setupApiDocs(
     .build();
   const document = SwaggerModule.createDocument(app, options, { extraModels: [ProblemDetailsDto] });
   sayPublicOperationsNeedNoCredentials(document);
+  return document;
+}
+
+/**
+ * Swagger UI at /docs, the OpenAPI document at /docs-json, ReDoc at /redoc: all served from
+ * installed packages, never a CDN. Schemas come from the DTOs through the Swagger plugin's
+ * generated metadata (src/metadata.ts, written by `npm run openapi:metadata`).
+ */
+export async function setupApiDocs(
+  app: NestFastifyApplication,
+  appConfig: AppConfig,
+): Promise<void> {
+  const document = await buildApiDocument(app, appConfig);
   // The documents only: the UI is ours, serving only what it loads (serveSwaggerUi).
   SwaggerModule.setup('docs', app, document, {
     ui: false,

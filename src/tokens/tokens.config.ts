@@ -3,6 +3,7 @@ import { IsString, MinLength } from 'class-validator';
 import {
   defineFeatureConfig,
   IntegerSetting,
+  OptionalIntegerSetting,
   OptionalText,
   type SettingsContext,
 } from '../config/feature-config.js';
@@ -27,6 +28,14 @@ export class TokensVariables {
 
   @IntegerSetting(1, 24 * 60)
   ACCESS_TOKEN_EXPIRE_MINUTES = 15;
+
+  /**
+   * Replaces ACCESS_TOKEN_EXPIRE_MINUTES when set (set or not, seconds win): lifetimes of
+   * seconds, for tests and demos that cross several expiries (issue #23's browser proof of one
+   * refresh per expiry). Empty counts as unset.
+   */
+  @OptionalIntegerSetting(5, 24 * 60 * 60)
+  ACCESS_TOKEN_EXPIRE_SECONDS?: number;
 }
 
 const MIN_SECRET_BYTES = 32;
@@ -74,7 +83,7 @@ export const tokensConfig = defineFeatureConfig({
     ...resolveJwtSecret(env, context),
     issuer: env.JWT_ISSUER,
     audience: env.JWT_AUDIENCE,
-    accessTokenTtlSeconds: env.ACCESS_TOKEN_EXPIRE_MINUTES * 60,
+    accessTokenTtlSeconds: env.ACCESS_TOKEN_EXPIRE_SECONDS ?? env.ACCESS_TOKEN_EXPIRE_MINUTES * 60,
   }),
 });
 

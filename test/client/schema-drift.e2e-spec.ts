@@ -1,0 +1,16 @@
+/**
+ * The client's committed types match the OpenAPI document the code builds now (issue #23):
+ * a DTO or route changed without `npm run client:generate` fails here, in CI's `npm test`.
+ * `npm run client:generate` runs this file with `--update`, which rewrites the types.
+ */
+import { describe, expect, it } from 'vitest';
+import { CLIENT_GENERATE_COMMAND, generateClientSchema } from '../../scripts/client-types.js';
+
+describe('the generated client types', () => {
+  it('are those of the OpenAPI document the code describes now', async () => {
+    await expect(await generateClientSchema()).toMatchFileSnapshot(
+      '../../packages/client/src/generated/schema.d.ts',
+      `packages/client/src/generated/schema.d.ts is stale: run \`${CLIENT_GENERATE_COMMAND}\` and commit it`,
+    );
+  }, 60_000);
+});
