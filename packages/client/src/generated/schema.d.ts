@@ -363,6 +363,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/keys/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publishes a private key brought from elsewhere (a file, an HSM export) on the rotation's
+         *     schedule: sealed in the database, in the JWKS at once, signing after the delay. 422 for a
+         *     key that cannot sign under JWT_SIGNING_ALGORITHM, 409 for one already in the store or
+         *     while a rotation is pending. The response is the public view only.
+         */
+        post: operations["AdminKeysController_importKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -1514,6 +1536,13 @@ export interface components {
             kid: string;
             /** @example EdDSA */
             algorithm: string;
+        };
+        ImportSigningKeyDto: {
+            /**
+             * @description The private key to publish: a PEM (PKCS #8, `-----BEGIN PRIVATE KEY-----`) or a private
+             *     JWK (with `d`) as a JSON string. Ed25519 under EdDSA, P-256 under ES256. Never echoed.
+             */
+            private_key: string;
         };
         AuditEntryResponseDto: {
             /**
@@ -4544,6 +4573,135 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /**
+             * @description The request took longer than `REQUEST_TIMEOUT_SECONDS` to arrive; the connection closes
+             *
+             *     The request took longer than `REQUEST_TIMEOUT_SECONDS` to arrive; the connection closes
+             */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Conflicts with an existing record */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /**
+             * @description Body larger than 100 kB
+             *
+             *     Body larger than 100 kB
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /**
+             * @description The body failed validation; `errors` lists each field
+             *
+             *     The body failed validation; `errors` lists each field
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /**
+             * @description Too many requests: wait the seconds in `Retry-After`
+             *
+             *     Too many requests: wait the seconds in `Retry-After`
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /**
+             * @description The database, password hashing or token signing is unavailable for now: retry after `Retry-After`
+             *
+             *     The database, password hashing or token signing is unavailable for now: retry after `Retry-After`
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+        };
+    };
+    AdminKeysController_importKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportSigningKeyDto"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SigningKeyResponseDto"];
+                };
+            };
+            /**
+             * @description Malformed JSON
+             *
+             *     Malformed JSON
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetailsDto"];
+                };
+            };
+            /** @description The account lacks the permission `keys:write` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
