@@ -3,8 +3,8 @@
  * TypeScript client (packages/client, built by tsc and loaded as plain ES modules) and call
  * GET /auth/me without pause across several access-token expiries. Nobody is logged out, and
  * the service sees about one refresh per expiry, not one per tab. Access tokens live 8 s here
- * (ACCESS_TOKEN_EXPIRE_SECONDS), so 45 s cross six or seven of them: the issue's two minutes,
- * scaled down.
+ * (ACCESS_TOKEN_EXPIRE_SECONDS): the issue's two minutes cross fifteen of them on a PostgreSQL
+ * server; the embedded run of the suite does 45 s (six or seven), to keep CI's time in bounds.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -15,13 +15,13 @@ import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestApp, type TestApp } from '../create-test-app.js';
 import { newSignup } from '../factories/user.factory.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ACCESS_TOKEN_SECONDS = 8;
-const HAMMER_MS = 45_000;
+const HAMMER_MS = inject('databaseKind') === 'server' ? 120_000 : 45_000;
 const TABS = 4;
 
 const PAGE = `<!DOCTYPE html>
