@@ -7,19 +7,18 @@
  * server; the embedded run of the suite does 45 s (six or seven), to keep CI's time in bounds.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, request as forward, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { hasChromium, launchChromium } from './chromium.js';
 import { createTestApp, type TestApp } from '../create-test-app.js';
 import { newSignup } from '../factories/user.factory.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ACCESS_TOKEN_SECONDS = 8;
 const HAMMER_MS = inject('databaseKind') === 'server' ? 120_000 : 45_000;
 const TABS = 4;
@@ -107,7 +106,7 @@ function sameOriginServer(apiPort: number, clientDir: string): Server {
   });
 }
 
-describe.runIf(existsSync(CHROMIUM))('the client in four Chromium tabs of one origin', () => {
+describe.runIf(hasChromium())('the client in four Chromium tabs of one origin', () => {
   let t: TestApp;
   let server: Server;
   let origin: string;
@@ -131,23 +130,12 @@ describe.runIf(existsSync(CHROMIUM))('the client in four Chromium tabs of one or
     server = sameOriginServer(apiPort, clientDir);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        // Four tabs at full speed: none of them is throttled as a background tab.
-        '--disable-background-timer-throttling',
-        '--disable-renderer-backgrounding',
-        '--disable-backgrounding-occluded-windows',
-      ],
-    });
+    browser = await launchChromium([
+      // Four tabs at full speed: none of them is throttled as a background tab.
+      '--disable-background-timer-throttling',
+      '--disable-renderer-backgrounding',
+      '--disable-backgrounding-occluded-windows',
+    ]);
   }, 90_000);
   afterAll(async () => {
     await browser?.close();

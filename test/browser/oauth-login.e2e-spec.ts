@@ -4,14 +4,13 @@
  * one-time code, which the app exchanges for tokens. Debian's Chromium via playwright-core,
  * never a downloaded browser; skipped where /usr/bin/chromium is not installed.
  */
-import { existsSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasChromium, launchChromium } from './chromium.js';
 import { createTestApp, type TestApp } from '../create-test-app.js';
 import { startOidcProvider, type TestOidcProvider } from '../oauth/oidc-test-provider.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const APP = 'https://app.example/oauth/done';
 
 async function freePort(): Promise<number> {
@@ -22,7 +21,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-describe.runIf(existsSync(CHROMIUM))('social login in Chromium', () => {
+describe.runIf(hasChromium())('social login in Chromium', () => {
   let t: TestApp;
   let op: TestOidcProvider;
   let browser: Browser;
@@ -41,20 +40,7 @@ describe.runIf(existsSync(CHROMIUM))('social login in Chromium', () => {
       OAUTH_CALLBACK_BASE_URL: service,
     });
     await t.app.listen(port, '127.0.0.1');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      // This machine has no network: Chromium's own background traffic would only fail.
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

@@ -2,17 +2,16 @@
  * Swagger UI and ReDoc in a real browser (issue #6): Debian's Chromium driven by
  * playwright-core, never a downloaded browser. Screenshots go to test/artifacts/.
  */
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasChromium, launchChromium } from './chromium.js';
 import { createTestApp, type TestApp } from '../create-test-app.js';
 import { newSignup } from '../factories/user.factory.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = new URL('../artifacts/', import.meta.url).pathname;
 
-describe.runIf(existsSync(CHROMIUM))('the API docs in Chromium', () => {
+describe.runIf(hasChromium())('the API docs in Chromium', () => {
   let t: TestApp;
   let baseUrl: string;
   let browser: Browser;
@@ -22,20 +21,7 @@ describe.runIf(existsSync(CHROMIUM))('the API docs in Chromium', () => {
     await t.app.listen(0, '127.0.0.1');
     baseUrl = (await t.app.getUrl()).replace('[::1]', '127.0.0.1');
     await mkdir(ARTIFACTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      // This machine has no network: Chromium's own background traffic would only fail.
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
   }, 60_000);
   afterAll(async () => {
