@@ -67,12 +67,13 @@ async function mergePluginSuccessResponses(metadata: PluginMetadata): Promise<vo
           Reflect.getMetadata(DECORATORS.API_RESPONSE, handler) as
             Record<string, { type?: unknown; description?: string }> | undefined
         )?.[status];
-        if (declared?.type !== undefined && declared.description) continue;
+        if (declared?.description && (declared.type !== undefined || !type)) continue;
         const chosenType = declared?.type ?? type;
+        // ApiResponse merges into what is there, joining descriptions: an empty one keeps the
+        // declared text as it is (joined, it doubled with every document built in a process).
         ApiResponse({
-          ...(declared as object),
           status,
-          description: declared?.description || SUCCESS,
+          description: declared?.description ? '' : SUCCESS,
           ...(chosenType ? { type: chosenType as never } : {}),
         })(prototype, methodName, descriptor);
       }
