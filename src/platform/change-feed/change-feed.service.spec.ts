@@ -220,6 +220,30 @@ describe('ChangeFeedService through PostgreSQL notifications', () => {
     feed.onModuleDestroy();
   });
 
+  it('keeps polling what is read while not live (the signing keys) while nothing is heard', async () => {
+    const feed = postgresFeed();
+    const polled = { cache: 0, keys: 0 };
+    feed.register({
+      name: 'cache',
+      seed: () => Promise.resolve(),
+      poll: () => Promise.resolve(void (polled.cache += 1)),
+      receive: () => undefined,
+    });
+    feed.register({
+      name: 'keys',
+      seed: () => Promise.resolve(),
+      poll: () => Promise.resolve(void (polled.keys += 1)),
+      receive: () => undefined,
+      readWhileNotLive: true,
+    });
+    await feed.onApplicationBootstrap();
+    listeners[0]!.drop();
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(feed.live).toBe(false);
+    expect(polled).toEqual({ cache: 0, keys: 3 });
+    feed.onModuleDestroy();
+  });
+
   it('does not let a seed begun before the listener dropped make memory trusted', async () => {
     const feed = postgresFeed();
     feed.register({

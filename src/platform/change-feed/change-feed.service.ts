@@ -26,6 +26,12 @@ export interface FeedTopic {
   poll(since: Date): Promise<void>;
   /** Apply what another instance (or this one) announced. */
   receive(entries: unknown[]): void;
+  /**
+   * Memory read whether the feed is live or not (the signing keys: there is no database to
+   * fall back to per token). Polled even while no message can arrive, so that it never falls
+   * more than a poll behind the table.
+   */
+  readWhileNotLive?: boolean;
 }
 
 /** Announces a change made in the current transaction; see `ChangeFeedService.transaction`. */
@@ -242,7 +248,7 @@ export class ChangeFeedService
   }
 
   private async poll(): Promise<void> {
-    if (!this.alone && !this.connected) return;
+    if (!this.alone && !this.connected) return this.pollWhatIsReadWhileNotLive();
     if (!this.seeded) return this.resync();
     const generation = this.generation;
     const startedAt = Date.now();
@@ -256,6 +262,21 @@ export class ChangeFeedService
     } catch (error) {
       if (generation === this.generation) this.distrust(`database poll failed: ${String(error)}`);
     }
+  }
+
+  /**
+   * No message can arrive (Redis or the LISTEN down, or a LISTEN that hears nothing: the
+   * embedded database behind a URL, a pooler in transaction mode). Caches wait for the resync
+   * that the reconnection starts; what is read regardless follows the table meanwhile.
+   */
+  private async pollWhatIsReadWhileNotLive(): Promise<void> {
+    const since = new Date(this.polledUpTo - POLL_OVERLAP_MS);
+    await Promise.all(
+      [...this.topics.values()]
+        .filter((topic) => topic.readWhileNotLive)
+        // A failing database shows in the listener's or Redis's own lines; not once a second.
+        .map((topic) => topic.poll(since).catch(() => undefined)),
+    );
   }
 
   /** Until the next successful seed (on reconnect, or the next poll), the database decides. */

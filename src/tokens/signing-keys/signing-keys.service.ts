@@ -72,6 +72,7 @@ export class SigningKeysService implements OnModuleInit {
       seed: reload,
       poll: reload,
       receive: () => void this.reloadQuietly(),
+      readWhileNotLive: true,
     });
   }
 
