@@ -18,6 +18,7 @@ import {
 import { AuditService } from '../audit/audit.service.js';
 import { ChangeFeedService, type Announce } from '../platform/change-feed/change-feed.service.js';
 import type { MaybePromise } from '../platform/maybe-promise.js';
+import { RequestUserCache } from './request-user-cache.js';
 import { runPeriodically } from '../platform/periodic-task.js';
 import type { UserFieldChanges, WebhookEventInput } from '../webhooks/webhook-events.js';
 import { WebhookOutbox } from '../webhooks/webhook-outbox.service.js';
@@ -56,12 +57,6 @@ const TAKEN_BY_CONSTRAINT: Record<string, TakenBy> = {
 };
 
 const USERS_TOPIC = 'users-changed';
-/**
- * About 1 KB a cached user (entity and its formatted dates, measured): some 20 MB when full,
- * which the 160 MB heap of `start:prod` affords beside everything else. The oldest goes first;
- * a user not in memory costs one query.
- */
-const CACHE_LIMIT = 20_000;
 /** A ban's end is also applied at the account's next login attempt; this catches the rest. */
 const LIFT_BANS_EVERY_MS = 60 * 1000;
 
@@ -70,9 +65,7 @@ export class UsersService implements OnModuleInit, OnApplicationBootstrap, OnApp
   private readonly logger = new Logger(UsersService.name);
   private stopLiftingBans?: () => void;
   /** Users of recent bearer requests; used only while the change feed is live. */
-  private readonly cache = new Map<string, User>();
-  /** Bumped by every invalidation, so a read that raced one is not cached. */
-  private generation = 0;
+  private readonly cache = new RequestUserCache();
 
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
@@ -89,13 +82,13 @@ export class UsersService implements OnModuleInit, OnApplicationBootstrap, OnApp
   onModuleInit(): void {
     this.feed.register({
       name: USERS_TOPIC,
-      seed: () => Promise.resolve(this.forget(...this.cache.keys())),
+      seed: () => Promise.resolve(this.cache.evictAll()),
       poll: async (since) => {
         const changed = await this.users.find({
-          select: { id: true },
+          select: { id: true, updatedAt: true },
           where: { updatedAt: MoreThanOrEqual(since) },
         });
-        this.forget(...changed.map(({ id }) => id));
+        this.cache.evictPolled(changed, since);
       },
       receive: (ids) => this.forget(...(ids as string[])),
     });
@@ -104,18 +97,14 @@ export class UsersService implements OnModuleInit, OnApplicationBootstrap, OnApp
   /** The user behind an authenticated request: from memory, at once, while the feed is live. */
   findForRequest(id: string): MaybePromise<User | null> {
     if (!this.feed.live) return this.findById(id);
-    return this.cache.get(id) ?? this.loadForRequest(id);
-  }
-
-  /** Kept for the next request unless the user changed meanwhile (a newer generation). */
-  private async loadForRequest(id: string): Promise<User | null> {
-    const generation = this.generation;
-    const user = await this.findById(id);
-    if (user && generation === this.generation && this.feed.live) {
-      if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
-      this.cache.set(id, user);
-    }
-    return user;
+    return (
+      this.cache.get(id) ??
+      this.cache.load(
+        id,
+        (userId) => this.findById(userId),
+        () => this.feed.live,
+      )
+    );
   }
 
   /**
@@ -381,8 +370,7 @@ export class UsersService implements OnModuleInit, OnApplicationBootstrap, OnApp
   }
 
   private forget(...ids: string[]): void {
-    this.generation += 1;
-    for (const id of ids) this.cache.delete(id);
+    this.cache.evict(...ids);
   }
 
   /** Exact match, ignoring case, on the email or the username: never a pattern (LIKE). */
