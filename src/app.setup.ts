@@ -185,9 +185,14 @@ type FastifyCorsOptions = NonNullable<Parameters<NestFastifyApplication['enableC
  * CORS as the FastAPI service had it: browser apps on other origins may call the API. No
  * credentials, ever: tokens travel in the Authorization header, never in a cookie, so there
  * is nothing ambient for a browser to attach, and `*` (or a listed origin) is safe to answer.
+ *
+ * Only for requests that carry Origin: a browser sends it on every request CORS governs, and
+ * apps, services and curl do not, for whom the headers were about a seventh of the CPU of a
+ * `GET /auth/me` (docs/performance.md). Every answer then says `Vary: Origin`, so a shared
+ * cache never hands one without the headers to a browser.
  */
 function corsOptions(origin: '*' | string[]): FastifyCorsOptions {
-  return {
+  const forBrowsers: FastifyCorsOptions = {
     origin,
     credentials: false,
     methods: ['GET', 'POST', 'DELETE'],
@@ -213,6 +218,16 @@ function corsOptions(origin: '*' | string[]): FastifyCorsOptions {
     // An OPTIONS without Origin is answered like a preflight, not with @fastify/cors's
     // text/plain 400 (every error here is problem details).
     strictPreflight: false,
+  };
+  const withoutOrigin: FastifyCorsOptions = { origin: false };
+  return {
+    delegator: (request, callback) =>
+      callback(
+        null,
+        request.headers.origin === undefined && request.method !== 'OPTIONS'
+          ? withoutOrigin
+          : forBrowsers,
+      ),
   };
 }
 

@@ -46,6 +46,24 @@ describe('CORS by default (CORS_ORIGINS unset)', () => {
     );
   });
 
+  it('adds nothing for a caller without Origin (an app, a service, curl), and varies on Origin', async () => {
+    const { accessToken } = await signUpAndLogIn(t.http);
+    const fromApp = await t.http.get('/auth/me').set('Authorization', `Bearer ${accessToken}`);
+    expect(fromApp.status).toBe(200);
+    expect(
+      Object.keys(fromApp.headers).filter((name) => name.startsWith('access-control-')),
+    ).toEqual([]);
+    expect(headerList(fromApp.headers['vary'])).toContain('origin');
+    const fromBrowser = await t.http
+      .get('/auth/me')
+      .set('Authorization', `Bearer ${accessToken}`)
+      .set('Origin', APP_ORIGIN);
+    expect(fromBrowser.headers['access-control-allow-origin']).toBe('*');
+    expect(headerList(fromBrowser.headers['vary'])).toContain('origin');
+    // The documentation, which a portal on another origin may fetch, varies on Origin too.
+    expect(headerList((await t.http.get('/docs-json')).headers['vary'])).toContain('origin');
+  });
+
   it('answers a preflight with 204, allowing Authorization and Content-Type, cached for a day', async () => {
     const response = await preflight(t, OTHER_ORIGIN);
     expect(response.status).toBe(204);
