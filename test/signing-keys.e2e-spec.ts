@@ -54,7 +54,9 @@ async function listeningApp(database: PrivateDatabase, env: Record<string, strin
 
 /**
  * What another Whazz service does, knowing only the issuer URL: discovery, then jose's remote
- * JWKS (its own cache and refetch on an unknown kid), then the issuer and audience.
+ * JWKS, then the issuer and audience. The JWKS is kept for the `max-age` it is served with and
+ * never fetched again sooner, not even for an unknown kid: so no failure proves that a new key
+ * is published a whole cache lifetime before it signs, not that the verifier caught up.
  */
 async function independentVerifier(issuerUrl: string) {
   const discovery = (await (
@@ -62,8 +64,12 @@ async function independentVerifier(issuerUrl: string) {
   ).json()) as { issuer: string; jwks_uri: string };
   // OIDC Discovery §4.3, RFC 8414 §3.3: a client must refuse any other issuer.
   expect(discovery.issuer).toBe(issuerUrl);
+  const cacheControl = (await fetch(discovery.jwks_uri)).headers.get('cache-control') ?? '';
+  const maxAgeMs = Number(/max-age=(\d+)/.exec(cacheControl)?.[1]) * 1000;
+  expect(maxAgeMs).toBeGreaterThan(0);
   const jwks: JWTVerifyGetKey = createRemoteJWKSet(new URL(discovery.jwks_uri), {
-    cooldownDuration: 0,
+    cacheMaxAge: maxAgeMs,
+    cooldownDuration: maxAgeMs,
   });
   return (token: string) =>
     jwtVerify(token, jwks, { issuer: discovery.issuer, audience: 'whazz-audio' });
@@ -488,4 +494,61 @@ describe('signing keys: a key retired mid-request (issue #22 review)', () => {
       await database.drop();
     }
   }, 30_000);
+});
+
+describe('signing keys: the schedule keeps itself (issue #22)', () => {
+  it('rotates when the interval has passed and retires the old key once its tokens expired, as system', async () => {
+    const database = await privateDatabase();
+    const t = await createTestApp({
+      ...onPrivateDatabase(database),
+      SIGNING_KEY_ACTIVATION_DELAY_SECONDS: '1',
+      SIGNING_KEY_ROTATION_DAYS: '1',
+      ACCESS_TOKEN_EXPIRE_SECONDS: '5',
+    });
+    const kidsIn = async () =>
+      ((await t.http.get('/.well-known/jwks.json')).body.keys as { kid: string }[]).map(
+        (key) => key.kid,
+      );
+    try {
+      const user = await signUpAndLogIn(t.http);
+      const firstKid = kidOf(user.accessToken)!;
+      expect(await kidsIn()).toEqual([firstKid]);
+
+      // A day and a bit in the life of the first key, told to the database (the schedule
+      // runs on its clock); the instance rereads the keys at its next poll.
+      await t.dataSource.query(
+        `UPDATE signing_keys SET published_at = published_at - interval '25 hours',
+           active_from = active_from - interval '25 hours' WHERE kid = $1`,
+        [firstKid],
+      );
+      // Housekeeping looks every 15 s: a new key is published, then signs after the delay.
+      await within(20_000, async () => (await kidsIn()).length === 2);
+      const secondKid = (await kidsIn()).find((kid) => kid !== firstKid)!;
+      await sleep(1200);
+      expect(kidOf((await logIn(t.http, user)).accessToken)).toBe(secondKid);
+
+      // A token lifetime plus the allowed clock skew after the switch, the first key's last
+      // token has expired: the next housekeeping retires it.
+      await within(30_000, async () => !(await kidsIn()).includes(firstKid));
+      expect(await kidsIn()).toEqual([secondKid]);
+      expect(await auditRowsFor(t.dataSource, secondKid)).toMatchObject([
+        { action: 'signing_key.published', actor_user_id: null, actor_label: 'system' },
+      ]);
+      expect(await auditRowsFor(t.dataSource, firstKid)).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            action: 'signing_key.retired',
+            actor_label: 'system',
+            before: { state: 'superseded' },
+          }),
+        ]),
+      );
+      // The interval counts from the new key: nothing more is due.
+      await sleep(1000);
+      expect(await kidsIn()).toEqual([secondKid]);
+    } finally {
+      await t.close();
+      await database.drop();
+    }
+  }, 70_000);
 });
