@@ -1020,7 +1020,7 @@ describe('security battery: issue #18 point 1 (connections per address)', () => 
 describe('security battery: issue #18 point 11 (production start-up)', () => {
   beforeAll(() => ensureBuilt(), 180_000);
 
-  it('production refuses to start without SMTP_URL or with APP_PUBLIC_URL at localhost', async () => {
+  it('production refuses to start without SMTP_URL, with APP_PUBLIC_URL at localhost or without a signing-key encryption key', async () => {
     const child = spawn(process.execPath, ['dist/src/main.js'], {
       cwd: new URL('../../', import.meta.url).pathname,
       env: {
@@ -1038,6 +1038,11 @@ describe('security battery: issue #18 point 11 (production start-up)', () => {
     expect(code).toBe(1);
     expect(output).toContain('SMTP_URL: must be set when NODE_ENV=production');
     expect(output).toContain('APP_PUBLIC_URL: must not point at localhost');
+    // Issue #22: private signing keys are never sealed with a key everyone can read.
+    expect(output).toContain(
+      'SIGNING_KEY_ENCRYPTION_KEY: must be set when NODE_ENV=production and JWT_SIGNING_ALGORITHM=EdDSA',
+    );
+    expect(output).not.toMatch(/\n\s+at /);
   }, 30_000);
 });
 
