@@ -200,6 +200,12 @@ describe.runIf(onServer)('webhooks in commit order per user (issue #22)', () => 
     expect(outbox.filter(({ type }) => type === 'session.revoked')).toHaveLength(7);
     expect(outbox.filter(({ type }) => type === 'user.updated')).toHaveLength(13);
     expect(receivedBy(user.id).map(({ id }) => id)).toEqual(outbox.map((row) => row.event_id));
+    // Each `timestamp` is read just before its commit, under the lock: in that same order.
+    const stamps = receivedBy(user.id).map(({ body }) =>
+      Date.parse((JSON.parse(body) as { timestamp: string }).timestamp),
+    );
+    expect(stamps).toEqual([...stamps].sort((a, b) => a - b));
+
     // A receiver applying the events in order ends where the account is.
     const [account] = await t.dataSource.query<[{ username: string; roles: string[] }]>(
       `SELECT u.username, (SELECT array_agg(r.name ORDER BY r.name COLLATE "C")

@@ -45,8 +45,9 @@ const DELIVER = `INSERT INTO webhook_deliveries (event_id, endpoint_id, user_id)
  * Written at the commit, under a lock per user held until it ends ("in order per user"):
  * delivery ids come from a sequence at INSERT, and two transactions about one user could
  * commit in the opposite order of their ids, the later one sent first. Locked, ids follow
- * commit order. As a transaction's last locks they cannot deadlock: a holder is past its own
- * work and waits only for other outbox locks (always taken in ascending order) and for the
+ * commit order, and so does `occurred_at` (the clock read there, not the transaction's
+ * start). As a transaction's last locks they cannot deadlock: a holder is past its own work
+ * and waits only for other outbox locks (always taken in ascending order) and for the
  * endpoint rows its deliveries reference (locked only by endpoint changes, which record
  * nothing). Taken at `record()`, mid-transaction, a holder could go on to wait for a row (a
  * mail link, a device) held by a transaction waiting for this lock.
@@ -68,7 +69,8 @@ export class WebhookOutbox implements EntitySubscriberInterface {
       manager,
       [event.userId],
       `WITH event AS (
-         INSERT INTO webhook_events (id, type, user_id, data) VALUES ($1, $2, $3, $4)
+         INSERT INTO webhook_events (id, type, user_id, data, occurred_at)
+         VALUES ($1, $2, $3, $4, clock_timestamp())
          RETURNING id, type, user_id
        ) ${DELIVER}`,
       [randomUUID(), event.type, event.userId, { user_id: event.userId, ...event.data }],
@@ -92,9 +94,9 @@ export class WebhookOutbox implements EntitySubscriberInterface {
       manager,
       userIds,
       `WITH event AS (
-         INSERT INTO webhook_events (id, type, user_id, data)
+         INSERT INTO webhook_events (id, type, user_id, data, occurred_at)
          SELECT gen_random_uuid(), $2, holder.user_id,
-                jsonb_build_object('user_id', holder.user_id) || ${data}
+                jsonb_build_object('user_id', holder.user_id) || ${data}, clock_timestamp()
          FROM unnest($1::uuid[]) AS holder(user_id)
          RETURNING id, type, user_id
        ) ${DELIVER}`,
