@@ -144,14 +144,14 @@ export class AuthorizationService implements OnModuleInit {
         .orIgnore()
         .execute();
     }
-    if (held.join() !== wanted.join()) await this.recordRoles(manager, userId, wanted);
+    if (held.join() !== wanted.join()) this.recordRoles(manager, userId, wanted);
     await announce(ROLES_TOPIC, [userId]);
     return wanted;
   }
 
   /** `user.updated` with the roles the user now holds, in the change's transaction (issue #22). */
-  recordRoles(manager: EntityManager, userId: string, roles: string[]): Promise<void> {
-    return this.outbox.record(manager, {
+  recordRoles(manager: EntityManager, userId: string, roles: string[]): void {
+    this.outbox.record(manager, {
       type: 'user.updated',
       userId,
       data: { changes: { roles } },

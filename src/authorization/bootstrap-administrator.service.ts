@@ -71,7 +71,7 @@ export class BootstrapAdministratorService implements OnApplicationBootstrap {
         [user.id, admin.id],
       );
       const after = [...new Set([...before, ADMIN_ROLE])].sort();
-      await this.authorization.recordRoles(manager, user.id, after);
+      this.authorization.recordRoles(manager, user.id, after);
       await announce(ROLES_TOPIC, [user.id]);
       // A grant like any other: in the audit log, and shown to the account (issue #19 review).
       await this.audit.record(

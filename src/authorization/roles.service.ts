@@ -91,7 +91,7 @@ export class RolesService {
       role.name = newName;
       await saveUniquely(manager, role);
       const holders = await manager.findBy(UserRole, { roleId: role.id });
-      await this.recordRolesOf(
+      this.recordRolesOf(
         manager,
         holders.map(({ userId }) => userId),
       );
@@ -139,7 +139,7 @@ export class RolesService {
           [role.id],
         );
         await manager.delete(Role, { id: role.id });
-        await this.recordRolesOf(
+        this.recordRolesOf(
           manager,
           removed.map(({ user_id }) => user_id),
         );
@@ -152,21 +152,19 @@ export class RolesService {
   }
 
   /**
-   * `user.updated` with the roles each of `userIds` holds now (sorted as setUserRoles sorts
-   * them), in the change's transaction: a renamed or deleted role changes every holder's
-   * roles, and the other services hear it as they hear any roles change (issue #22).
+   * `user.updated` with the roles each of `userIds` holds as the change commits (sorted as
+   * setUserRoles sorts them), in its transaction: a renamed or deleted role changes every
+   * holder's roles, and the other services hear it as they hear any roles change (issue #22).
    */
-  private recordRolesOf(manager: EntityManager, userIds: string[]): Promise<void> {
-    if (userIds.length === 0) return Promise.resolve();
-    return this.outbox.recordEach(
+  private recordRolesOf(manager: EntityManager, userIds: string[]): void {
+    this.outbox.recordEach(
       manager,
       'user.updated',
-      `SELECT holder.user_id, jsonb_build_object('changes', jsonb_build_object('roles',
+      userIds,
+      `jsonb_build_object('changes', jsonb_build_object('roles',
          (SELECT coalesce(jsonb_agg(r.name ORDER BY r.name COLLATE "C"), '[]'::jsonb)
           FROM user_roles ur JOIN roles r ON r.id = ur.role_id
-          WHERE ur.user_id = holder.user_id))) AS data
-       FROM unnest($1::uuid[]) AS holder(user_id)`,
-      [userIds],
+          WHERE ur.user_id = holder.user_id)))`,
     );
   }
 

@@ -112,7 +112,7 @@ export class MfaService {
         // Devices remembered under an earlier factor must not skip this one.
         await this.devices.forgetRememberedWithin(manager, user.id);
         const event = { type: 'mfa.enabled', userId: user.id, data: { method: 'totp' } } as const;
-        await this.outbox.record(manager, event);
+        this.outbox.record(manager, event);
         return this.recoveryCodes.replace(user.id, manager);
       });
       if (confirmed) await this.backoff.succeeded(subject);
@@ -173,7 +173,7 @@ export class MfaService {
       await this.secondFactor.cancelPendingLogins(userId, tx);
       // A setup never confirmed guarded nothing: only a confirmed factor's removal is news.
       if (totp) {
-        await this.outbox.record(tx, { type: 'mfa.disabled', userId, data: { method: 'totp' } });
+        this.outbox.record(tx, { type: 'mfa.disabled', userId, data: { method: 'totp' } });
       }
       const methods: SecondFactorMethod[] = [];
       if (totp) methods.push('totp');

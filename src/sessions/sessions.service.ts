@@ -464,7 +464,7 @@ export class SessionsService
     const ids = rows.map(({ id }) => id);
     for (const userId of new Set(rows.map((row) => row.user_id))) {
       const sessionIds = rows.filter((row) => row.user_id === userId).map(({ id }) => id);
-      await this.outbox.record(manager, {
+      this.outbox.record(manager, {
         type: 'session.revoked',
         userId,
         data: { session_ids: sessionIds, scope, reason },

@@ -131,7 +131,7 @@ export class UsersService implements OnModuleInit, OnApplicationBootstrap, OnApp
       throw error;
     }
     const { id, email, username, emailVerified } = user;
-    await this.outbox.record(manager, {
+    this.outbox.record(manager, {
       type: 'user.created',
       userId: id,
       data: { email, username, email_verified: emailVerified },
@@ -238,7 +238,7 @@ export class UsersService implements OnModuleInit, OnApplicationBootstrap, OnApp
     const { affected } = await manager.delete(User, { id });
     // Deleted meanwhile (two deletions at once): the first one recorded the event.
     if (!affected) return;
-    await this.outbox.record(manager, { type: 'user.deleted', userId: id });
+    this.outbox.record(manager, { type: 'user.deleted', userId: id });
     await announce(USERS_TOPIC, [id]);
   }
 
@@ -279,7 +279,7 @@ export class UsersService implements OnModuleInit, OnApplicationBootstrap, OnApp
     }
     const moved = withoutUnchanged(reported(columns), reported(current));
     if (Object.keys(moved).length > 0) {
-      await this.outbox.record(manager, {
+      this.outbox.record(manager, {
         type: 'user.updated',
         userId: id,
         data: { changes: moved },
@@ -322,7 +322,7 @@ export class UsersService implements OnModuleInit, OnApplicationBootstrap, OnApp
           },
           manager,
         );
-        await this.outbox.record(manager, {
+        this.outbox.record(manager, {
           type: 'user.updated',
           userId: id,
           data: { changes: { is_active: true, disabled_until: null } },
@@ -363,7 +363,7 @@ export class UsersService implements OnModuleInit, OnApplicationBootstrap, OnApp
       if (precondition && !(await precondition(manager))) return 0;
       const result = await manager.update(User, criteria, changes);
       const affected = result.affected ?? 0;
-      if (event && affected > 0) await this.outbox.record(manager, event);
+      if (event && affected > 0) this.outbox.record(manager, event);
       await announce(USERS_TOPIC, [id]);
       return affected;
     });

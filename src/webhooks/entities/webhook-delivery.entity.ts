@@ -8,7 +8,8 @@ export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
 
 /**
  * One event to one endpoint. Its id orders a user's deliveries: the next is not sent before
- * the earlier ones to the same endpoint were delivered or given up.
+ * the earlier ones to the same endpoint were delivered or given up. The outbox inserts them
+ * under the user's lock held to the commit, so a user's ids follow commit order.
  */
 @Entity({ name: 'webhook_deliveries' })
 @Index('IDX_webhook_deliveries_due', ['nextAttemptAt'], { where: `"status" = 'pending'` })

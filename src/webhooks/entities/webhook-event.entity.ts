@@ -22,6 +22,10 @@ export class WebhookEvent {
   @Column({ type: 'jsonb' })
   data: Record<string, unknown>;
 
+  /**
+   * The body's `timestamp`. The outbox reads the clock just before the commit, under the
+   * user's lock: a user's events' times follow their order. The default serves test events.
+   */
   @Index('IDX_webhook_events_occurred_at')
   @Column({ name: 'occurred_at', type: 'timestamptz', default: () => 'now()' })
   occurredAt: Date;
