@@ -67,7 +67,10 @@ export async function packClient(): Promise<PackedClient> {
       'npm',
       ['pack', '--ignore-scripts=false', '--logs-max=0', '--pack-destination', root],
       { cwd: source, env: withoutNpmSettings(), timeout: 180_000 },
-    );
+    ).catch((error: { stdout?: string; stderr?: string }) => {
+      // tsc says what is wrong on stdout, which the error's message leaves out.
+      throw new Error(`npm pack of packages/client failed:\n${error.stdout}${error.stderr}`);
+    });
     const tarball = (await readdir(root)).find((file) => file.endsWith('.tgz'));
     if (!tarball) throw new Error('npm pack wrote no tarball');
 
