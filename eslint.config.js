@@ -35,7 +35,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**/*.ts', '**/*.spec.ts', 'bench/**/*.ts', 'scripts/**'],
+    files: ['test/**/*.ts', 'test/fixtures/*.mjs', '**/*.spec.ts', 'bench/**/*.ts', 'scripts/**'],
     rules: {
       'no-console': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',
