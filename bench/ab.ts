@@ -21,7 +21,8 @@
  *                              `together`: both loaded at once, each at AB_RATE, so that every
  *                              moment of a neighbour's load falls on both (they share the cores
  *                              with each other as well: compare ratios, not µs, across modes)
- *   AB_USERS=50                users whose tokens `GET /auth/me` cycles through
+ *   AB_USERS=50                users of each variant, logged in through it: `GET /auth/me` cycles
+ *                              through the tokens that variant issued
  *
  * A variant's CPU is the run time of its process's threads from /proc (schedstat, in ns: the
  * event loop, the bcrypt pool, V8's helpers), over the responses of its turn. Its stdout is a
@@ -162,7 +163,7 @@ function start(variant: Variant, env: NodeJS.ProcessEnv): void {
   variant.process = child;
 }
 
-/** Access tokens of USERS new users; both variants share the database and the secret. */
+/** Access tokens of USERS new users, issued by the service at `base`. */
 async function accessTokens(base: string): Promise<string[]> {
   const tag = randomBytes(3).toString('hex');
   const tokens: string[] = [];
@@ -275,14 +276,23 @@ async function main(): Promise<void> {
     console.log(
       `GET /auth/me, ${USERS} users, ${CONNECTIONS} connections, ${RATE > 0 ? `${RATE} req/s` : 'as fast as answered'}, ${TOGETHER ? 'loaded together' : 'loaded in turns'}, redis ${process.env.REDIS_URL ? 'on' : 'off'}; ${ROUNDS} rounds of ${DURATION} s a turn`,
     );
-    const tokens = await accessTokens(`http://127.0.0.1:${variants[0]!.port}`);
-    const requests: Options['requests'] = tokens.map((token) => ({
-      method: 'GET',
-      path: '/auth/me',
-      headers: { authorization: `Bearer ${token}` },
-    }));
+    // Each variant is loaded with tokens it issued itself: two builds that sign differently
+    // (HS256 against EdDSA, say) are each measured on their own tokens.
+    const requestsOf = new Map<Variant, Options['requests']>();
+    for (const variant of variants) {
+      const tokens = await accessTokens(`http://127.0.0.1:${variant.port}`);
+      requestsOf.set(
+        variant,
+        tokens.map((token) => ({
+          method: 'GET',
+          path: '/auth/me',
+          headers: { authorization: `Bearer ${token}` },
+        })),
+      );
+    }
+    const requests = (variant: Variant) => requestsOf.get(variant)!;
 
-    for (const variant of variants) await turn(variant, requests, WARMUP);
+    for (const variant of variants) await turn(variant, requests(variant), WARMUP);
     let restarts = 0;
     for (let round = 1; round <= ROUNDS; round++) {
       // A B, then B A: a drift within a round falls on both.
@@ -290,10 +300,11 @@ async function main(): Promise<void> {
       const turns = new Map<Variant, Variant['turns'][number]>();
       try {
         if (TOGETHER) {
-          const both = await Promise.all(variants.map((v) => turn(v, requests, DURATION)));
+          const both = await Promise.all(variants.map((v) => turn(v, requests(v), DURATION)));
           variants.forEach((variant, index) => turns.set(variant, both[index]!));
         } else {
-          for (const variant of order) turns.set(variant, await turn(variant, requests, DURATION));
+          for (const variant of order)
+            turns.set(variant, await turn(variant, requests(variant), DURATION));
         }
       } catch (error) {
         // On a shared machine something else may stop a server: start it again, warm it up
@@ -304,7 +315,7 @@ async function main(): Promise<void> {
           console.log(`  ${variant.name} stopped; starting it again`);
           start(variant, env);
           await waitFor(`http://127.0.0.1:${variant.port}/health`);
-          await turn(variant, requests, WARMUP);
+          await turn(variant, requests(variant), WARMUP);
         }
         round -= 1;
         continue;
