@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAuthClient, createPkce } from '../packages/client/src/auth-client.js';
 import { createTestApp, type TestApp } from './create-test-app.js';
 import { logIn, signUp, signUpAndLogIn } from './factories/user.factory.js';
 import { followToApp } from './oauth/browser-hops.js';
@@ -185,6 +186,39 @@ describe('social login with OpenID Connect', () => {
     expect(again.status).toBe(200);
     const users = await t.dataSource.query('SELECT id FROM users WHERE email = $1', [who.email]);
     expect(users).toHaveLength(1);
+  });
+
+  it('signs in through the TypeScript client: its authorize URL, then its code exchange with PKCE (issue #23)', async () => {
+    await t.app.listen(0, '127.0.0.1');
+    const baseUrl = (await t.app.getUrl()).replace('[::1]', '127.0.0.1');
+    const auth = createAuthClient({ baseUrl });
+    try {
+      const who = account();
+      const { verifier, challenge } = await createPkce();
+      const authorize = new URL(
+        auth.socialLoginUrl('acme', {
+          redirectUri: MOBILE_APP,
+          state: 'app-state-1',
+          codeChallenge: challenge,
+        }),
+      );
+      op.signInAs(who);
+      // The browser's trip, from the URL the client built.
+      const back = await followToApp(
+        t.http,
+        SERVICE,
+        MOBILE_APP,
+        `${SERVICE}${authorize.pathname}${authorize.search}`,
+      );
+      expect(back.searchParams.get('state')).toBe('app-state-1');
+      const tokens = await auth.completeSocialLogin(back.searchParams.get('code')!, verifier);
+      expect(claimsOf(tokens.accessToken).amr).toEqual(['fed']);
+      expect(await auth.me()).toMatchObject({ email: who.email, email_verified: true });
+      await auth.logOut();
+      expect(await auth.isSignedIn()).toBe(false);
+    } finally {
+      auth.close();
+    }
   });
 
   it('gives a taken username a short suffix that still passes the username rules', async () => {
