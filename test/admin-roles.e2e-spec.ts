@@ -285,6 +285,31 @@ describe('the admin roles API (issue #19)', () => {
       expect(me.body).toMatchObject({ roles: [name], permissions: ['roles:read'] });
     });
 
+    it("concurrent PUTs of one account's roles leave exactly one of the sets, never their union", async () => {
+      const names = Array.from({ length: 6 }, (_, i) => uniqueRoleName(`set${i}`));
+      for (const name of names) {
+        await t.http.post('/admin/roles').set(as(admin)).send({ name, permissions: [] });
+      }
+      const user = await signUpAndLogIn(t.http);
+      for (let round = 0; round < 3; round += 1) {
+        const answers = await Promise.all(
+          names.map((name) =>
+            t.http
+              .put(`/admin/users/${user.id}/roles`)
+              .set(as(admin))
+              // With admin kept, no last-administrator check serialises them by its lock.
+              .send({ roles: ['admin', name] }),
+          ),
+        );
+        expect(answers.map(({ status }) => status)).toEqual(names.map(() => 200));
+        const held = await t.dataSource.query<{ name: string }[]>(
+          `SELECT r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = $1`,
+          [user.id],
+        );
+        expect(held).toHaveLength(2);
+      }
+    });
+
     it('refuses to delete a role while it is held, and moves its holders with reassign_to', async () => {
       const [name, other] = [uniqueRoleName('held'), uniqueRoleName('heir')];
       const user = await signUpAndLogIn(t.http);

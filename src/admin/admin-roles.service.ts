@@ -73,6 +73,8 @@ export class AdminRolesService {
     change: (held: string[]) => string[],
   ): Promise<string[]> {
     return this.feed.transaction(async (manager, announce) => {
+      // Before `held` is read: a concurrent change would make `change(held)` stale.
+      await this.authorization.lockRolesOf(userId, manager);
       const grants = actor.userId && (await this.authorization.grantsWithin(actor.userId, manager));
       if (grants) await this.authorization.assertCovers(grants, userId, manager);
       const before = await this.authorization.rolesOf(userId, manager);

@@ -2,7 +2,6 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DataSource, In, Not, type EntityManager } from 'typeorm';
 import { ChangeFeedService, type Announce } from '../platform/change-feed/change-feed.service.js';
 import type { MaybePromise } from '../platform/maybe-promise.js';
-import { User } from '../users/entities/user.entity.js';
 import { WebhookOutbox } from '../webhooks/webhook-outbox.service.js';
 import { UserNotFoundError } from '../users/users.errors.js';
 import { Role } from './entities/role.entity.js';
@@ -116,6 +115,7 @@ export class AuthorizationService implements OnModuleInit {
       );
     }
     const { manager, announce } = within;
+    await this.lockRolesOf(userId, manager);
     const wanted = [...new Set(roleNames)].sort();
     // FOR SHARE: a role being deleted or renamed meanwhile waits for this, or this for it.
     const roles =
@@ -127,7 +127,6 @@ export class AuthorizationService implements OnModuleInit {
         : [];
     const unknown = wanted.find((name) => !roles.some((role) => role.name === name));
     if (unknown !== undefined) throw new UnknownRoleError('roles', unknown);
-    if (!(await manager.existsBy(User, { id: userId }))) throw new UserNotFoundError();
     if (!wanted.includes(ADMIN_ROLE)) await this.assertNotLastAdministrator(userId, manager);
     const roleIds = roles.map(({ id }) => id);
     const held = (await this.loadGrants(userId, manager)).roles;
@@ -147,6 +146,20 @@ export class AuthorizationService implements OnModuleInit {
     if (held.join() !== wanted.join()) this.recordRoles(manager, userId, wanted);
     await announce(ROLES_TOPIC, [userId]);
     return wanted;
+  }
+
+  /**
+   * Holds the account's row until the transaction ends, so that changes of its roles run one
+   * after the other: two at once would each delete what they saw and together leave the union
+   * of both sets. FOR NO KEY UPDATE: rows that merely reference the account (a session, a role
+   * given) do not wait for it. Taken before any role row, in every change of a user's roles.
+   */
+  async lockRolesOf(userId: string, manager: EntityManager): Promise<void> {
+    const [locked] = await manager.query<unknown[]>(
+      'SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE',
+      [userId],
+    );
+    if (!locked) throw new UserNotFoundError();
   }
 
   /** `user.updated` with the roles the user now holds, in the change's transaction (issue #22). */
