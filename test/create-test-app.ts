@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -44,7 +43,7 @@ export async function createTestApp(
     DATABASE_RUN_MIGRATIONS: 'false',
     ...RATE_LIMITS_OFF,
     // Without SMTP_URL mail goes to an outbox folder: a throwaway one, not the repository's.
-    MAIL_OUTBOX_DIR: join(tmpdir(), `whazz-test-outbox-${process.pid}`),
+    MAIL_OUTBOX_DIR: join(inject('mailOutboxRoot'), String(process.pid)),
     // Test files share one database: only the webhook suites deliver (to their own receivers
     // on loopback), so no other suite's app sends their deliveries or refuses them.
     WEBHOOKS_DELIVERY_ENABLED: 'false',

@@ -4,6 +4,9 @@
  * or the embedded PostgreSQL in memory when no server is given.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
@@ -21,6 +24,8 @@ declare module 'vitest' {
     adminDatabaseUrl: string | undefined;
     /** A reachable Redis (TEST_REDIS_URL, else the local default), or undefined. */
     redisUrl: string | undefined;
+    /** This run's folder for the mail of apps without SMTP_URL; removed when the run ends. */
+    mailOutboxRoot: string;
   }
 }
 
@@ -65,6 +70,19 @@ async function reachableRedis(): Promise<string | undefined> {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const removeMailOutbox = await provideMailOutbox(project);
+  const teardown = await setUpDatabase(project);
+  return () => teardown().finally(removeMailOutbox);
+}
+
+/** One folder a run, not one a worker left in the system's temp folder after every run. */
+async function provideMailOutbox(project: TestProject): Promise<() => Promise<void>> {
+  const root = await mkdtemp(join(tmpdir(), 'whazz-test-outbox-'));
+  project.provide('mailOutboxRoot', root);
+  return () => rm(root, { recursive: true, force: true });
+}
+
+async function setUpDatabase(project: TestProject): Promise<() => Promise<void>> {
   project.provide('redisUrl', await reachableRedis());
   const serverUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
   if (!serverUrl) {
