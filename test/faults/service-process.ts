@@ -1,5 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,20 +18,62 @@ function newestSourceChange(directory: string): number {
   );
 }
 
+// One build at a time across test processes (CI runs two side by side, vitest may run several
+// workers): `nest build` empties dist/ first, and a test starting the built service meanwhile
+// would find half of it.
+const BUILD_LOCK = join(
+  tmpdir(),
+  `whazz-build-${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}.lock`,
+);
+const STALE_LOCK_MS = 5 * 60_000;
+
+function withBuildLock(work: () => void): void {
+  const waitUntil = Date.now() + STALE_LOCK_MS;
+  for (;;) {
+    try {
+      mkdirSync(BUILD_LOCK);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      // A lock older than any build is one a killed run left behind.
+      if (Date.now() > waitUntil || Date.now() - lockCreatedAt() > STALE_LOCK_MS) {
+        rmSync(BUILD_LOCK, { recursive: true, force: true });
+        continue;
+      }
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+  }
+  try {
+    work();
+  } finally {
+    rmSync(BUILD_LOCK, { recursive: true, force: true });
+  }
+}
+
+function lockCreatedAt(): number {
+  try {
+    return statSync(BUILD_LOCK).mtimeMs;
+  } catch {
+    return Date.now();
+  }
+}
+
 /** The production build, rebuilt when a source file is newer (CI has just built it). */
 export function ensureBuilt(): void {
-  const builtAt = (() => {
-    try {
-      return statSync(BUILT_MAIN).mtimeMs;
-    } catch {
-      return 0;
-    }
-  })();
-  const changedAt = Math.max(
-    newestSourceChange(join(ROOT, 'src')),
-    newestSourceChange(join(ROOT, 'migrations')),
-  );
-  if (changedAt > builtAt) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+  withBuildLock(() => {
+    const builtAt = (() => {
+      try {
+        return statSync(BUILT_MAIN).mtimeMs;
+      } catch {
+        return 0;
+      }
+    })();
+    const changedAt = Math.max(
+      newestSourceChange(join(ROOT, 'src')),
+      newestSourceChange(join(ROOT, 'migrations')),
+    );
+    if (changedAt > builtAt) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+  });
 }
 
 export async function freePort(): Promise<number> {
