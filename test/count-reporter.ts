@@ -1,11 +1,15 @@
-import type { Reporter, TestModule } from 'vitest/node';
+import type { Reporter, SerializedError, TestModule } from 'vitest/node';
 
 /**
- * Ends every run with one plain line, `vitest: N passed, N failed[, N skipped]`, after
- * Vitest's own summary, so CI can read the counts without parsing Vitest's layout.
+ * Ends every run with one plain line, `vitest: N passed, N failed[, N skipped][, N unhandled
+ * errors]`, after Vitest's own summary, so CI can read the counts without parsing Vitest's
+ * layout. An unhandled error fails the run with every test passed: the line says so.
  */
 export default class CountReporter implements Reporter {
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
+  onTestRunEnd(
+    testModules: ReadonlyArray<TestModule>,
+    unhandledErrors: ReadonlyArray<SerializedError>,
+  ): void {
     const counts = { passed: 0, failed: 0, skipped: 0 };
     for (const testModule of testModules) {
       for (const test of testModule.children.allTests()) {
@@ -20,6 +24,9 @@ export default class CountReporter implements Reporter {
       if (testModule.state() === 'failed' && !testFailed) counts.failed += 1;
     }
     const skipped = counts.skipped > 0 ? `, ${counts.skipped} skipped` : '';
-    process.stdout.write(`vitest: ${counts.passed} passed, ${counts.failed} failed${skipped}\n`);
+    const errors = unhandledErrors.length > 0 ? `, ${unhandledErrors.length} unhandled errors` : '';
+    process.stdout.write(
+      `vitest: ${counts.passed} passed, ${counts.failed} failed${skipped}${errors}\n`,
+    );
   }
 }

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Redis } from 'ioredis';
@@ -27,7 +28,10 @@ export class RedisService implements OnApplicationShutdown {
     const { url } = config.get('redis', { infer: true });
     if (!url) return;
     this.commands = createRedisClient(url, { commandTimeout: COMMAND_TIMEOUT_MS });
-    this.subscriber = createRedisClient(url);
+    // The change feed subscribes again itself on every 'ready', with its failures handled.
+    // ioredis's own resubscription (5.x, 6.0) leaves its promise unhandled: a connection that
+    // drops again or closes during it would end the process (redis/ioredis#2187).
+    this.subscriber = createRedisClient(url, { autoResubscribe: false });
     for (const client of [this.commands, this.subscriber]) {
       // ioredis repeats the error on every reconnect attempt: say it when it changes.
       client.on('error', (error: Error) => {
@@ -51,9 +55,23 @@ export class RedisService implements OnApplicationShutdown {
     return this.connecting;
   }
 
-  /** Features flush what they owe Redis before this (beforeApplicationShutdown). */
+  /**
+   * Features flush what they owe Redis before this (beforeApplicationShutdown). QUIT cannot
+   * be sent while a client is between connections, and would not stop its retries: such a
+   * client is disconnected instead, so nothing reconnects after the application has closed.
+   */
   async onApplicationShutdown(): Promise<void> {
     const clients = [this.commands, this.subscriber].filter((client) => client !== undefined);
-    await Promise.all(clients.map((client) => client.quit().catch(() => undefined)));
+    await Promise.all(clients.map((client) => close(client)));
   }
+}
+
+async function close(client: Redis): Promise<void> {
+  if (client.status === 'end') return;
+  // Not connected (never, or between attempts): there is nothing to flush and no socket whose
+  // closing would emit 'end'; disconnecting cancels the next attempt.
+  if (client.status === 'wait' || client.status === 'reconnecting') return client.disconnect();
+  const ended = once(client, 'end');
+  await client.quit().catch(() => client.disconnect());
+  await ended;
 }
