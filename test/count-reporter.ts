@@ -24,7 +24,9 @@ export default class CountReporter implements Reporter {
       if (testModule.state() === 'failed' && !testFailed) counts.failed += 1;
     }
     const skipped = counts.skipped > 0 ? `, ${counts.skipped} skipped` : '';
-    const errors = unhandledErrors.length > 0 ? `, ${unhandledErrors.length} unhandled errors` : '';
+    const errorCount = unhandledErrors.length;
+    const errors =
+      errorCount > 0 ? `, ${errorCount} unhandled error${errorCount === 1 ? '' : 's'}` : '';
     process.stdout.write(
       `vitest: ${counts.passed} passed, ${counts.failed} failed${skipped}${errors}\n`,
     );
