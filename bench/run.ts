@@ -57,7 +57,6 @@ interface Row {
 
 const rows: Row[] = [];
 let servicePid = 0;
-let peakRssMb = 0;
 let peakDatabaseRssMb = 0;
 /**
  * The service's peak by part of the run: issue #3's bound was set for the request scenarios,
@@ -109,7 +108,6 @@ function sampleRss(script: string): NodeJS.Timeout {
     const workers = children.filter((pid) => isServiceWorker(pid, script));
     const others = children.filter((pid) => !workers.includes(pid));
     const serviceMb = Math.max(...[servicePid, ...workers].map(rssMb));
-    peakRssMb = Math.max(peakRssMb, serviceMb);
     peakRssMbByPart[rssPart] = Math.max(peakRssMbByPart[rssPart] ?? 0, serviceMb);
     peakDatabaseRssMb = Math.max(peakDatabaseRssMb, ...others.map(rssMb));
   }, 250);
@@ -612,7 +610,7 @@ async function main(): Promise<void> {
         bcryptCost: BCRYPT_COST,
       },
       rawBcryptPerSecond: rawBcrypt,
-      peakRssMb: Math.round(peakRssMb),
+      peakRssMb: Math.round(Math.max(0, ...Object.values(peakRssMbByPart))),
       peakRssMbByPart: Object.fromEntries(
         Object.entries(peakRssMbByPart).map(([part, mb]) => [part, Math.round(mb)]),
       ),

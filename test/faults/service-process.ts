@@ -28,7 +28,6 @@ const BUILD_LOCK = join(
 const STALE_LOCK_MS = 5 * 60_000;
 
 function withBuildLock(work: () => void): void {
-  const waitUntil = Date.now() + STALE_LOCK_MS;
   for (;;) {
     try {
       mkdirSync(BUILD_LOCK);
@@ -36,7 +35,7 @@ function withBuildLock(work: () => void): void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       // A lock older than any build is one a killed run left behind.
-      if (Date.now() > waitUntil || Date.now() - lockCreatedAt() > STALE_LOCK_MS) {
+      if (Date.now() - lockCreatedAt() > STALE_LOCK_MS) {
         rmSync(BUILD_LOCK, { recursive: true, force: true });
         continue;
       }
